@@ -1,0 +1,51 @@
+/** Aliases a registry keeps per model. */
+export const MODEL_ALIASES = ['production', 'previous', 'candidate'] as const;
+export type ModelAlias = (typeof MODEL_ALIASES)[number];
+
+/** Where a version came from: enough to reproduce it. */
+export interface ModelLineage {
+  /** Workflow id and run id of the release that made it. */
+  releaseId: string;
+  specHash: string;
+  /** sha256 of each data file used, by role (train, eval, reference). */
+  dataFingerprints: Record<string, string>;
+  /** git commit of the training code, when the spec dir is in a git checkout. */
+  codeCommit?: string;
+}
+
+export interface ModelVersion {
+  model: string;
+  /** Registry-assigned, increasing: "1", "2", ... */
+  version: string;
+  /** Absolute path or URI of the model artifact directory as stored by the registry. */
+  artifactUri: string;
+  /** Epoch ms. */
+  createdAt: number;
+  lineage: ModelLineage;
+  /** Free-form JSON: metrics, gate report, validation summary, status (e.g. rejected). */
+  metadata: Record<string, unknown>;
+}
+
+export interface RegisterRequest {
+  model: string;
+  /** Directory holding the trained model; the registry copies it. */
+  artifactDir: string;
+  /** The same key registers once: a retried activity gets the version it made before. */
+  idempotencyKey: string;
+  lineage: ModelLineage;
+  metadata: Record<string, unknown>;
+}
+
+export interface ModelRegistry {
+  readonly kind: string;
+  check(): Promise<void>;
+  register(req: RegisterRequest): Promise<ModelVersion>;
+  getVersion(model: string, version: string): Promise<ModelVersion | undefined>;
+  listVersions(model: string): Promise<ModelVersion[]>;
+  /** The version an alias points to, or undefined. */
+  resolveAlias(model: string, alias: ModelAlias): Promise<ModelVersion | undefined>;
+  /** Sets (string) or clears (null) several aliases in one atomic write. */
+  setAliases(model: string, aliases: Partial<Record<ModelAlias, string | null>>): Promise<void>;
+  /** Shallow-merges into a version's metadata. */
+  updateMetadata(model: string, version: string, patch: Record<string, unknown>): Promise<void>;
+}

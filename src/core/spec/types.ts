@@ -1,0 +1,173 @@
+/**
+ * The compiled release spec: what `compileReleaseSpec` returns after validating a spec file.
+ * Every duration is in milliseconds, every path is absolute, every default is filled in, so the
+ * rest of mlcd trusts this type without re-checking. It is plain JSON: it travels as workflow input.
+ *
+ * Runtime placeholders that stay in commands and are filled by the activity that runs them:
+ * `{python}` (the project venv's interpreter), `{train}`, `{eval}`, `{output}` (training output
+ * dir), `{model}` (a model artifact dir), `{data}` (input data file), `{predictions}` (output
+ * predictions file), `{port}` (the port a model server must listen on).
+ */
+
+/** Backend kinds per concern; closed sets, extended by later backends. */
+export const JOB_RUNNER_KINDS = ['local'] as const;
+export type JobRunnerKind = (typeof JOB_RUNNER_KINDS)[number];
+export const REGISTRY_KINDS = ['local'] as const;
+export type RegistryKind = (typeof REGISTRY_KINDS)[number];
+export const TRAFFIC_KINDS = ['local'] as const;
+export type TrafficKind = (typeof TRAFFIC_KINDS)[number];
+export const METRICS_KINDS = ['local'] as const;
+export type MetricsKind = (typeof METRICS_KINDS)[number];
+export const NOTIFIER_KINDS = ['log'] as const;
+export type NotifierKind = (typeof NOTIFIER_KINDS)[number];
+
+/** Column types the validator knows. `integer` accepts whole numbers only. */
+export const COLUMN_TYPES = ['number', 'integer', 'string', 'boolean'] as const;
+export type ColumnType = (typeof COLUMN_TYPES)[number];
+
+export interface ColumnRule {
+  type: ColumnType;
+  /** The column must exist. Default true. */
+  required: boolean;
+  /** Nulls allowed at all. Default false. */
+  nullable: boolean;
+  /** With nullable: the largest share of nulls accepted, 0..1. Default 1. */
+  maxNullFraction: number;
+  /** Inclusive numeric domain. */
+  min?: number;
+  max?: number;
+  /** Categorical domain: every non-null value must be one of these. */
+  values?: Array<string | number | boolean>;
+}
+
+export interface ValidationSpec {
+  /** Row-count bounds, inclusive. minRows defaults to 1. */
+  minRows: number;
+  maxRows?: number;
+  columns: Record<string, ColumnRule>;
+  /** Columns present in the data but absent from `columns` are accepted. Default true. */
+  allowExtraColumns: boolean;
+}
+
+export interface JobSpec {
+  /** argv; element 0 is the program. Runtime placeholders allowed (see top of file). */
+  command: string[];
+  env: Record<string, string>;
+  /** Working directory, absolute. Defaults to the spec file's directory. */
+  cwd: string;
+  /** Kill the job after this long. Default 1 h. */
+  timeoutMs: number;
+}
+
+export const METRIC_NAMES = ['auc_roc', 'precision', 'recall', 'f1', 'accuracy'] as const;
+export type MetricName = (typeof METRIC_NAMES)[number];
+
+export interface EvaluationSpec {
+  /** Column of the predictions file holding the 0/1 label. Default `label`. */
+  labelColumn: string;
+  /** Column holding the positive-class probability. Default `score`. */
+  scoreColumn: string;
+  /** score >= threshold predicts the positive class. Default 0.5. */
+  threshold: number;
+  metrics: MetricName[];
+}
+
+/** A compiled gate rule. `text` is the rule as written in the spec, for reports. */
+export type GateRule =
+  | { kind: 'absolute'; text: string; metric: MetricName; op: ComparisonOp; threshold: number }
+  /** candidate `op` baseline + delta (delta may be negative). */
+  | { kind: 'delta'; text: string; metric: MetricName; op: ComparisonOp; delta: number }
+  /** candidate `op` baseline × ratio, e.g. "precision drop <= 5%" is `>=` baseline × 0.95. */
+  | { kind: 'ratio'; text: string; metric: MetricName; op: ComparisonOp; ratio: number };
+export type ComparisonOp = '>=' | '>' | '<=' | '<';
+
+export interface ApprovalSpec {
+  required: boolean;
+  /** How long a release waits for a human before it stops. Default 24 h. */
+  timeoutMs: number;
+}
+
+export interface ServingSpec {
+  /** Model server command; must serve `POST /predict` and `GET /healthz` on `{port}`. */
+  command: string[];
+  env: Record<string, string>;
+  cwd: string;
+  /** How long a new model server may take to answer /healthz. Default 60 s. */
+  startupTimeoutMs: number;
+}
+
+/** Thresholds that judge one version's live metrics over a window. */
+export interface HealthThresholds {
+  /** Requests needed in the window before a verdict; fewer is "no data yet". Default 20. */
+  minRequests: number;
+  /** Largest accepted error share, 0..1. Default 0.05. */
+  maxErrorRate: number;
+  /** Largest accepted p99 latency. Default 500 ms. */
+  maxLatencyP99Ms: number;
+}
+
+/** One canary step: a one-of, handled by one exhaustive switch. */
+export type CanaryStep =
+  | { kind: 'setWeight'; weight: number }
+  /** Hold the current weight this long, analysing every `analysis.intervalMs`. */
+  | { kind: 'bake'; durationMs: number }
+  /** Hold until a `promote` signal (or `abort` / `rollback`). Analysis keeps running. */
+  | { kind: 'pause' };
+
+export interface CanaryPlan {
+  steps: CanaryStep[];
+  analysis: HealthThresholds & {
+    intervalMs: number;
+    /** Window of live metrics each check reads. Default = intervalMs. */
+    windowMs: number;
+    /** Failed checks (in total) that trigger rollback. Default 1. */
+    failureLimit: number;
+  };
+}
+
+export interface MonitorSpec extends HealthThresholds {
+  enabled: boolean;
+  intervalMs: number;
+  windowMs: number;
+  /** How long the post-promotion guard watches a version. Default 7 days. */
+  durationMs: number;
+  /** Consecutive failed checks that trigger rollback. Default 1. */
+  failureLimit: number;
+}
+
+export interface BackendsSpec {
+  jobs: { kind: JobRunnerKind };
+  registry: { kind: RegistryKind; /** absolute; default <MLCD_HOME>/registry */ path?: string };
+  traffic: { kind: TrafficKind; /** local serving daemon; default http://127.0.0.1:8710 */ url: string };
+  metrics: { kind: MetricsKind; url: string };
+  notifier: { kind: NotifierKind };
+}
+
+export interface ReleaseSpec {
+  apiVersion: 'mlcd/v1';
+  /** Model name: lowercase letters, digits, '-', '_' and '.'; starts with a letter or digit. */
+  model: string;
+  /** Absolute directory of the spec file; relative paths in the file resolve against it. */
+  specDir: string;
+  /** sha256 of the canonical JSON of the spec as written plus params: lineage. */
+  specHash: string;
+  /** Parameters after defaults and `--param` overrides; `{params.x}` is substituted at compile time. */
+  params: Record<string, string>;
+  data: {
+    train: string;
+    eval: string;
+    reference?: string;
+    /** Absolute directories data paths must stay within. Default: the spec dir. */
+    allowedRoots: string[];
+  };
+  validation: ValidationSpec;
+  training: JobSpec;
+  scoring: JobSpec;
+  evaluation: EvaluationSpec;
+  gates: GateRule[];
+  approval: ApprovalSpec;
+  serving: ServingSpec;
+  canary: CanaryPlan;
+  monitor: MonitorSpec;
+  backends: BackendsSpec;
+}
