@@ -1,0 +1,41 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+/**
+ * Where mlcd keeps its state: the Temporal SQLite file, job state and logs, the local registry,
+ * the serving daemon's state, release artifacts. `MLCD_HOME`, default `./.mlcd` of the project.
+ */
+export function mlcdHome(): string {
+  return resolve(process.env.MLCD_HOME ?? join(projectRoot(), '.mlcd'));
+}
+
+/** The project root: the directory holding package.json above dist/ or src/. */
+export function projectRoot(): string {
+  let dir = __dirname;
+  for (let i = 0; i < 6; i++) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    dir = resolve(dir, '..');
+  }
+  return process.cwd();
+}
+
+/** The Python that runs example jobs and model servers: `MLCD_PYTHON`, else the project venv's, else python3. */
+export function pythonPath(): string {
+  if (process.env.MLCD_PYTHON) return process.env.MLCD_PYTHON;
+  const venv = join(mlcdHome(), 'venv', 'bin', 'python');
+  return existsSync(venv) ? venv : 'python3';
+}
+
+/** Paths under MLCD_HOME, in one place so every process agrees. */
+export const statePaths = {
+  jobs: () => join(mlcdHome(), 'jobs'),
+  registry: () => join(mlcdHome(), 'registry'),
+  artifacts: () => join(mlcdHome(), 'artifacts'),
+  serving: () => join(mlcdHome(), 'serving'),
+  temporalDb: () => join(mlcdHome(), 'temporal.db'),
+  run: () => join(mlcdHome(), 'run'),
+  venvBin: () => join(mlcdHome(), 'venv', 'bin'),
+};
+
+/** Default address of the local serving daemon. */
+export const DEFAULT_SERVING_URL = 'http://127.0.0.1:8710';
