@@ -1,0 +1,194 @@
+/**
+ * The spec compiler: raw spec (parsed YAML/JSON) → `ReleaseSpec`, validated once at the boundary
+ * so the rest of mlcd trusts the compiled type. Pure (no fs, no node:path, no node:crypto): the
+ * pipeline workflow may call it. Every problem becomes a `SpecIssue`; one `SpecError` carries them all.
+ */
+import { SpecError } from '../errors';
+import type { SpecIssue } from '../errors';
+import { placeholdersIn } from '../placeholders';
+import { isAbsolutePosix, isWithinPosix, normalizePosix, resolvePosix } from './posix-path';
+import {
+  formatIssuePath,
+  releaseSpecSchema,
+  shortJson,
+  specErrorMap,
+  specIssuesFromZod,
+  valueAtPath,
+} from './schema';
+import { canonicalJson, sha256Hex } from './sha256';
+import type { JobSpec, ReleaseSpec } from './types';
+
+/** Placeholders filled when a job or model server starts; they stay in compiled commands and env. */
+export const RUNTIME_PLACEHOLDERS = [
+  'python',
+  'train',
+  'eval',
+  'output',
+  'model',
+  'data',
+  'predictions',
+  'port',
+] as const;
+
+/** Options of `compileReleaseSpec`. */
+export interface CompileOptions {
+  /** Where the spec came from (a file path), for error messages. */
+  source: string;
+  /** Absolute POSIX directory that relative paths in the spec resolve against. */
+  specDir: string;
+  /** `--param name=value` overrides; each name must be declared in the spec's `params`. */
+  params?: Readonly<Record<string, string>>;
+}
+
+type Path = Array<string | number>;
+
+/**
+ * Validates and compiles a parsed spec file:
+ * 1. structure, domains and defaults (`releaseSpecSchema`), durations → ms, gates → `GateRule`s;
+ * 2. merges `params` overrides (unknown name → issue at `params.<name>`);
+ * 3. substitutes `{params.x}` in data paths, commands, env, cwd, registry path and URLs; runtime
+ *    placeholders (`RUNTIME_PLACEHOLDERS`) stay in commands and env, anything else is an issue;
+ * 4. resolves data paths, allowedRoots, cwd (default specDir) and the registry path against
+ *    `specDir` into absolute POSIX paths and checks that data paths lie inside allowedRoots
+ *    (default: specDir). This is a string check: symlinks are for the data loader to re-check.
+ *
+ * `specHash` is the sha256 of the canonical JSON of `{ raw, params }` (params after overrides).
+ * @throws SpecError with every issue found (structural issues first stop the later steps).
+ * @throws TypeError when `opts.specDir` is not absolute (a caller bug, not a spec problem).
+ */
+export function compileReleaseSpec(raw: unknown, opts: CompileOptions): ReleaseSpec {
+  if (!isAbsolutePosix(opts.specDir))
+    throw new TypeError(`specDir must be an absolute POSIX path, got "${opts.specDir}"`);
+  const specDir = normalizePosix(opts.specDir);
+
+  const parsed = releaseSpecSchema.safeParse(raw, { errorMap: specErrorMap });
+  if (!parsed.success) throw new SpecError(opts.source, specIssuesFromZod(parsed.error.issues, raw));
+  const draft = parsed.data;
+
+  const issues: SpecIssue[] = [];
+  const issue = (path: Path, message: string, value: unknown = valueAtPath(raw, path)): void => {
+    const v = shortJson(value);
+    issues.push({ path: formatIssuePath(path), message, ...(v !== undefined ? { value: v } : {}) });
+  };
+
+  // 2. parameters
+  const params: Record<string, string> = { ...draft.params };
+  const declared = Object.keys(draft.params);
+  for (const [name, value] of Object.entries(opts.params ?? {})) {
+    if (!Object.prototype.hasOwnProperty.call(draft.params, name)) {
+      issue(
+        ['params', name],
+        `unknown parameter "${name}" given as an override; declared parameters: ${declared.length > 0 ? declared.join(', ') : '(none)'}`,
+        value,
+      );
+    } else {
+      params[name] = value;
+    }
+  }
+
+  // 3. placeholders
+  const runtime: readonly string[] = RUNTIME_PLACEHOLDERS;
+  const fill = (text: string, path: Path, allowRuntime: boolean): string => {
+    for (const name of placeholdersIn(text)) {
+      if (name.startsWith('params.')) {
+        const key = name.slice('params.'.length);
+        if (!Object.prototype.hasOwnProperty.call(params, key)) {
+          issue(
+            path,
+            `unknown parameter {${name}}; declared parameters: ${declared.length > 0 ? declared.join(', ') : '(none)'}`,
+          );
+        }
+      } else if (!allowRuntime || !runtime.includes(name)) {
+        issue(
+          path,
+          allowRuntime
+            ? `unknown placeholder {${name}}; expected {params.<name>} or one of ${runtime.map((r) => `{${r}}`).join(', ')}`
+            : `placeholder {${name}} cannot be filled here; only {params.<name>} is allowed`,
+        );
+      }
+    }
+    return text.replace(/\{params\.([A-Za-z_][A-Za-z0-9_]*)\}/g, (whole, key: string) =>
+      Object.prototype.hasOwnProperty.call(params, key) ? (params[key] as string) : whole,
+    );
+  };
+
+  // 4. paths. `resolvePath` returns undefined (after recording an issue) for an unusable path.
+  const resolvePath = (text: string, path: Path): string | undefined => {
+    const before = issues.length;
+    let p = fill(text, path, false);
+    const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(p);
+    if (scheme) {
+      if ((scheme[1] as string).toLowerCase() !== 'file') {
+        issue(path, `only local paths (or file:// URIs) are supported, got a ${scheme[1] as string}:// URI`);
+      }
+      p = p.slice(scheme[0].length);
+    }
+    return issues.length > before ? undefined : resolvePosix(specDir, p);
+  };
+
+  const allowedRoots = (draft.data.allowedRoots ?? ['.']).map(
+    (r, i) => resolvePath(r, ['data', 'allowedRoots', i]) ?? r,
+  );
+  const dataPath = (field: 'train' | 'eval' | 'reference', text: string): string => {
+    const path: Path = ['data', field];
+    const abs = resolvePath(text, path);
+    if (abs === undefined) return text;
+    if (!allowedRoots.some((root) => isWithinPosix(root, abs))) {
+      issue(
+        path,
+        `path ${abs} is outside the allowed data roots (${allowedRoots.join(', ')}); add its directory to data.allowedRoots`,
+      );
+    }
+    return abs;
+  };
+  const data: ReleaseSpec['data'] = {
+    train: dataPath('train', draft.data.train),
+    eval: dataPath('eval', draft.data.eval),
+    ...(draft.data.reference !== undefined ? { reference: dataPath('reference', draft.data.reference) } : {}),
+    allowedRoots,
+  };
+
+  const compileJob = (
+    section: 'training' | 'scoring' | 'serving',
+    j: { command: string[]; env: Record<string, string>; cwd?: string | undefined },
+  ): Pick<JobSpec, 'command' | 'env' | 'cwd'> => ({
+    command: j.command.map((a, i) => fill(a, [section, 'command', i], true)),
+    env: Object.fromEntries(Object.entries(j.env).map(([k, v]) => [k, fill(v, [section, 'env', k], true)])),
+    cwd: j.cwd !== undefined ? (resolvePath(j.cwd, [section, 'cwd']) ?? j.cwd) : specDir,
+  });
+
+  const b = draft.backends;
+  const registryPath =
+    b.registry.path !== undefined
+      ? resolvePath(b.registry.path, ['backends', 'registry', 'path'])
+      : undefined;
+  const backends: ReleaseSpec['backends'] = {
+    jobs: { kind: b.jobs.kind },
+    registry: { kind: b.registry.kind, ...(registryPath !== undefined ? { path: registryPath } : {}) },
+    traffic: { kind: b.traffic.kind, url: fill(b.traffic.url, ['backends', 'traffic', 'url'], false) },
+    metrics: { kind: b.metrics.kind, url: fill(b.metrics.url, ['backends', 'metrics', 'url'], false) },
+    notifier: { kind: b.notifier.kind },
+  };
+
+  const spec: ReleaseSpec = {
+    apiVersion: draft.apiVersion,
+    model: draft.model,
+    specDir,
+    specHash: sha256Hex(canonicalJson({ raw, params })),
+    params,
+    data,
+    validation: draft.validation,
+    training: { ...compileJob('training', draft.training), timeoutMs: draft.training.timeoutMs },
+    scoring: { ...compileJob('scoring', draft.scoring), timeoutMs: draft.scoring.timeoutMs },
+    evaluation: draft.evaluation,
+    gates: draft.gates,
+    approval: draft.approval,
+    serving: { ...compileJob('serving', draft.serving), startupTimeoutMs: draft.serving.startupTimeoutMs },
+    canary: draft.canary,
+    monitor: draft.monitor,
+    backends,
+  };
+
+  if (issues.length > 0) throw new SpecError(opts.source, issues);
+  return spec;
+}

@@ -1,0 +1,589 @@
+/**
+ * The zod schema of the spec FILE format (`mlcd.yaml`, see examples/churn/mlcd.yaml). It checks
+ * structure and value domains, fills defaults, converts durations to milliseconds and parses gate
+ * rules; `compileReleaseSpec` then substitutes parameters and resolves paths. Objects are strict:
+ * an unknown key (a typo) is an error naming it. Pure: importable from workflows.
+ */
+import { z } from 'zod';
+import { parseGateRule } from '../gates';
+import type { SpecIssue } from '../errors';
+import { DURATION_FORMS, parseDuration } from './durations';
+import {
+  COLUMN_TYPES,
+  JOB_RUNNER_KINDS,
+  METRICS_KINDS,
+  METRIC_NAMES,
+  NOTIFIER_KINDS,
+  REGISTRY_KINDS,
+  TRAFFIC_KINDS,
+} from './types';
+import type { CanaryStep, GateRule, MonitorSpec } from './types';
+
+/**
+ * Default address of the local serving daemon. Duplicates `DEFAULT_SERVING_URL` of src/config.ts
+ * because src/core must stay free of Node imports.
+ */
+export const DEFAULT_SERVING_URL = 'http://127.0.0.1:8710';
+
+/** Defaults of the spec file format, in the compiled units (ms, fractions). */
+export const SPEC_DEFAULTS = {
+  minRows: 1,
+  allowExtraColumns: true,
+  columnRequired: true,
+  columnNullable: false,
+  maxNullFraction: 1,
+  jobTimeoutMs: 3_600_000,
+  labelColumn: 'label',
+  scoreColumn: 'score',
+  threshold: 0.5,
+  metrics: [...METRIC_NAMES],
+  approvalRequired: false,
+  approvalTimeoutMs: 24 * 3_600_000,
+  startupTimeoutMs: 60_000,
+  minRequests: 20,
+  maxErrorRate: 0.05,
+  maxLatencyP99Ms: 500,
+  failureLimit: 1,
+  monitorEnabled: true,
+  monitorDurationMs: 7 * 24 * 3_600_000,
+  servingUrl: DEFAULT_SERVING_URL,
+} as const;
+
+// ---------------------------------------------------------------------------------------------
+// Building blocks
+
+/** Prefix of the message of an unknown-key issue; `specIssuesFromZod` reads the allowed keys back. */
+const ALLOWED_FIELDS = 'allowed fields: ';
+
+/** A strict object whose unknown-key error lists the allowed fields. */
+function strictObject<T extends z.ZodRawShape>(shape: T): z.ZodObject<T, 'strict'> {
+  return z.object(shape).strict(ALLOWED_FIELDS + Object.keys(shape).join(', '));
+}
+
+/** A duration (see durations.ts) → whole milliseconds, at least `min` ms. */
+function duration(min = 1): z.ZodEffects<z.ZodType<string | number>, number> {
+  const expected = `expected ${DURATION_FORMS}`;
+  return z
+    .custom<string | number>((v) => typeof v === 'string' || typeof v === 'number', { message: expected })
+    .transform((v, ctx) => {
+      const ms = parseDuration(v);
+      if (ms === undefined) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: expected });
+        return z.NEVER;
+      }
+      if (ms < min) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: `expected a duration of at least ${min}ms` });
+        return z.NEVER;
+      }
+      return ms;
+    });
+}
+
+/** A string; numbers and booleans are accepted and turned into their string form (YAML `8080`). */
+const scalarString = z
+  .custom<string | number | boolean>((v) => ['string', 'number', 'boolean'].includes(typeof v), {
+    message: 'expected a string',
+  })
+  .transform((v) => String(v));
+
+const nonEmpty = z.string().min(1, 'expected a non-empty string');
+const fraction = z
+  .number()
+  .finite()
+  .min(0, 'expected a fraction between 0 and 1')
+  .max(1, 'expected a fraction between 0 and 1');
+
+const command = z
+  .array(scalarString)
+  .min(1, 'expected a non-empty argv list: [program, arg, ...]')
+  .superRefine((argv, ctx) => {
+    if (argv[0] === '')
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        message: 'the program (element 0) must not be empty',
+        path: [0],
+      });
+  });
+
+const envMap = z.record(
+  z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name'),
+  scalarString,
+);
+
+const httpUrl = z
+  .string()
+  .regex(/^https?:\/\/[^\s/?#]+(?:\/\S*)?$/, `expected an http(s) URL such as ${DEFAULT_SERVING_URL}`)
+  .transform((u) => u.replace(/\/+$/, ''));
+
+// ---------------------------------------------------------------------------------------------
+// Sections
+
+const columnRule = strictObject({
+  type: z.enum(COLUMN_TYPES),
+  required: z.boolean().default(SPEC_DEFAULTS.columnRequired),
+  nullable: z.boolean().default(SPEC_DEFAULTS.columnNullable),
+  maxNullFraction: fraction.default(SPEC_DEFAULTS.maxNullFraction),
+  min: z.number().finite().optional(),
+  max: z.number().finite().optional(),
+  values: z
+    .array(z.union([z.string(), z.number().finite(), z.boolean()]))
+    .min(1, 'expected at least one allowed value')
+    .optional(),
+}).superRefine((c, ctx) => {
+  if (c.min !== undefined && c.max !== undefined && c.min > c.max) {
+    ctx.addIssue({
+      code: z.ZodIssueCode.custom,
+      message: `min (${c.min}) must not be greater than max (${c.max})`,
+      path: ['max'],
+    });
+  }
+});
+
+const validation = strictObject({
+  minRows: z.number().int().min(0).default(SPEC_DEFAULTS.minRows),
+  maxRows: z.number().int().min(0).optional(),
+  allowExtraColumns: z.boolean().default(SPEC_DEFAULTS.allowExtraColumns),
+  columns: z.record(nonEmpty, columnRule),
+}).superRefine((v, ctx) => {
+  if (v.maxRows !== undefined && v.maxRows < v.minRows) {
+    ctx.addIssue({
+      code: z.ZodIssueCode.custom,
+      message: `maxRows (${v.maxRows}) must not be less than minRows (${v.minRows})`,
+      path: ['maxRows'],
+    });
+  }
+});
+
+const job = strictObject({
+  command,
+  env: envMap.default({}),
+  cwd: nonEmpty.optional(),
+  timeout: duration().default(SPEC_DEFAULTS.jobTimeoutMs),
+}).transform(({ timeout, ...rest }) => ({ ...rest, timeoutMs: timeout }));
+
+const evaluation = strictObject({
+  label: nonEmpty.default(SPEC_DEFAULTS.labelColumn),
+  score: nonEmpty.default(SPEC_DEFAULTS.scoreColumn),
+  threshold: fraction.default(SPEC_DEFAULTS.threshold),
+  metrics: z
+    .array(z.enum(METRIC_NAMES))
+    .min(1, 'expected at least one metric')
+    .default([...SPEC_DEFAULTS.metrics]),
+})
+  .superRefine((e, ctx) => {
+    if (e.label === e.score) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        message: `label and score must be different columns, both are "${e.label}"`,
+        path: ['score'],
+      });
+    }
+    e.metrics.forEach((m, i) => {
+      if (e.metrics.indexOf(m) !== i)
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          message: `metric "${m}" is listed twice`,
+          path: ['metrics', i],
+        });
+    });
+  })
+  .transform((e) => ({
+    labelColumn: e.label,
+    scoreColumn: e.score,
+    threshold: e.threshold,
+    metrics: e.metrics,
+  }));
+
+const gate = z.string().transform((text, ctx): GateRule => {
+  try {
+    return parseGateRule(text);
+  } catch (e) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: e instanceof Error ? e.message : String(e) });
+    return z.NEVER;
+  }
+});
+
+const approval = strictObject({
+  required: z.boolean().default(SPEC_DEFAULTS.approvalRequired),
+  timeout: duration().default(SPEC_DEFAULTS.approvalTimeoutMs),
+}).transform((a) => ({ required: a.required, timeoutMs: a.timeout }));
+
+const serving = strictObject({
+  command,
+  env: envMap.default({}),
+  cwd: nonEmpty.optional(),
+  startupTimeout: duration().default(SPEC_DEFAULTS.startupTimeoutMs),
+}).transform(({ startupTimeout, ...rest }) => ({ ...rest, startupTimeoutMs: startupTimeout }));
+
+const healthFields = {
+  minRequests: z.number().int().min(1).default(SPEC_DEFAULTS.minRequests),
+  maxErrorRate: fraction.default(SPEC_DEFAULTS.maxErrorRate),
+  maxLatencyP99Ms: z.number().finite().positive().default(SPEC_DEFAULTS.maxLatencyP99Ms),
+  failureLimit: z.number().int().min(1).default(SPEC_DEFAULTS.failureLimit),
+};
+
+function windowNotShorter(v: { interval: number; window?: number | undefined }, ctx: z.RefinementCtx): void {
+  if (v.window !== undefined && v.window < v.interval) {
+    ctx.addIssue({
+      code: z.ZodIssueCode.custom,
+      message: `window (${v.window}ms) must not be shorter than interval (${v.interval}ms)`,
+      path: ['window'],
+    });
+  }
+}
+
+const analysis = strictObject({ interval: duration(), window: duration().optional(), ...healthFields })
+  .superRefine(windowNotShorter)
+  .transform(({ interval, window, ...t }) => ({ ...t, intervalMs: interval, windowMs: window ?? interval }));
+
+const STEP_KINDS = ['setWeight', 'bake', 'pause'] as const;
+const STEP_FORMS = 'expected one step: {setWeight: <integer 0..100>}, {bake: <duration>} or {pause: {}}';
+
+/** One canary step, a one-of: `setWeight: N` | `bake: <duration>` | `pause: {}` (or null / true). */
+const step = z.unknown().transform((v, ctx): CanaryStep => {
+  const fail = (message: string, path: Array<string | number> = []): never => {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message, path });
+    return z.NEVER;
+  };
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return fail(STEP_FORMS);
+  const keys = Object.keys(v);
+  if (keys.length !== 1) {
+    return fail(
+      keys.length === 0
+        ? STEP_FORMS
+        : `a step has exactly one of setWeight, bake, pause; got ${keys.join(', ')}`,
+    );
+  }
+  const key = keys[0] as string;
+  const value = (v as Record<string, unknown>)[key];
+  switch (key) {
+    case 'setWeight':
+      if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 100) {
+        return fail('expected an integer weight from 0 to 100 (percent of traffic)', [key]);
+      }
+      return { kind: 'setWeight', weight: value };
+    case 'bake': {
+      const ms = parseDuration(value);
+      if (ms === undefined || ms < 1) return fail(`expected ${DURATION_FORMS}, at least 1ms`, [key]);
+      return { kind: 'bake', durationMs: ms };
+    }
+    case 'pause': {
+      const empty =
+        value === null ||
+        value === true ||
+        (typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length === 0);
+      if (!empty)
+        return fail(
+          'expected {} (or null / true): a pause holds until a promote signal and takes no options',
+          [key],
+        );
+      return { kind: 'pause' };
+    }
+    default:
+      return fail(`unknown step kind "${key}"${didYouMean(key, STEP_KINDS)}; ${STEP_FORMS}`, [key]);
+  }
+});
+
+const steps = z
+  .array(step)
+  .min(1, 'expected at least one step')
+  .superRefine((list, ctx) => {
+    // Refinements also run over partly invalid input: skip ordering checks when a step is invalid.
+    if (list.some((s) => typeof (s as Partial<CanaryStep> | undefined)?.kind !== 'string')) return;
+    let weight: number | undefined;
+    let lastWeightAt = -1;
+    list.forEach((s, i) => {
+      switch (s.kind) {
+        case 'setWeight':
+          if (weight !== undefined && s.weight < weight) {
+            ctx.addIssue({
+              code: z.ZodIssueCode.custom,
+              message: `weights must not decrease: ${s.weight} follows ${weight}`,
+              path: [i, 'setWeight'],
+            });
+          }
+          weight = s.weight;
+          lastWeightAt = i;
+          break;
+        case 'bake':
+        case 'pause':
+          if (weight === undefined) {
+            ctx.addIssue({
+              code: z.ZodIssueCode.custom,
+              message: `a ${s.kind} step needs a setWeight step before it`,
+              path: [i, s.kind],
+            });
+          }
+          break;
+      }
+    });
+    if (weight !== 100) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        message:
+          weight === undefined
+            ? 'steps must contain a setWeight step ending at 100'
+            : `the last setWeight must be 100 (full rollout), got ${weight}`,
+        path: lastWeightAt >= 0 ? [lastWeightAt, 'setWeight'] : [],
+      });
+    }
+  });
+
+const canary = strictObject({ analysis, steps });
+
+const monitor = strictObject({
+  enabled: z.boolean().default(SPEC_DEFAULTS.monitorEnabled),
+  interval: duration(),
+  window: duration().optional(),
+  duration: duration().default(SPEC_DEFAULTS.monitorDurationMs),
+  ...healthFields,
+})
+  .superRefine(windowNotShorter)
+  .transform(({ interval, window, duration: d, ...t }): MonitorSpec => ({
+    ...t,
+    intervalMs: interval,
+    windowMs: window ?? interval,
+    durationMs: d,
+  }));
+
+const backends = strictObject({
+  jobs: strictObject({ kind: z.enum(JOB_RUNNER_KINDS).default('local') }).default({}),
+  registry: strictObject({
+    kind: z.enum(REGISTRY_KINDS).default('local'),
+    path: nonEmpty.optional(),
+  }).default({}),
+  traffic: strictObject({
+    kind: z.enum(TRAFFIC_KINDS).default('local'),
+    url: httpUrl.default(DEFAULT_SERVING_URL),
+  }).default({}),
+  metrics: strictObject({
+    kind: z.enum(METRICS_KINDS).default('local'),
+    url: httpUrl.default(DEFAULT_SERVING_URL),
+  }).default({}),
+  notifier: strictObject({ kind: z.enum(NOTIFIER_KINDS).default('log') }).default({}),
+});
+
+/**
+ * The spec file schema. Output ("draft"): defaults filled, durations in ms, gates parsed; paths
+ * still as written and `{params.x}` not yet substituted. A missing `monitor` section inherits the
+ * canary analysis settings (interval, window, thresholds, failureLimit), enabled, for 7 days.
+ */
+export const releaseSpecSchema = strictObject({
+  apiVersion: z.literal('mlcd/v1'),
+  model: z
+    .string()
+    .max(63, 'expected at most 63 characters')
+    .regex(
+      /^[a-z0-9][a-z0-9._-]*$/,
+      "expected lowercase letters, digits, '-', '_' or '.', starting with a letter or digit",
+    ),
+  params: z
+    .record(
+      z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a parameter name (letters, digits, _)'),
+      scalarString,
+    )
+    .default({}),
+  data: strictObject({
+    train: nonEmpty,
+    eval: nonEmpty,
+    reference: nonEmpty.optional(),
+    allowedRoots: z.array(nonEmpty).min(1, 'expected at least one directory').optional(),
+  }),
+  validation,
+  training: job,
+  scoring: job,
+  evaluation: evaluation.default({}),
+  gates: z.array(gate).default([]),
+  approval: approval.default({}),
+  serving,
+  canary,
+  monitor: monitor.optional(),
+  backends: backends.default({}),
+})
+  .superRefine((s, ctx) => {
+    s.gates.forEach((g, i) => {
+      // Refinements also run over partly invalid input: an unparsable gate has no metric.
+      if (typeof (g as Partial<GateRule> | undefined)?.metric !== 'string') return;
+      if (!s.evaluation.metrics.includes(g.metric)) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          message: `gate uses metric "${g.metric}", which is not computed: add it to evaluation.metrics`,
+          path: ['gates', i],
+        });
+      }
+    });
+  })
+  .transform(({ monitor: m, ...s }) => {
+    const a = s.canary.analysis;
+    const inherited: MonitorSpec = {
+      enabled: SPEC_DEFAULTS.monitorEnabled,
+      intervalMs: a.intervalMs,
+      windowMs: a.windowMs,
+      durationMs: SPEC_DEFAULTS.monitorDurationMs,
+      minRequests: a.minRequests,
+      maxErrorRate: a.maxErrorRate,
+      maxLatencyP99Ms: a.maxLatencyP99Ms,
+      failureLimit: a.failureLimit,
+    };
+    return { ...s, monitor: m ?? inherited };
+  });
+
+/** What the schema returns: see `releaseSpecSchema`. */
+export type SpecDraft = z.output<typeof releaseSpecSchema>;
+/** The spec file format as written (before defaults and conversions). */
+export type SpecFileInput = z.input<typeof releaseSpecSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Issues
+
+/** `canary.steps[2].bake`-style path; keys that are not identifiers are quoted: `columns["a b"]`. */
+export function formatIssuePath(path: ReadonlyArray<string | number>): string {
+  let out = '';
+  for (const seg of path) {
+    if (typeof seg === 'number') out += `[${seg}]`;
+    else if (/^[A-Za-z_][A-Za-z0-9_-]*$/.test(seg)) out += out === '' ? seg : `.${seg}`;
+    else out += `[${JSON.stringify(seg)}]`;
+  }
+  return out;
+}
+
+/** The value at `path` inside `raw`, or undefined. */
+export function valueAtPath(raw: unknown, path: ReadonlyArray<string | number>): unknown {
+  let cur: unknown = raw;
+  for (const seg of path) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string | number, unknown>)[seg];
+  }
+  return cur;
+}
+
+/** JSON of `value`, shortened to 80 characters; undefined stays undefined. */
+export function shortJson(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  let s: string;
+  try {
+    const json: string | undefined = JSON.stringify(value); // undefined for functions and symbols
+    s = json ?? typeof value;
+  } catch {
+    s = typeof value === 'bigint' ? value.toString() : typeof value;
+  }
+  return s.length > 80 ? `${s.slice(0, 77)}...` : s;
+}
+
+function editDistance(a: string, b: string): number {
+  const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0] as number;
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const up = prev[j] as number;
+      prev[j] = Math.min(
+        up + 1,
+        (prev[j - 1] as number) + 1,
+        diag + (a[i - 1]?.toLowerCase() === b[j - 1]?.toLowerCase() ? 0 : 1),
+      );
+      diag = up;
+    }
+  }
+  return prev[b.length] as number;
+}
+
+/**
+ * ` (did you mean "x"?)` for the closest candidate within edit distance 2 (case-insensitive), or
+ * the first candidate that starts with `word` (e.g. "str" → "string"); else ''.
+ */
+export function didYouMean(word: string, candidates: readonly string[]): string {
+  let best: string | undefined =
+    word.length >= 2
+      ? candidates.find((c) => c !== word && c.toLowerCase().startsWith(word.toLowerCase()))
+      : undefined;
+  let bestD = best === undefined ? 3 : 1;
+  for (const c of candidates) {
+    const d = editDistance(word, c);
+    if (d < bestD) {
+      bestD = d;
+      best = c;
+    }
+  }
+  return best === undefined ? '' : ` (did you mean "${best}"?)`;
+}
+
+function describeType(t: string): string {
+  return /^[aeiou]/.test(t) ? `an ${t}` : `a ${t}`;
+}
+
+/**
+ * Messages for issues that carry no message of their own: they say what was expected. Pass as
+ * `errorMap` to `releaseSpecSchema.safeParse`; explicit messages in the schema win.
+ */
+export const specErrorMap: z.ZodErrorMap = (issue, ctx) => {
+  switch (issue.code) {
+    case z.ZodIssueCode.invalid_type:
+      if (issue.received === 'undefined')
+        return { message: `required field is missing (expected ${describeType(issue.expected)})` };
+      return { message: `expected ${describeType(issue.expected)}, got ${issue.received}` };
+    case z.ZodIssueCode.invalid_literal:
+      return { message: `expected ${JSON.stringify(issue.expected)}` };
+    case z.ZodIssueCode.invalid_enum_value:
+      return {
+        message: `expected one of: ${issue.options.join(', ')}${typeof issue.received === 'string' ? didYouMean(issue.received, issue.options.map(String)) : ''}`,
+      };
+    case z.ZodIssueCode.too_small:
+      return {
+        message:
+          issue.type === 'array'
+            ? `expected at least ${String(issue.minimum)} item(s)`
+            : issue.type === 'string'
+              ? `expected at least ${String(issue.minimum)} character(s)`
+              : `expected a value ${issue.inclusive ? '>=' : '>'} ${String(issue.minimum)}`,
+      };
+    case z.ZodIssueCode.too_big:
+      return {
+        message:
+          issue.type === 'array'
+            ? `expected at most ${String(issue.maximum)} item(s)`
+            : issue.type === 'string'
+              ? `expected at most ${String(issue.maximum)} character(s)`
+              : `expected a value ${issue.inclusive ? '<=' : '<'} ${String(issue.maximum)}`,
+      };
+    case z.ZodIssueCode.not_finite:
+      return { message: 'expected a finite number' };
+    case z.ZodIssueCode.invalid_union:
+      return { message: 'expected a string, a number or a boolean' };
+    default:
+      return { message: ctx.defaultError };
+  }
+};
+
+/**
+ * Turns zod issues into `SpecIssue`s: dotted path, a message saying what was expected, the
+ * offending value from `raw` (JSON, ≤ 80 chars). An unknown key becomes one issue per key, at the
+ * key's path, with a did-you-mean suggestion and the allowed fields.
+ */
+export function specIssuesFromZod(issues: readonly z.ZodIssue[], raw: unknown): SpecIssue[] {
+  const out: SpecIssue[] = [];
+  for (const issue of issues) {
+    if (issue.code === z.ZodIssueCode.unrecognized_keys) {
+      const allowed = issue.message.startsWith(ALLOWED_FIELDS)
+        ? issue.message.slice(ALLOWED_FIELDS.length).split(', ')
+        : [];
+      for (const key of issue.keys) {
+        const path = [...issue.path, key];
+        const value = shortJson(valueAtPath(raw, path));
+        out.push({
+          path: formatIssuePath(path),
+          message: `unknown field "${key}"${didYouMean(key, allowed)}; ${issue.message}`,
+          ...(value !== undefined ? { value } : {}),
+        });
+      }
+      continue;
+    }
+    const value = shortJson(valueAtPath(raw, issue.path));
+    out.push({
+      path: formatIssuePath(issue.path),
+      message: issue.message,
+      ...(value !== undefined ? { value } : {}),
+    });
+  }
+  return out;
+}

@@ -1,0 +1,86 @@
+/**
+ * Reads a predictions file written by a scoring job: an Arrow IPC file (pyarrow
+ * `pa.ipc.new_file`; the stream format is accepted too) with a label column and a score column.
+ * The whole file is read into memory: predictions are one row per evaluation example, two numbers
+ * wide, so even millions of rows are tens of megabytes.
+ */
+import { readFile } from 'node:fs/promises';
+import { DataType, Type, tableFromIPC } from 'apache-arrow';
+import type { Table, Vector } from 'apache-arrow';
+import { DataUnusableError, DataValidationError } from '../core/errors';
+
+/** Labels and scores as float64, row-aligned. */
+export interface Predictions {
+  labels: Float64Array;
+  scores: Float64Array;
+  rows: number;
+}
+
+function columnValues(file: string, table: Table, column: string, role: 'label' | 'score'): Float64Array {
+  const vec: Vector | null = table.getChild(column);
+  if (vec === null) {
+    const have = table.schema.fields.map((f) => f.name).join(', ');
+    throw new DataUnusableError(
+      `predictions file ${file} has no ${role} column "${column}" (columns: ${have || 'none'})`,
+    );
+  }
+  const t = vec.type as DataType;
+  const ok = DataType.isInt(t) || DataType.isFloat(t) || (role === 'label' && DataType.isBool(t));
+  if (!ok) {
+    throw new DataUnusableError(
+      `predictions file ${file}: ${role} column "${column}" has type ${Type[t.typeId]}; expected ${role === 'label' ? 'an integer, boolean or float' : 'a float or integer'} column`,
+    );
+  }
+  const out = new Float64Array(vec.length);
+  let i = 0;
+  for (const v of vec as Iterable<unknown>) {
+    if (v === null || v === undefined) {
+      throw new DataValidationError(
+        `predictions file ${file}: ${role} column "${column}" is null at row ${i}`,
+      );
+    }
+    out[i++] = typeof v === 'bigint' ? Number(v) : typeof v === 'boolean' ? (v ? 1 : 0) : (v as number);
+  }
+  return out;
+}
+
+/**
+ * Reads the label and score columns of a predictions file. The label column may be integer,
+ * boolean or float (values are checked later by `binaryMetrics`); the score column float or integer.
+ * @throws DataUnusableError when the file is missing or not Arrow IPC, or a column is absent or of
+ *   the wrong type (the message names the file and column).
+ * @throws DataValidationError when a label or score is null (naming file, column and row).
+ */
+export async function readPredictions(
+  path: string,
+  labelColumn: string,
+  scoreColumn: string,
+): Promise<Predictions> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new DataUnusableError(
+      code === 'ENOENT'
+        ? `predictions file not found: ${path}`
+        : `cannot read predictions file ${path}: ${String(e)}`,
+      { cause: e },
+    );
+  }
+  let table: Table;
+  try {
+    table = tableFromIPC(bytes);
+  } catch (e) {
+    throw new DataUnusableError(
+      `predictions file ${path} is not a readable Arrow IPC file: ${e instanceof Error ? e.message : String(e)}`,
+      { cause: e },
+    );
+  }
+  if (table.schema.fields.length === 0) {
+    throw new DataUnusableError(`predictions file ${path} is not a readable Arrow IPC file: no schema found`);
+  }
+  const labels = columnValues(path, table, labelColumn, 'label');
+  const scores = columnValues(path, table, scoreColumn, 'score');
+  return { labels, scores, rows: table.numRows };
+}
