@@ -1,0 +1,239 @@
+import type { ColumnRule } from '../core/spec/types';
+
+import type { ColumnBatch, ColumnSchema } from './readers/types';
+import { DISTINCT_CAP, MAX_EXAMPLE_ROWS } from './report';
+import type { ColumnProfile } from './report';
+import { RowSample } from './row-sample';
+import { typeCompatibility } from './type-compatibility';
+import type { TypeCompatibility } from './type-compatibility';
+
+/** A value of a categorical domain, as written in the spec. */
+export type DomainValue = string | number | boolean;
+
+/** What one pass over a column has gathered; read by `columnIssues` and the profile. */
+export interface ColumnStats {
+  rows: number;
+  nulls: RowSample;
+  /** Numeric columns: non-finite values, by kind and by row. */
+  nan: number;
+  posInf: number;
+  negInf: number;
+  nonFinite: RowSample;
+  /** Numeric columns: count, minimum, maximum and sum of the finite values. */
+  finite: number;
+  min: number;
+  max: number;
+  /** Neumaier-compensated sum: `sum + sumCompensation` is the sum to about one rounding. */
+  sum: number;
+  sumCompensation: number;
+  /** `integer` rule on a float column: finite values that are not whole. */
+  nonWhole: RowSample;
+  /** Finite values outside the rule's [min, max]. */
+  outOfRange: RowSample;
+  /** Non-null values outside the rule's `values`, and the first few distinct ones. */
+  unknown: RowSample;
+  unknownExamples: DomainValue[];
+  /** String columns: distinct values up to `DISTINCT_CAP`. */
+  distinct: Set<string>;
+  distinctCapped: boolean;
+  /** Boolean columns. */
+  trueCount: number;
+  falseCount: number;
+}
+
+/**
+ * Folds the batches of one column into statistics and rule-violation samples in a single
+ * streaming pass with bounded memory. Feed it every batch in order with `add`, then read
+ * `stats`, `compatibility` and `profile()`. Value checks (whole numbers, range, domain) run
+ * only with a rule and a compatible type; nulls and the profile are always gathered.
+ */
+export class ColumnAccumulator {
+  /** The rule's type against the column's; `ok` when there is no rule. */
+  readonly compatibility: TypeCompatibility;
+  readonly stats: ColumnStats = {
+    rows: 0,
+    nulls: new RowSample(),
+    nan: 0,
+    posInf: 0,
+    negInf: 0,
+    nonFinite: new RowSample(),
+    finite: 0,
+    min: Infinity,
+    max: -Infinity,
+    sum: 0,
+    sumCompensation: 0,
+    nonWhole: new RowSample(),
+    outOfRange: new RowSample(),
+    unknown: new RowSample(),
+    unknownExamples: [],
+    distinct: new Set(),
+    distinctCapped: false,
+    trueCount: 0,
+    falseCount: 0,
+  };
+  private readonly checkWhole: boolean;
+  private readonly low: number;
+  private readonly high: number;
+  private readonly checkRange: boolean;
+  private readonly domain: Set<DomainValue> | undefined;
+  private readonly exampleSet = new Set<DomainValue>();
+
+  /**
+   * @param column - the column as the reader describes it
+   * @param rule - the spec's rule for it; undefined for a column the spec does not name
+   */
+  constructor(
+    readonly column: ColumnSchema,
+    readonly rule: ColumnRule | undefined,
+  ) {
+    this.compatibility = rule ? typeCompatibility(rule.type, column) : 'ok';
+    const checks = rule !== undefined && this.compatibility !== 'mismatch';
+    this.checkWhole = checks && this.compatibility === 'whole';
+    this.low = checks && rule.min !== undefined ? rule.min : -Infinity;
+    this.high = checks && rule.max !== undefined ? rule.max : Infinity;
+    this.checkRange = checks && (rule.min !== undefined || rule.max !== undefined);
+    this.domain = checks && rule.values !== undefined ? domainSet(rule.values, column) : undefined;
+  }
+
+  /**
+   * Folds one batch of this column.
+   *
+   * @param rowOffset - 0-based index in the file of the batch's first row
+   */
+  add(batch: ColumnBatch, rowOffset: number): void {
+    const s = this.stats;
+    s.rows += batch.length;
+    const { nulls } = batch;
+    if (batch.nullCount > 0) {
+      for (let i = 0; i < batch.length; i++) if (nulls[i] === 1) s.nulls.add(rowOffset + i);
+    }
+    switch (batch.kind) {
+      case 'number':
+        this.addNumbers(batch.values, nulls, rowOffset);
+        break;
+      case 'string':
+        this.addStrings(batch.values, rowOffset);
+        break;
+      case 'boolean':
+        for (let i = 0; i < batch.length; i++) {
+          if (nulls[i] === 1) continue;
+          const v = batch.values[i] === 1;
+          if (v) s.trueCount++;
+          else s.falseCount++;
+          this.checkDomain(v, rowOffset + i);
+        }
+        break;
+      case 'null':
+      case 'other':
+        break;
+    }
+  }
+
+  private addNumbers(values: Float64Array, nulls: Uint8Array, rowOffset: number): void {
+    const s = this.stats;
+    for (let i = 0; i < values.length; i++) {
+      if (nulls[i] === 1) continue;
+      const v = values[i] ?? NaN;
+      const row = rowOffset + i;
+      if (!Number.isFinite(v)) {
+        if (Number.isNaN(v)) s.nan++;
+        else if (v > 0) s.posInf++;
+        else s.negInf++;
+        s.nonFinite.add(row);
+        continue;
+      }
+      s.finite++;
+      const t = s.sum + v;
+      s.sumCompensation += Math.abs(s.sum) >= Math.abs(v) ? s.sum - t + v : v - t + s.sum;
+      s.sum = t;
+      if (v < s.min) s.min = v;
+      if (v > s.max) s.max = v;
+      if (this.checkWhole && !Number.isInteger(v)) s.nonWhole.add(row);
+      if (this.checkRange && (v < this.low || v > this.high)) s.outOfRange.add(row);
+      this.checkDomain(v, row);
+    }
+  }
+
+  private addStrings(values: ReadonlyArray<string | null>, rowOffset: number): void {
+    const s = this.stats;
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      if (v === null || v === undefined) continue;
+      if (!s.distinctCapped && !s.distinct.has(v)) {
+        if (s.distinct.size < DISTINCT_CAP) s.distinct.add(v);
+        else s.distinctCapped = true;
+      }
+      this.checkDomain(v, rowOffset + i);
+    }
+  }
+
+  private checkDomain(v: DomainValue, row: number): void {
+    if (this.domain === undefined || this.domain.has(v)) return;
+    this.stats.unknown.add(row);
+    if (this.exampleSet.size < MAX_EXAMPLE_ROWS && !this.exampleSet.has(v)) {
+      this.exampleSet.add(v);
+      this.stats.unknownExamples.push(v);
+    }
+  }
+
+  /** The column's profile so far; plain JSON. */
+  profile(): ColumnProfile {
+    const s = this.stats;
+    const base = {
+      name: this.column.name,
+      sourceType: this.column.sourceType,
+      count: s.rows,
+      nulls: s.nulls.count,
+    };
+    switch (this.column.kind) {
+      case 'number': {
+        const any = s.finite > 0;
+        return {
+          ...base,
+          kind: 'number',
+          min: any ? s.min : null,
+          max: any ? s.max : null,
+          mean: any ? (s.sum + s.sumCompensation) / s.finite : null,
+          nan: s.nan,
+          infinite: s.posInf + s.negInf,
+        };
+      }
+      case 'string':
+        return { ...base, kind: 'string', distinct: s.distinct.size, distinctCapped: s.distinctCapped };
+      case 'boolean':
+        return { ...base, kind: 'boolean', trueCount: s.trueCount, falseCount: s.falseCount };
+      case 'null':
+      case 'other':
+        return { ...base, kind: this.column.kind };
+    }
+  }
+}
+
+/**
+ * The spec's categorical values in the column's value space: numbers for numeric columns
+ * (numeric strings such as a quoted "1" count as numbers), `String(v)` for string columns,
+ * booleans (or "true"/"false") for boolean columns.
+ */
+function domainSet(values: ReadonlyArray<DomainValue>, column: ColumnSchema): Set<DomainValue> {
+  const out = new Set<DomainValue>();
+  for (const v of values) {
+    switch (column.kind) {
+      case 'number': {
+        const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
+        if (Number.isFinite(n)) out.add(n);
+        break;
+      }
+      case 'string':
+        out.add(String(v));
+        break;
+      case 'boolean':
+        if (typeof v === 'boolean') out.add(v);
+        else if (v === 'true' || v === 'false') out.add(v === 'true');
+        break;
+      case 'null':
+      case 'other':
+        break;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,168 @@
+import { DataType, Precision } from 'apache-arrow';
+import type { Data, Field, Vector } from 'apache-arrow';
+
+import type { ColumnBatch, ColumnKind, ColumnSchema } from './types';
+
+/**
+ * Maps an Arrow field to the validator's view of it. Integer and floating-point types are
+ * `number`; UTF-8 (also large and view) and dictionaries of them are `string`; `Bool` is
+ * `boolean`; `Null` is `null`; everything else (dates, decimals, lists, …) is `other` for now.
+ */
+export function arrowColumnSchema(field: Field): ColumnSchema {
+  const type = field.type as DataType;
+  return {
+    name: field.name,
+    kind: arrowKind(type),
+    sourceType: arrowTypeName(type),
+    integer: DataType.isInt(type),
+  };
+}
+
+/** Arrow's own name of a type, e.g. `Int64`, `Dictionary<Int32, Utf8>`. */
+function arrowTypeName(type: DataType): string {
+  // Every concrete Arrow type overrides toString; the base declaration does not say so.
+  return (type as unknown as { toString(): string }).toString();
+}
+
+function arrowKind(type: DataType): ColumnKind {
+  if (DataType.isInt(type) || DataType.isFloat(type)) return 'number';
+  if (isStringType(type)) return 'string';
+  if (DataType.isDictionary(type)) return isStringType(type.dictionary as DataType) ? 'string' : 'other';
+  if (DataType.isBool(type)) return 'boolean';
+  if (DataType.isNull(type)) return 'null';
+  return 'other';
+}
+
+function isHalfFloat(type: DataType): boolean {
+  return DataType.isFloat(type) && type.precision === Precision.HALF;
+}
+
+function isStringType(type: DataType): boolean {
+  return DataType.isUtf8(type) || DataType.isLargeUtf8(type) || DataType.isUtf8View(type);
+}
+
+/**
+ * Converts one Arrow column (a vector of one record batch, possibly sliced) into a typed column
+ * batch of the given kind. Numbers are copied into a Float64Array straight from the value
+ * buffers; strings and booleans go through `Vector.get`.
+ */
+export function arrowColumnBatch(kind: ColumnKind, vector: Vector<DataType>): ColumnBatch {
+  const length = vector.length;
+  const nulls = new Uint8Array(length);
+  switch (kind) {
+    case 'number': {
+      const values = new Float64Array(length);
+      let nullCount = 0;
+      if (isHalfFloat(vector.type)) {
+        // Float16 is stored as uint16 bit patterns: let Arrow decode it value by value.
+        for (let i = 0; i < length; i++) {
+          const v: unknown = vector.get(i);
+          if (typeof v === 'number') values[i] = v;
+          else {
+            nulls[i] = 1;
+            nullCount++;
+          }
+        }
+      } else {
+        let pos = 0;
+        for (const chunk of vector.data) {
+          nullCount += copyNumbers(chunk, values, nulls, pos);
+          pos += chunk.length;
+        }
+      }
+      return { kind, length, values, nulls, nullCount };
+    }
+    case 'string': {
+      const values = new Array<string | null>(length);
+      let nullCount = 0;
+      for (let i = 0; i < length; i++) {
+        const v: unknown = vector.get(i);
+        if (typeof v === 'string') values[i] = v;
+        else {
+          values[i] = null;
+          nulls[i] = 1;
+          nullCount++;
+        }
+      }
+      return { kind, length, values, nulls, nullCount };
+    }
+    case 'boolean': {
+      const values = new Uint8Array(length);
+      let nullCount = 0;
+      for (let i = 0; i < length; i++) {
+        const v: unknown = vector.get(i);
+        if (v === null || v === undefined) {
+          nulls[i] = 1;
+          nullCount++;
+        } else if (v === true) values[i] = 1;
+      }
+      return { kind, length, values, nulls, nullCount };
+    }
+    case 'null':
+      nulls.fill(1);
+      return { kind, length, nulls, nullCount: length };
+    case 'other': {
+      let nullCount = 0;
+      for (let i = 0; i < length; i++) {
+        if (!vector.isValid(i)) {
+          nulls[i] = 1;
+          nullCount++;
+        }
+      }
+      return { kind, length, nulls, nullCount };
+    }
+  }
+}
+
+/**
+ * Copies one numeric chunk into `out` at `pos`, marking nulls. Arrow JS keeps a sliced chunk's
+ * value buffer already shifted (value i at `values[i]`) while its validity bitmap is addressed
+ * from `offset` (bit `offset + i`), which is what `Vector.get` / `isValid` do too.
+ *
+ * @returns the number of nulls in the chunk
+ */
+function copyNumbers(chunk: Data<DataType>, out: Float64Array, nulls: Uint8Array, pos: number): number {
+  const n = chunk.length;
+  const bitmap: Uint8Array | undefined = chunk.nullCount > 0 ? chunk.nullBitmap : undefined;
+  const raw: unknown = chunk.values;
+  let nullCount = 0;
+  const isNull = (i: number): boolean => {
+    if (bitmap === undefined || bitmap.length === 0) return false;
+    const bit = chunk.offset + i;
+    return ((bitmap[bit >> 3] ?? 0) & (1 << (bit & 7))) === 0;
+  };
+  if (raw instanceof BigInt64Array || raw instanceof BigUint64Array) {
+    for (let i = 0; i < n; i++) {
+      if (isNull(i)) {
+        nulls[pos + i] = 1;
+        nullCount++;
+      } else out[pos + i] = Number(raw[i]);
+    }
+  } else if (isPlainNumberArray(raw)) {
+    for (let i = 0; i < n; i++) {
+      if (isNull(i)) {
+        nulls[pos + i] = 1;
+        nullCount++;
+      } else out[pos + i] = raw[i] ?? 0;
+    }
+  } else {
+    throw new Error(`unexpected value buffer for Arrow type ${arrowTypeName(chunk.type)}`);
+  }
+  return nullCount;
+}
+
+type PlainNumberArray =
+  Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | Float32Array | Float64Array;
+
+function isPlainNumberArray(x: unknown): x is PlainNumberArray {
+  return (
+    x instanceof Int8Array ||
+    x instanceof Uint8Array ||
+    x instanceof Int16Array ||
+    x instanceof Uint16Array ||
+    x instanceof Int32Array ||
+    x instanceof Uint32Array ||
+    x instanceof Float32Array ||
+    x instanceof Float64Array
+  );
+}

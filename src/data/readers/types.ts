@@ -1,0 +1,118 @@
+/**
+ * The streaming reader seam of the data stage: a dataset is read as a sequence of column batches
+ * so that every check, profile (and, later, sketch or drift statistic) is a per-column accumulator
+ * fed one batch at a time, with memory bounded by the batch size rather than the file size.
+ */
+
+/** How a column's values are exposed to accumulators; a closed set. */
+export const COLUMN_KINDS = ['number', 'string', 'boolean', 'null', 'other'] as const;
+/**
+ * `number`: any integer or floating-point storage; `string`: UTF-8 or dictionary-of-UTF-8;
+ * `boolean`; `null`: a column whose every value is null (Arrow `Null`, or an all-empty CSV
+ * column); `other`: a type the validator does not read yet (dates, decimals, lists, …), exposed
+ * with its null mask only.
+ */
+export type ColumnKind = (typeof COLUMN_KINDS)[number];
+
+/** Dataset formats a reader can produce; a closed set. */
+export const DATASET_FORMATS = ['arrow-file', 'arrow-stream', 'csv'] as const;
+/** `arrow-file`: Arrow IPC file (`.arrow`/`.feather` v2); `arrow-stream`: Arrow IPC stream; `csv`. */
+export type DatasetFormat = (typeof DATASET_FORMATS)[number];
+
+/** One column as the file declares it (Arrow) or as inferred from its values (CSV). */
+export interface ColumnSchema {
+  name: string;
+  kind: ColumnKind;
+  /**
+   * The type as the source names it: the Arrow type (`Int64`, `Float64`, `Utf8`,
+   * `Dictionary<Int32, Utf8>`, …) or the CSV inferred type (`integer`, `number`, `boolean`,
+   * `string`, `null`).
+   */
+  sourceType: string;
+  /** True when the storage type holds whole numbers only (Arrow integer types, CSV `integer`). */
+  integer: boolean;
+}
+
+/** The shape of a dataset, known before the first batch is read. */
+export interface DatasetSchema {
+  format: DatasetFormat;
+  /** In file order. Names are unique (a reader rejects duplicates). */
+  columns: ColumnSchema[];
+}
+
+interface ColumnBatchBase {
+  /** Rows in this batch. */
+  readonly length: number;
+  /** `nulls[i] === 1` when row i of the batch is null. */
+  readonly nulls: Uint8Array;
+  /** Number of ones in `nulls`. */
+  readonly nullCount: number;
+}
+
+/**
+ * Numeric values as float64. Values at null positions are unspecified. 64-bit integers beyond
+ * ±2^53 lose precision, which no range or domain check of the validator is sensitive to.
+ */
+export interface NumberColumnBatch extends ColumnBatchBase {
+  readonly kind: 'number';
+  readonly values: Float64Array;
+}
+
+/** String values; `null` exactly where `nulls[i] === 1`. Dictionary columns arrive decoded. */
+export interface StringColumnBatch extends ColumnBatchBase {
+  readonly kind: 'string';
+  readonly values: ReadonlyArray<string | null>;
+}
+
+/** Boolean values as 0/1; values at null positions are 0. */
+export interface BooleanColumnBatch extends ColumnBatchBase {
+  readonly kind: 'boolean';
+  readonly values: Uint8Array;
+}
+
+/** A column whose values are not exposed: all-null columns and not-yet-supported types. */
+export interface OpaqueColumnBatch extends ColumnBatchBase {
+  readonly kind: 'null' | 'other';
+}
+
+/** Typed access to one column of one batch; switch on `kind`. */
+export type ColumnBatch = NumberColumnBatch | StringColumnBatch | BooleanColumnBatch | OpaqueColumnBatch;
+
+/** A run of consecutive rows, every column of the schema present. */
+export interface DataBatch {
+  /** 0-based index, in the whole file, of this batch's first row. */
+  rowOffset: number;
+  numRows: number;
+  /** Keyed by column name, one entry per schema column. */
+  columns: Map<string, ColumnBatch>;
+}
+
+/**
+ * An open dataset. Read it with one `for await` over `batches()`, then `close()` it (also after
+ * an error). Read errors surface from the iteration as `DataUnusableError` naming the file.
+ */
+export interface DatasetReader {
+  /** The resolved real path of the file being read. */
+  readonly path: string;
+  schema(): DatasetSchema;
+  /** The batches in file order, each at most `batchRows` rows. A reader is read once. */
+  batches(): AsyncIterable<DataBatch>;
+  /** Releases the file handle. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Options of `openDataset` and of the format readers. */
+export interface OpenDatasetOptions {
+  /** Absolute directories the file must lie within after symlinks are resolved. */
+  allowedRoots: readonly string[];
+  /** Largest batch handed out, in rows. Arrow record batches above it are sliced. Default 65 536. */
+  batchRows?: number;
+  /**
+   * CSV only: columns read as strings without type inference (e.g. zip codes such as `01234`,
+   * which inference would read as the integer 1234). The validator passes its `string` columns.
+   */
+  stringColumns?: readonly string[];
+}
+
+/** Default of `OpenDatasetOptions.batchRows`. */
+export const DEFAULT_BATCH_ROWS = 65_536;

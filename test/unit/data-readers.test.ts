@@ -1,0 +1,381 @@
+import { symlinkSync, readFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+
+import { Bool, Dictionary, Float16, Float64, Int32, Int64, Int8, Utf8 } from 'apache-arrow';
+
+import { DataUnusableError } from '../../src/core/errors';
+import { openDataset } from '../../src/data/readers/open-dataset';
+import type { ColumnBatch, DataBatch, DatasetReader } from '../../src/data/readers/types';
+import { makeTable, makeTempDir, writeArrow, writeText } from '../fixtures/data/arrow-fixtures';
+
+const tmp = makeTempDir();
+const roots = [tmp.dir];
+afterAll(() => tmp.cleanup());
+
+async function readAll(reader: DatasetReader): Promise<DataBatch[]> {
+  const out: DataBatch[] = [];
+  try {
+    for await (const b of reader.batches()) out.push(b);
+  } finally {
+    await reader.close();
+  }
+  return out;
+}
+
+/** A column's values across batches, with null for nulls. */
+function columnValues(batches: DataBatch[], name: string): unknown[] {
+  const out: unknown[] = [];
+  for (const b of batches) {
+    const c: ColumnBatch | undefined = b.columns.get(name);
+    if (!c) throw new Error(`no column ${name}`);
+    for (let i = 0; i < c.length; i++) {
+      if (c.nulls[i] === 1) out.push(null);
+      else if (c.kind === 'number') out.push(c.values[i]);
+      else if (c.kind === 'string') out.push(c.values[i]);
+      else if (c.kind === 'boolean') out.push(c.values[i] === 1);
+      else out.push('?');
+    }
+  }
+  return out;
+}
+
+async function expectUnusable(p: Promise<unknown>, message: string): Promise<void> {
+  const err: unknown = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(DataUnusableError);
+  expect((err as Error).message).toBe(message);
+}
+
+const table = () =>
+  makeTable(
+    {
+      id: { type: new Int64(), values: [1n, 2n, 3n, 4n, 5n] },
+      x: { type: new Float64(), values: [0.5, null, NaN, Infinity, -2] },
+      h: { type: new Float16(), values: [1.5, null, 2, 3, 4] },
+      n: { type: new Int8(), values: [1, 2, null, 4, 5] },
+      s: { type: new Utf8(), values: ['a', null, 'c', 'd', 'e'] },
+      b: { type: new Bool(), values: [true, false, null, true, false] },
+    },
+    [2, 3],
+  );
+
+describe('Arrow reader', () => {
+  it.each(['file', 'stream'] as const)(
+    'reads the %s format batch by batch with schema, typed values and nulls',
+    async (format) => {
+      const path = writeArrow(tmp.path(`typed-${format}.arrow`), table(), format);
+      const reader = await openDataset(path, { allowedRoots: roots });
+      expect(reader.path).toBe(path);
+      expect(reader.schema()).toEqual({
+        format: format === 'file' ? 'arrow-file' : 'arrow-stream',
+        columns: [
+          { name: 'id', kind: 'number', sourceType: 'Int64', integer: true },
+          { name: 'x', kind: 'number', sourceType: 'Float64', integer: false },
+          { name: 'h', kind: 'number', sourceType: 'Float16', integer: false },
+          { name: 'n', kind: 'number', sourceType: 'Int8', integer: true },
+          { name: 's', kind: 'string', sourceType: 'Utf8', integer: false },
+          { name: 'b', kind: 'boolean', sourceType: 'Bool', integer: false },
+        ],
+      });
+      const batches = await readAll(reader);
+      expect(batches.map((b) => [b.rowOffset, b.numRows])).toEqual([
+        [0, 2],
+        [2, 3],
+      ]);
+      expect(columnValues(batches, 'id')).toEqual([1, 2, 3, 4, 5]);
+      expect(columnValues(batches, 'x')).toEqual([0.5, null, NaN, Infinity, -2]);
+      expect(columnValues(batches, 'h')).toEqual([1.5, null, 2, 3, 4]);
+      expect(columnValues(batches, 'n')).toEqual([1, 2, null, 4, 5]);
+      expect(columnValues(batches, 's')).toEqual(['a', null, 'c', 'd', 'e']);
+      expect(columnValues(batches, 'b')).toEqual([true, false, null, true, false]);
+      expect(batches[1]?.columns.get('n')?.nullCount).toBe(1);
+    },
+  );
+
+  it('decodes dictionary-encoded strings (one batch in a file; replaced per batch in a stream)', async () => {
+    const dict = (sizes: number[]) =>
+      makeTable(
+        { d: { type: new Dictionary(new Utf8(), new Int32()), values: ['p', 'q', 'p', null, 'r'] } },
+        sizes,
+      );
+    const cases: Array<[string, 'file' | 'stream', number[]]> = [
+      ['dict.arrow', 'file', [5]],
+      ['dict-stream.arrow', 'stream', [2, 3]],
+    ];
+    for (const [name, format, sizes] of cases) {
+      const reader = await openDataset(writeArrow(tmp.path(name), dict(sizes), format), {
+        allowedRoots: roots,
+      });
+      expect(reader.schema().columns).toEqual([
+        { name: 'd', kind: 'string', sourceType: 'Dictionary<Int32, Utf8>', integer: false },
+      ]);
+      expect(columnValues(await readAll(reader), 'd')).toEqual(['p', 'q', 'p', null, 'r']);
+    }
+  });
+
+  it('slices record batches larger than batchRows, keeping values and nulls aligned', async () => {
+    const path = writeArrow(tmp.path('sliced.arrow'), table());
+    const batches = await readAll(await openDataset(path, { allowedRoots: roots, batchRows: 2 }));
+    expect(batches.map((b) => [b.rowOffset, b.numRows])).toEqual([
+      [0, 2],
+      [2, 2],
+      [4, 1],
+    ]);
+    expect(columnValues(batches, 'x')).toEqual([0.5, null, NaN, Infinity, -2]);
+    expect(columnValues(batches, 'n')).toEqual([1, 2, null, 4, 5]);
+    expect(columnValues(batches, 'b')).toEqual([true, false, null, true, false]);
+  });
+
+  it('accepts file:// URIs and .feather / .ipc extensions', async () => {
+    const feather = writeArrow(tmp.path('t.feather'), table());
+    const ipc = writeArrow(tmp.path('t.ipc'), table(), 'stream');
+    for (const p of [pathToFileURL(feather).href, ipc]) {
+      const batches = await readAll(await openDataset(p, { allowedRoots: roots }));
+      expect(batches.reduce((n, b) => n + b.numRows, 0)).toBe(5);
+    }
+  });
+
+  it('reads a file without a known extension when it starts with ARROW1', async () => {
+    const path = writeArrow(tmp.path('blob'), table());
+    expect((await openDataset(path, { allowedRoots: roots })).schema().format).toBe('arrow-file');
+  });
+});
+
+describe('CSV reader', () => {
+  const csv =
+    'i,f,b,s,z,e\n1,1.5,true,x,01234,\n-2,nan,FALSE,,00042,\n3,,true,"a,b",7,\n4,-inf,false,y,8,\n5,1e3,,z,9,\n';
+
+  it('infers integer, number, boolean, string and all-null columns; empty field is null', async () => {
+    const path = writeText(tmp.path('infer.csv'), csv);
+    const reader = await openDataset(path, { allowedRoots: roots });
+    expect(reader.schema()).toEqual({
+      format: 'csv',
+      columns: [
+        { name: 'i', kind: 'number', sourceType: 'integer', integer: true },
+        { name: 'f', kind: 'number', sourceType: 'number', integer: false },
+        { name: 'b', kind: 'boolean', sourceType: 'boolean', integer: false },
+        { name: 's', kind: 'string', sourceType: 'string', integer: false },
+        { name: 'z', kind: 'number', sourceType: 'integer', integer: true },
+        { name: 'e', kind: 'null', sourceType: 'null', integer: false },
+      ],
+    });
+    const batches = await readAll(reader);
+    expect(columnValues(batches, 'i')).toEqual([1, -2, 3, 4, 5]);
+    expect(columnValues(batches, 'f')).toEqual([1.5, NaN, null, -Infinity, 1000]);
+    expect(columnValues(batches, 'b')).toEqual([true, false, true, false, null]);
+    expect(columnValues(batches, 's')).toEqual(['x', null, 'a,b', 'y', 'z']);
+    expect(columnValues(batches, 'e')).toEqual(['?', '?', '?', '?', '?'].map(() => null));
+  });
+
+  it('reads stringColumns as strings without inference, and batches by batchRows', async () => {
+    const path = writeText(tmp.path('hint.csv'), csv);
+    const reader = await openDataset(path, { allowedRoots: roots, stringColumns: ['z'], batchRows: 2 });
+    expect(reader.schema().columns[4]).toEqual({
+      name: 'z',
+      kind: 'string',
+      sourceType: 'string',
+      integer: false,
+    });
+    const batches = await readAll(reader);
+    expect(batches.map((b) => [b.rowOffset, b.numRows])).toEqual([
+      [0, 2],
+      [2, 2],
+      [4, 1],
+    ]);
+    expect(columnValues(batches, 'z')).toEqual(['01234', '00042', '7', '8', '9']);
+  });
+
+  it('strips a UTF-8 BOM and reads non-ASCII text', async () => {
+    const path = writeText(tmp.path('bom.csv'), '\ufeffname,n\nZürich,1\n東京,2\n');
+    const batches = await readAll(await openDataset(path, { allowedRoots: roots }));
+    expect(columnValues(batches, 'name')).toEqual(['Zürich', '東京']);
+  });
+
+  it('reads a header-only file as zero rows', async () => {
+    const path = writeText(tmp.path('header-only.csv'), 'a,b\n');
+    const reader = await openDataset(path, { allowedRoots: roots });
+    expect(reader.schema().columns.map((c) => c.kind)).toEqual(['null', 'null']);
+    expect(await readAll(reader)).toEqual([]);
+  });
+});
+
+describe('unusable inputs throw DataUnusableError naming the file', () => {
+  it('missing file', async () => {
+    const path = tmp.path('nope.arrow');
+    await expectUnusable(
+      openDataset(path, { allowedRoots: roots }),
+      `cannot read dataset ${path}: file not found`,
+    );
+  });
+
+  it('empty file (Arrow and CSV)', async () => {
+    for (const name of ['empty.arrow', 'empty.csv']) {
+      const path = writeText(tmp.path(name), '');
+      await expectUnusable(
+        openDataset(path, { allowedRoots: roots }),
+        `cannot read dataset ${path}: empty file (0 bytes)`,
+      );
+    }
+  });
+
+  it('path outside every allowed root, also through a symlink', async () => {
+    const other = makeTempDir('mlcd-outside-');
+    try {
+      const outside = writeArrow(other.path('t.arrow'), table());
+      await expectUnusable(
+        openDataset(outside, { allowedRoots: roots }),
+        `cannot read dataset ${outside}: path is outside the allowed data roots (${tmp.dir})`,
+      );
+      const link = tmp.path('link.arrow');
+      symlinkSync(outside, link);
+      await expectUnusable(
+        openDataset(link, { allowedRoots: roots }),
+        `cannot read dataset ${link} (-> ${outside}): path is outside the allowed data roots (${tmp.dir})`,
+      );
+      await expectUnusable(
+        openDataset(other.path('missing.arrow'), { allowedRoots: roots }),
+        `cannot read dataset ${other.path('missing.arrow')}: path is outside the allowed data roots (${tmp.dir})`,
+      );
+      await expectUnusable(
+        openDataset(tmp.path('x/../../escape.arrow'), { allowedRoots: [tmp.path('x')] }),
+        `cannot read dataset ${tmp.path('../escape.arrow')}: path is outside the allowed data roots (${tmp.path('x')})`,
+      );
+    } finally {
+      other.cleanup();
+    }
+  });
+
+  it('truncated Arrow file (cut in half)', async () => {
+    const bytes = readFileSync(writeArrow(tmp.path('whole.arrow'), table()));
+    const path = writeText(tmp.path('half.arrow'), bytes.subarray(0, bytes.length >> 1));
+    await expectUnusable(
+      openDataset(path, { allowedRoots: roots }),
+      `cannot read dataset ${path}: truncated Arrow IPC file: it starts with the ARROW1 magic but does not end with it (${bytes.length >> 1} bytes)`,
+    );
+  });
+
+  it('truncated Arrow stream (cut in half, or just its end-of-stream marker)', async () => {
+    const bytes = readFileSync(writeArrow(tmp.path('whole-stream.arrow'), table(), 'stream'));
+    for (const cut of [bytes.length >> 1, bytes.length - 8]) {
+      const path = writeText(tmp.path(`cut-${cut}.arrow`), bytes.subarray(0, cut));
+      await expectUnusable(
+        openDataset(path, { allowedRoots: roots }),
+        `cannot read dataset ${path}: not a complete Arrow IPC file or stream: no ARROW1 magic at the start and no end-of-stream marker at the end (${cut} bytes; truncated, or not Arrow)`,
+      );
+    }
+  });
+
+  it('garbage bytes', async () => {
+    const path = writeText(tmp.path('garbage.arrow'), 'this is not an arrow file at all, just text\n');
+    await expectUnusable(
+      openDataset(path, { allowedRoots: roots }),
+      `cannot read dataset ${path}: not a complete Arrow IPC file or stream: no ARROW1 magic at the start and no end-of-stream marker at the end (44 bytes; truncated, or not Arrow)`,
+    );
+  });
+
+  it('garbage bytes that happen to end like a stream are reported as corrupt, with the cause kept', async () => {
+    const path = writeText(
+      tmp.path('garbage-eos.arrow'),
+      Buffer.concat([Buffer.from('junkjunkjunk'), Buffer.from([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0])]),
+    );
+    const err: unknown = await openDataset(path, { allowedRoots: roots }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(DataUnusableError);
+    expect((err as Error).message).toMatch(
+      new RegExp(`^cannot read dataset ${path}: corrupt Arrow IPC stream: .+`),
+    );
+    expect((err as Error).cause).toBeInstanceOf(Error);
+  });
+
+  it('a mid-body corruption surfaces from the batch iteration as DataUnusableError', async () => {
+    const bytes = Buffer.from(readFileSync(writeArrow(tmp.path('ok-stream.arrow'), table(), 'stream')));
+    // Overwrite the second record batch's metadata length with a huge value: schema and batch 1 read fine.
+    const marker = Buffer.from([0xff, 0xff, 0xff, 0xff]);
+    const positions: number[] = [];
+    for (let i = bytes.indexOf(marker); i >= 0; i = bytes.indexOf(marker, i + 1)) positions.push(i);
+    // messages: schema, batch 1, batch 2, EOS
+    const second = positions[2];
+    if (second === undefined) throw new Error('unexpected stream layout');
+    bytes.writeInt32LE(0x7ffffff0, second + 4);
+    const path = writeText(tmp.path('corrupt-mid.arrow'), bytes);
+    const reader = await openDataset(path, { allowedRoots: roots });
+    const err: unknown = await readAll(reader).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(DataUnusableError);
+    expect((err as Error).message).toMatch(
+      new RegExp(`^cannot read dataset ${path}: corrupt Arrow IPC stream after row 2: `),
+    );
+  });
+
+  it('Feather V1', async () => {
+    const path = writeText(tmp.path('old.feather'), 'FEA1 some old feather bytes FEA1');
+    await expectUnusable(
+      openDataset(path, { allowedRoots: roots }),
+      `cannot read dataset ${path}: Feather V1 files are not supported; rewrite as Feather V2 / Arrow IPC (pyarrow.feather.write_feather(version=2))`,
+    );
+  });
+
+  it('CSV with a ragged row names the row and line', async () => {
+    const path = writeText(tmp.path('ragged.csv'), 'a,b,c\n1,2,3\n4,5,6\n7,8\n9,10,11\n');
+    await expectUnusable(
+      openDataset(path, { allowedRoots: roots }),
+      `cannot read dataset ${path}: ragged row: row 2 (line 4) has 2 fields, the header has 3`,
+    );
+  });
+
+  it('CSV with invalid UTF-8 names the row, line and field', async () => {
+    const path = writeText(
+      tmp.path('bad-utf8.csv'),
+      Buffer.concat([Buffer.from('a,b\nx,y\nok,'), Buffer.from([0xc3, 0x28]), Buffer.from('\n')]),
+    );
+    await expectUnusable(
+      openDataset(path, { allowedRoots: roots }),
+      `cannot read dataset ${path}: invalid UTF-8 in row 1 (line 3), field 2`,
+    );
+  });
+
+  it('CSV with an unclosed quote names the line', async () => {
+    const path = writeText(tmp.path('quote.csv'), 'a,b\n1,"open\n2,3\n');
+    const err: unknown = await openDataset(path, { allowedRoots: roots }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(DataUnusableError);
+    expect((err as Error).message).toMatch(
+      new RegExp(`^cannot read dataset ${path}: malformed CSV at line \\d+: .*quote`, 'i'),
+    );
+  });
+
+  it('CSV with a duplicate header name', async () => {
+    const path = writeText(tmp.path('dup.csv'), 'a,b,a\n1,2,3\n');
+    await expectUnusable(
+      openDataset(path, { allowedRoots: roots }),
+      `cannot read dataset ${path}: duplicate column name "a" in the header`,
+    );
+  });
+
+  it('unsupported extension and URI scheme', async () => {
+    const path = writeText(tmp.path('data.json'), '{}');
+    await expectUnusable(
+      openDataset(path, { allowedRoots: roots }),
+      `cannot read dataset ${path}: unsupported file type .json; expected one of .arrow, .feather, .ipc, .arrows, .csv`,
+    );
+    await expectUnusable(
+      openDataset('s3://bucket/train.arrow', { allowedRoots: roots }),
+      'cannot read dataset s3://bucket/train.arrow: unsupported URI scheme s3: only local paths and file:// URIs are read',
+    );
+  });
+
+  it('a directory', async () => {
+    await expectUnusable(
+      openDataset(tmp.dir, { allowedRoots: roots }),
+      `cannot read dataset ${tmp.dir}: not a regular file`,
+    );
+  });
+});
