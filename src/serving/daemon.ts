@@ -1,0 +1,209 @@
+/**
+ * The local serving daemon: one long-running process that runs a model server per
+ * (model, version) and routes predictions between them by weight. `mlcd serve` runs it.
+ *
+ * Plain `node:http` rather than a framework: the API is a dozen routes of JSON, none is
+ * installed, and the daemon then has no dependency beyond prom-client and zod.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { HttpError, readBody, readJson, sendError, sendJson } from './http-io';
+import { RouterMetrics } from './router-metrics';
+import { ServingRuntime } from './serving-runtime';
+import { deployBodySchema, StateStore } from './state-store';
+import { DEFAULT_STATS_CAPACITY } from './stats-window';
+import { ROUTE_KEY_HEADER, VERSION_HEADER } from './types';
+
+/** Options of {@link startServingDaemon}. */
+export interface ServingDaemonOptions {
+  /** Interface to listen on; default 127.0.0.1. Model servers are always probed on the same host. */
+  host?: string;
+  /** Port to listen on; 0 lets the OS pick (see the returned `url`). */
+  port: number;
+  /** Directory of `serving-state.json`; created when missing. Usually `statePaths.serving()`. */
+  stateDir: string;
+  /** Timeout of one prediction forwarded to a model server, ms. Default 10 000. */
+  upstreamTimeoutMs?: number;
+  /** Samples kept per version for the stats endpoint. Default 65 536. */
+  statsCapacity?: number;
+  /** Delay before the single automatic restart of a model server that died, ms. Default 1 000. */
+  restartBackoffMs?: number;
+  /** Where log lines go. Default: stderr, prefixed `[mlcd serve]`. */
+  log?: (line: string) => void;
+}
+
+/** A running daemon. */
+export interface ServingDaemon {
+  /** Base URL, e.g. `http://127.0.0.1:8710`. */
+  url: string;
+  /** Stops listening and stops every model server (SIGTERM, SIGKILL after 5 s). Keeps the state file. */
+  close(): Promise<void>;
+  /** SIGKILLs every model server synchronously; for `process.on('exit')`. */
+  killChildrenNow(): void;
+}
+
+/** Default timeout of a forwarded prediction, ms. */
+export const DEFAULT_UPSTREAM_TIMEOUT_MS = 10_000;
+
+/** Default window of the stats endpoint when `windowMs` is absent, ms. */
+const DEFAULT_STATS_WINDOW_MS = 60_000;
+
+/**
+ * Starts the daemon: restores the versions and weights persisted in `<stateDir>/serving-state.json`
+ * (re-spawning every version), then listens. Resolves once it serves as it did before a restart.
+ */
+export async function startServingDaemon(opts: ServingDaemonOptions): Promise<ServingDaemon> {
+  const host = opts.host ?? '127.0.0.1';
+  const log = opts.log ?? ((line: string) => void process.stderr.write(`[mlcd serve] ${line}\n`));
+  const metrics = new RouterMetrics();
+  const runtime = new ServingRuntime({
+    host,
+    store: new StateStore(opts.stateDir),
+    metrics,
+    upstreamTimeoutMs: opts.upstreamTimeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS,
+    statsCapacity: opts.statsCapacity ?? DEFAULT_STATS_CAPACITY,
+    restartBackoffMs: opts.restartBackoffMs ?? 1_000,
+    log,
+  });
+  try {
+    await runtime.restore();
+  } catch (e) {
+    await runtime.close();
+    throw e;
+  }
+  const server = createServer((req, res) => {
+    handle(runtime, metrics, req, res).catch((e: unknown) => {
+      if (e instanceof HttpError) {
+        if (!res.headersSent) sendError(res, e.status, e.message, e.version);
+        return;
+      }
+      log(`internal error on ${req.method ?? '?'} ${req.url ?? '?'}: ${(e as Error).stack ?? String(e)}`);
+      if (!res.headersSent) sendError(res, 500, `internal error: ${(e as Error).message}`);
+      else res.destroy();
+    });
+  });
+  try {
+    await listen(server, opts.port, host);
+  } catch (e) {
+    await runtime.close();
+    throw new Error(`serving daemon cannot listen on ${host}:${opts.port}: ${(e as Error).message}`, { cause: e });
+  }
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr !== null ? addr.port : opts.port;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  log(`listening on ${url}, state in ${opts.stateDir}`);
+  let closed: Promise<void> | null = null;
+  return {
+    url,
+    close: () => {
+      closed ??= (async () => {
+        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeAllConnections();
+        await Promise.all([stopped, runtime.close()]);
+      })();
+      return closed;
+    },
+    killChildrenNow: () => runtime.killNow(),
+  };
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+async function handle(runtime: ServingRuntime, metrics: RouterMetrics, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://daemon');
+  let seg: string[];
+  try {
+    seg = url.pathname.split('/').filter((s) => s !== '').map((s) => decodeURIComponent(s));
+  } catch {
+    throw new HttpError(400, `malformed path ${url.pathname}`);
+  }
+  const method = req.method ?? 'GET';
+  const route = seg.join('/');
+
+  if (route === 'healthz') {
+    allow(method, ['GET']);
+    return sendJson(res, 200, { ok: true });
+  }
+  if (route === 'metrics') {
+    allow(method, ['GET']);
+    const text = await metrics.render();
+    res.writeHead(200, { 'content-type': metrics.contentType });
+    res.end(text);
+    return;
+  }
+  // POST /v1/models/:model/predict
+  if (seg.length === 4 && seg[0] === 'v1' && seg[1] === 'models' && seg[3] === 'predict') {
+    allow(method, ['POST']);
+    const body = (await readBody(req)).toString('utf8');
+    checkPredictBody(body);
+    const key = req.headers[ROUTE_KEY_HEADER];
+    const answer = await runtime.predict(seg[2] as string, body, typeof key === 'string' ? key : undefined);
+    res.writeHead(answer.status, {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': Buffer.byteLength(answer.body),
+      [VERSION_HEADER]: answer.version,
+    });
+    res.end(answer.body);
+    return;
+  }
+  if (seg[0] === 'admin' && seg[1] === 'models') {
+    const model = seg[2];
+    if (seg.length === 2) {
+      allow(method, ['GET']);
+      return sendJson(res, 200, runtime.list());
+    }
+    if (model !== undefined && seg.length === 4 && seg[3] === 'weights') {
+      allow(method, ['GET', 'PUT']);
+      if (method === 'GET') return sendJson(res, 200, { weights: runtime.getWeights(model) });
+      const body = await readJson(req);
+      if (typeof body !== 'object' || body === null || !('weights' in body)) throw new HttpError(400, 'body must be { "weights": { "<version>": <percent> } }');
+      return sendJson(res, 200, { weights: runtime.setWeights(model, body.weights) });
+    }
+    const version = seg[4];
+    if (model !== undefined && version !== undefined && seg[3] === 'versions') {
+      if (seg.length === 5) {
+        allow(method, ['PUT', 'DELETE']);
+        if (method === 'DELETE') return sendJson(res, 200, await runtime.undeploy(model, version));
+        const parsed = deployBodySchema.safeParse(await readJson(req));
+        if (!parsed.success) {
+          const issue = parsed.error.issues[0];
+          throw new HttpError(400, `deploy body invalid at ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'unknown'}`);
+        }
+        return sendJson(res, 200, await runtime.deploy({ model, version, ...parsed.data }));
+      }
+      if (seg.length === 6 && seg[5] === 'stats') {
+        allow(method, ['GET']);
+        const raw = url.searchParams.get('windowMs');
+        const windowMs = raw === null ? DEFAULT_STATS_WINDOW_MS : Number(raw);
+        if (!Number.isFinite(windowMs) || windowMs <= 0) throw new HttpError(400, `windowMs must be a positive number of milliseconds, got ${JSON.stringify(raw)}`);
+        return sendJson(res, 200, runtime.versionStats(model, version, windowMs));
+      }
+    }
+  }
+  throw new HttpError(404, `no route ${method} ${url.pathname}`);
+}
+
+function allow(method: string, methods: string[]): void {
+  if (!methods.includes(method)) throw new HttpError(405, `method ${method} not allowed here; use ${methods.join(' or ')}`);
+}
+
+/** 400 unless the body is `{ "rows": [ {...}, ... ] }`: a client mistake must not count against a version. */
+function checkPredictBody(body: string): void {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch (e) {
+    throw new HttpError(400, `prediction body is not valid JSON: ${(e as Error).message}`);
+  }
+  const rows = typeof json === 'object' && json !== null ? (json as { rows?: unknown }).rows : undefined;
+  if (!Array.isArray(rows) || !rows.every((r) => typeof r === 'object' && r !== null && !Array.isArray(r))) {
+    throw new HttpError(400, 'prediction body must be { "rows": [ { "<feature>": <value>, ... } ] }');
+  }
+}

@@ -1,0 +1,384 @@
+import type { VersionStats } from '../backends/metrics/types';
+import type { DeployRequest, Weights } from '../backends/traffic/types';
+import { HttpError } from './http-io';
+import { ModelServerProcess, ModelServerStartError } from './model-server-process';
+import type { RouterMetrics } from './router-metrics';
+import type { ServingState, StateStore } from './state-store';
+import { StatsWindow } from './stats-window';
+import type { ModelsResponse, VersionView } from './types';
+import { pickVersion, routeKeyFraction, validateWeights } from './weights';
+
+/** Options of {@link ServingRuntime}. */
+export interface ServingRuntimeOptions {
+  /** Interface model servers are probed and called on. */
+  host: string;
+  store: StateStore;
+  metrics: RouterMetrics;
+  /** Timeout of one forwarded prediction, ms. */
+  upstreamTimeoutMs: number;
+  /** Samples kept per version for stats. */
+  statsCapacity: number;
+  /** Delay before the one automatic restart of a server that died, ms. */
+  restartBackoffMs: number;
+  log: (line: string) => void;
+}
+
+/** Outcome of routing one prediction: the bytes to answer with and the version that took it. */
+export interface RoutedAnswer {
+  status: number;
+  /** JSON text: the model server's answer, or an `ErrorBody`. */
+  body: string;
+  version: string;
+}
+
+interface VersionEntry {
+  request: DeployRequest;
+  proc: ModelServerProcess | null;
+  /** The start in flight, shared by concurrent deploys of the same version. */
+  starting: Promise<ModelServerProcess> | null;
+  /** In the state file: it was healthy once, or it was restored from the file. */
+  committed: boolean;
+  lastError?: string;
+  /** Automatic restarts since the last deploy (at most one). */
+  restarts: number;
+  restartTimer?: NodeJS.Timeout;
+}
+
+interface ModelEntry {
+  versions: Map<string, VersionEntry>;
+  /** Replaced as a whole on every change, never mutated: a request sees the old or the new split. */
+  weights: Readonly<Weights>;
+}
+
+/**
+ * The state and operations of the local serving daemon, without HTTP: the model servers per
+ * (model, version), the weights per model, the per-version stats, persistence and restore.
+ * Errors meant for the client are thrown as {@link HttpError}.
+ */
+export class ServingRuntime {
+  private readonly models = new Map<string, ModelEntry>();
+  private readonly stats = new Map<string, StatsWindow>();
+  /** Every model server process alive or starting, so shutdown can reach them all. */
+  private readonly live = new Set<ModelServerProcess>();
+  private closing = false;
+
+  constructor(private readonly o: ServingRuntimeOptions) {}
+
+  /** Re-spawns the persisted versions and re-applies the persisted weights. Failed versions stay listed, unhealthy. */
+  async restore(): Promise<void> {
+    const state = this.o.store.load();
+    const starts: Array<Promise<void>> = [];
+    for (const [model, m] of Object.entries(state.models)) {
+      const entry = this.model(model);
+      for (const [version, request] of Object.entries(m.versions)) {
+        const v: VersionEntry = { request: { ...request, model, version }, proc: null, starting: null, committed: true, restarts: 0 };
+        entry.versions.set(version, v);
+        starts.push(
+          this.start(v).then(
+            () => this.o.log(`restored ${model} version ${version}`),
+            (e: Error) => this.o.log(`could not restore ${model} version ${version}: ${e.message}`),
+          ),
+        );
+      }
+      this.applyWeights(model, entry, m.weights);
+    }
+    await Promise.all(starts);
+  }
+
+  /** Starts (or finds running) the server of `req.version`; idempotent. */
+  async deploy(req: DeployRequest): Promise<{ endpoint: string }> {
+    if (this.closing) throw new HttpError(503, 'serving daemon is shutting down');
+    const entry = this.model(req.model);
+    let v = entry.versions.get(req.version);
+    if (v?.starting) {
+      if (!sameRequest(v.request, req)) throw this.conflict(req, v);
+      return { endpoint: (await this.awaitStart(v.starting)).endpoint };
+    }
+    if (v && v.proc?.running) {
+      if (!sameRequest(v.request, req)) throw this.conflict(req, v);
+      return { endpoint: v.proc.endpoint };
+    }
+    if (v) {
+      v.request = req; // dead or never started: the new request replaces the old one
+      v.restarts = 0;
+    } else {
+      v = { request: req, proc: null, starting: null, committed: false, restarts: 0 };
+      entry.versions.set(req.version, v);
+    }
+    const entryV = v;
+    try {
+      const proc = await this.awaitStart(this.start(entryV));
+      return { endpoint: proc.endpoint };
+    } catch (e) {
+      if (!entryV.committed && entry.versions.get(req.version) === entryV) entry.versions.delete(req.version);
+      throw e;
+    }
+  }
+
+  /** Stops a version's server and forgets it; refuses (409) while it has weight. Idempotent. */
+  async undeploy(model: string, version: string): Promise<{ stopped: boolean }> {
+    const entry = this.models.get(model);
+    const v = entry?.versions.get(version);
+    if (!entry || !v) return { stopped: false };
+    const w = entry.weights[version] ?? 0;
+    if (w > 0) throw new HttpError(409, `version ${version} of model ${model} has weight ${w}%; set its weight to 0 before undeploying it`, version);
+    entry.versions.delete(version);
+    clearTimeout(v.restartTimer);
+    this.persist();
+    if (v.starting) await v.starting.catch(() => undefined);
+    await v.proc?.stop();
+    this.o.log(`stopped ${model} version ${version}`);
+    return { stopped: true };
+  }
+
+  /** Validates and applies `weights` for `model` in one swap; 400 / 409 naming the problem. */
+  setWeights(model: string, weights: unknown): Weights {
+    const entry = this.models.get(model);
+    const problem = validateWeights(model, weights, (version) => {
+      const v = entry?.versions.get(version);
+      return { deployed: v !== undefined && (v.committed || v.proc !== null), healthy: v?.proc?.running === true };
+    });
+    if (problem) throw new HttpError(problem.kind === 'invalid' ? 400 : 409, problem.message);
+    const applied = this.applyWeights(model, this.model(model), weights as Weights);
+    this.persist();
+    this.o.log(`weights of ${model}: ${JSON.stringify(applied)}`);
+    return { ...applied };
+  }
+
+  /** The weights in force for `model`; {} before any. */
+  getWeights(model: string): Weights {
+    return { ...(this.models.get(model)?.weights ?? {}) };
+  }
+
+  /** Stats of one version over the trailing `windowMs`; "no data" (0 requests, NaN rates) when it has none. */
+  versionStats(model: string, version: string, windowMs: number): VersionStats {
+    const w = this.stats.get(statsKey(model, version));
+    if (w) return w.stats(version, windowMs, performance.now());
+    return { version, windowMs, requests: 0, errors: 0, errorRate: NaN, latencyP50Ms: NaN, latencyP99Ms: NaN };
+  }
+
+  /** Every model with its versions and weights. */
+  list(): ModelsResponse {
+    return {
+      models: [...this.models.entries()]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([model, m]) => ({
+          model,
+          weights: { ...m.weights },
+          versions: [...m.versions.entries()]
+            .sort(([a], [b]) => a.localeCompare(b))
+            .map(([version, v]) => this.view(version, v)),
+        })),
+    };
+  }
+
+  /**
+   * Routes one prediction: picks a version by the weights (by a hash of `routeKey` when given,
+   * else at random), forwards `body` to its server and records the outcome. `body` must already
+   * be a valid `{ rows: [...] }` document. 404 when the model has no weighted version.
+   */
+  async predict(model: string, body: string, routeKey: string | undefined): Promise<RoutedAnswer> {
+    const entry = this.models.get(model);
+    if (!entry) throw new HttpError(404, `unknown model ${model}`);
+    const weights = entry.weights; // one read: the whole request uses one weights object
+    const version = pickVersion(weights, routeKey === undefined ? Math.random() : routeKeyFraction(routeKey));
+    if (version === undefined) throw new HttpError(404, `model ${model} has no version with weight > 0`);
+    const proc = entry.versions.get(version)?.proc;
+    const t0 = performance.now();
+    let answer: RoutedAnswer;
+    if (!proc?.running) {
+      answer = failure(version, `version ${version} of model ${model} is not running`);
+    } else {
+      answer = await this.forward(model, version, proc.endpoint, body);
+    }
+    const ms = performance.now() - t0;
+    const ok = answer.status < 300;
+    this.window(model, version).record(performance.now(), ms, !ok); // monotonic: a wall-clock jump cannot hide the window
+    this.o.metrics.observeRequest(model, version, ok ? 'ok' : 'error', ms / 1000);
+    return answer;
+  }
+
+  /** Stops every model server (SIGTERM, then SIGKILL after the grace). The state file is kept. */
+  async close(): Promise<void> {
+    this.closing = true;
+    for (const m of this.models.values()) for (const v of m.versions.values()) clearTimeout(v.restartTimer);
+    await Promise.all([...this.live].map((p) => p.stop()));
+  }
+
+  /** Synchronous SIGKILL of every model server, for a process that is exiting now. */
+  killNow(): void {
+    this.closing = true;
+    for (const p of this.live) p.killNow();
+  }
+
+  private async forward(model: string, version: string, endpoint: string, body: string): Promise<RoutedAnswer> {
+    const what = `version ${version} of model ${model}`;
+    try {
+      // Global fetch (undici) keeps connections to each model server alive between requests.
+      const res = await fetch(`${endpoint}/predict`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+        signal: AbortSignal.timeout(this.o.upstreamTimeoutMs),
+      });
+      const text = await res.text();
+      if (!res.ok) return failure(version, `${what} answered HTTP ${res.status}: ${text.slice(0, 300)}`);
+      try {
+        JSON.parse(text);
+      } catch {
+        return failure(version, `${what} answered with a body that is not JSON: ${text.slice(0, 300)}`);
+      }
+      return { status: 200, body: text, version };
+    } catch (e) {
+      const err = e as Error;
+      if (err.name === 'TimeoutError') return failure(version, `${what} did not answer within ${this.o.upstreamTimeoutMs} ms`);
+      const cause = (err.cause as Error | undefined)?.message;
+      return failure(version, `${what} is unreachable at ${endpoint}: ${cause ?? err.message}`);
+    }
+  }
+
+  private start(v: VersionEntry): Promise<ModelServerProcess> {
+    const { model, version } = v.request;
+    const p = ModelServerProcess.start(v.request, {
+      host: this.o.host,
+      onSpawn: (proc) => {
+        this.live.add(proc);
+        void proc.whenExited().then(() => this.live.delete(proc));
+        if (this.closing) proc.killNow();
+      },
+      onUnexpectedExit: (info) => {
+        const how = info.signal !== null ? `was killed by ${info.signal}` : `exited with code ${String(info.code)}`;
+        v.lastError = `model server ${how}\n${info.stderrTail}`.trim();
+        this.o.log(`${model} version ${version}: ${v.lastError}`);
+        this.scheduleRestart(v);
+      },
+    }).then(
+      (proc) => {
+        v.proc = proc;
+        v.starting = null;
+        delete v.lastError;
+        this.o.log(`${model} version ${version} serving at ${proc.endpoint} (pid ${proc.pid})`);
+        if (!v.committed && this.models.get(model)?.versions.get(version) === v) {
+          v.committed = true;
+          this.persist();
+        }
+        return proc;
+      },
+      (e: Error) => {
+        v.starting = null;
+        v.lastError = e.message;
+        throw e;
+      },
+    );
+    v.starting = p;
+    return p;
+  }
+
+  private scheduleRestart(v: VersionEntry): void {
+    const { model, version } = v.request;
+    if (this.closing || v.restarts >= 1 || this.models.get(model)?.versions.get(version) !== v) return;
+    v.restarts++;
+    v.restartTimer = setTimeout(() => {
+      if (this.closing || this.models.get(model)?.versions.get(version) !== v || v.starting || v.proc?.running) return;
+      this.o.log(`restarting ${model} version ${version} once after ${this.o.restartBackoffMs} ms`);
+      this.start(v).catch((e: Error) => this.o.log(`restart of ${model} version ${version} failed: ${e.message}`));
+    }, this.o.restartBackoffMs);
+    v.restartTimer.unref();
+  }
+
+  /** Maps a start failure to the HTTP answer: a bad command is the caller's (400), the rest 502. */
+  private async awaitStart(p: Promise<ModelServerProcess>): Promise<ModelServerProcess> {
+    try {
+      return await p;
+    } catch (e) {
+      if (e instanceof ModelServerStartError) throw new HttpError(e.reason === 'command' ? 400 : 502, e.message);
+      throw e;
+    }
+  }
+
+  private conflict(req: DeployRequest, v: VersionEntry): HttpError {
+    return new HttpError(
+      409,
+      `version ${req.version} of model ${req.model} is already deployed from ${v.request.artifactUri} with another artifact or serving spec; ` +
+        'undeploy it first or deploy under a new version',
+      req.version,
+    );
+  }
+
+  private applyWeights(model: string, entry: ModelEntry, weights: Weights): Readonly<Weights> {
+    const next = Object.freeze({ ...weights });
+    const previous = entry.weights;
+    entry.weights = next; // the atomic swap
+    this.o.metrics.setWeights(model, next, previous);
+    return next;
+  }
+
+  private persist(): void {
+    const state: ServingState = { models: {} };
+    for (const [model, m] of this.models) {
+      const versions: Record<string, DeployRequest> = {};
+      for (const [version, v] of m.versions) if (v.committed) versions[version] = v.request;
+      if (Object.keys(versions).length === 0 && Object.keys(m.weights).length === 0) continue;
+      state.models[model] = { versions, weights: { ...m.weights } };
+    }
+    try {
+      this.o.store.save(state);
+    } catch (e) {
+      // The change is live; losing it on restart is better than refusing it now. Say so loudly.
+      this.o.log(`could not save serving state to ${this.o.store.path}: ${(e as Error).message}`);
+    }
+  }
+
+  private view(version: string, v: VersionEntry): VersionView {
+    const running = v.proc?.running === true;
+    const view: VersionView = {
+      version,
+      artifactUri: v.request.artifactUri,
+      endpoint: running ? (v.proc?.endpoint ?? null) : null,
+      pid: running ? (v.proc?.pid ?? null) : null,
+      healthy: running,
+      startedAt: running && v.proc ? new Date(v.proc.startedAt).toISOString() : null,
+    };
+    if (v.lastError !== undefined) view.lastError = v.lastError;
+    return view;
+  }
+
+  private model(model: string): ModelEntry {
+    let m = this.models.get(model);
+    if (!m) {
+      m = { versions: new Map(), weights: Object.freeze({}) };
+      this.models.set(model, m);
+    }
+    return m;
+  }
+
+  private window(model: string, version: string): StatsWindow {
+    const key = statsKey(model, version);
+    let w = this.stats.get(key);
+    if (!w) {
+      w = new StatsWindow(this.o.statsCapacity);
+      this.stats.set(key, w);
+    }
+    return w;
+  }
+}
+
+function statsKey(model: string, version: string): string {
+  return `${model}\u0000${version}`;
+}
+
+function failure(version: string, message: string): RoutedAnswer {
+  return { status: 502, body: JSON.stringify({ error: message, version }), version };
+}
+
+function sameRequest(a: DeployRequest, b: DeployRequest): boolean {
+  return a.artifactUri === b.artifactUri && canonical(a.serving) === canonical(b.serving);
+}
+
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)))
+      : v,
+  );
+}
