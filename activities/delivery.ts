@@ -1,0 +1,98 @@
+/**
+ * Activities of progressive delivery: model servers, traffic weights, live metrics, registry
+ * aliases, and the hand-offs between the pipeline, the deployment entity and the monitor.
+ */
+import type { Client } from '@temporalio/client';
+import type { BackendProvider } from '../src/backends/factory';
+import type { VersionStats } from '../src/backends/metrics/types';
+import type { Weights } from '../src/backends/traffic/types';
+import type { BackendsSpec, ServingSpec } from '../src/core/spec/types';
+import { TASK_QUEUE } from '../src/core/release';
+import type { RolloutRequest, WatchRequest } from '../src/core/release';
+import { withFailureMapping } from './failures';
+
+export interface DeliveryActivityDeps {
+  backends: BackendProvider;
+  /** A Temporal client, for hand-offs that start or signal another workflow. */
+  client: () => Client;
+}
+
+export function createDeliveryActivities(deps: DeliveryActivityDeps) {
+  return {
+    /** Starts (or finds) the model server of a version and waits for it to be healthy. */
+    async deployVersion(args: { model: string; version: string; artifactUri: string; serving: ServingSpec; backends: BackendsSpec }): Promise<string> {
+      return withFailureMapping(async () => {
+        const r = await deps.backends.traffic(args.backends.traffic).deploy({
+          model: args.model,
+          version: args.version,
+          artifactUri: args.artifactUri,
+          serving: args.serving,
+        });
+        return r.endpoint;
+      });
+    },
+
+    /** Stops a version's server (never one that still has traffic). */
+    async undeployVersion(args: { model: string; version: string; backends: BackendsSpec }): Promise<void> {
+      return withFailureMapping(() => deps.backends.traffic(args.backends.traffic).undeploy(args.model, args.version));
+    },
+
+    /** Applies weights, then reads them back: done only once verified. */
+    async setTrafficWeights(args: { model: string; weights: Weights; backends: BackendsSpec }): Promise<Weights> {
+      return withFailureMapping(async () => {
+        const router = deps.backends.traffic(args.backends.traffic);
+        await router.setWeights(args.model, args.weights);
+        return router.getWeights(args.model);
+      });
+    },
+
+    async getTrafficWeights(args: { model: string; backends: BackendsSpec }): Promise<Weights> {
+      return withFailureMapping(() => deps.backends.traffic(args.backends.traffic).getWeights(args.model));
+    },
+
+    /** Live metrics of one version over a trailing window. */
+    async readVersionStats(args: { model: string; version: string; windowMs: number; backends: BackendsSpec }): Promise<VersionStats> {
+      return withFailureMapping(() => deps.backends.metrics(args.backends.metrics).versionStats(args.model, args.version, args.windowMs));
+    },
+
+    /** Moves registry aliases and records a status on versions, in one step per model. */
+    async updateRegistry(args: {
+      model: string;
+      backends: BackendsSpec;
+      aliases: Partial<Record<'production' | 'previous' | 'candidate', string | null>>;
+      statuses?: Record<string, Record<string, unknown>>;
+    }): Promise<void> {
+      return withFailureMapping(async () => {
+        const registry = deps.backends.registry(args.backends.registry);
+        for (const [version, patch] of Object.entries(args.statuses ?? {})) {
+          await registry.updateMetadata(args.model, version, patch);
+        }
+        await registry.setAliases(args.model, args.aliases);
+      });
+    },
+
+    /** Hands a candidate to the model's deployment entity, starting that workflow if needed. */
+    async requestRollout(req: RolloutRequest): Promise<void> {
+      await deps.client().workflow.signalWithStart('modelDeployment', {
+        workflowId: `deployment/${req.model}`,
+        taskQueue: TASK_QUEUE,
+        args: [{ model: req.model }],
+        signal: 'deploy',
+        signalArgs: [req],
+      });
+    },
+
+    /** Points the model's monitor at a newly promoted version, starting the monitor if needed. */
+    async watchVersion(req: WatchRequest): Promise<void> {
+      await deps.client().workflow.signalWithStart('modelMonitor', {
+        workflowId: `monitor/${req.model}`,
+        taskQueue: TASK_QUEUE,
+        args: [{ model: req.model }],
+        signal: 'watch',
+        signalArgs: [req],
+      });
+    },
+  };
+}
+
+export type DeliveryActivities = ReturnType<typeof createDeliveryActivities>;

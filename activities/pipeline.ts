@@ -1,0 +1,239 @@
+/**
+ * Activities of the release pipeline: thin adapters from activity input to the libraries in
+ * src/ and the backends, with heartbeats and failure mapping. No decisions are taken here.
+ */
+import { activityInfo, cancellationSignal, heartbeat } from '@temporalio/activity';
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { pythonPath } from '../src/config';
+import { DataValidationError, JobFailedError, SpecError } from '../src/core/errors';
+import { fillCommand, assertFilled } from '../src/core/placeholders';
+import type { EvaluationSummary, PipelineInput, VersionRef } from '../src/core/release';
+import type { MetricName, ReleaseSpec, JobSpec } from '../src/core/spec/types';
+import type { BackendProvider } from '../src/backends/factory';
+import type { ModelLineage } from '../src/backends/registry/types';
+import { waitForJob } from '../src/backends/jobs/wait';
+import { compileReleaseSpec } from '../src/core/spec/compile';
+import { loadReleaseSpecFile } from '../src/spec-file';
+import { validateDataset, summarizeReport } from '../src/data/validate';
+import { fingerprintFile } from '../src/data/fingerprint';
+import { readPredictions } from '../src/metrics/predictions';
+import { binaryMetrics } from '../src/metrics/binary';
+import { releaseDir, safeSegment } from '../src/release-paths';
+import { gitCommitOf } from '../src/git';
+import { withFailureMapping } from './failures';
+import type { Notification } from '../src/backends/notifier/types';
+
+export interface PipelineActivityDeps {
+  backends: BackendProvider;
+}
+
+/** Result of one data file's validation, small enough for workflow history. */
+export interface DataCheckResult {
+  role: string;
+  file: string;
+  rows: number;
+  passed: boolean;
+  summary: string;
+  reportPath: string;
+}
+
+export interface TrainResult {
+  jobId: string;
+  reattached: boolean;
+  outputDir: string;
+  modelDir: string;
+  /** The job's own simple baseline, used when no production model exists. */
+  baselineDir?: string;
+}
+
+export interface ScoreResult {
+  role: string;
+  predictionsPath: string;
+  rows: number;
+  metrics: Partial<Record<MetricName, number>>;
+}
+
+/** The workflow run this activity works for; mlcd activities always run inside one. */
+function workflowRun(): { workflowId: string; runId: string } {
+  const run = activityInfo().workflowExecution;
+  if (!run) throw new Error('mlcd activities run only inside a workflow');
+  return run;
+}
+
+function jobEnv(job: JobSpec): Record<string, string> {
+  return { ...job.env, MLCD_RELEASE_ID: workflowRun().workflowId };
+}
+
+/** Runs one job through the spec's runner, heartbeating, and cancelling it if the activity is cancelled. */
+async function runJob(
+  deps: PipelineActivityDeps,
+  spec: ReleaseSpec,
+  jobId: string,
+  job: JobSpec,
+  values: Record<string, string>,
+): Promise<{ reattached: boolean }> {
+  const runner = deps.backends.jobs(spec.backends.jobs);
+  const command = fillCommand(job.command, { python: pythonPath(), ...values });
+  assertFilled(command, `job ${jobId}`);
+  const submitted = await runner.submit({ jobId, command, env: jobEnv(job), cwd: job.cwd, timeoutMs: job.timeoutMs });
+  heartbeat({ jobId, reattached: submitted.reattached });
+  const final = await waitForJob(runner, jobId, {
+    pollMs: 500,
+    onPoll: (s) => heartbeat({ jobId, state: s.state }),
+    signal: cancellationSignal(),
+  });
+  if (final.state !== 'succeeded') {
+    const tail = await runner.logTail(jobId, 30);
+    throw new JobFailedError(
+      jobId,
+      final.exitCode ?? null,
+      tail,
+      `job ${jobId} ${final.reason ?? 'failed'} (exit code ${String(final.exitCode ?? 'none')})\n--- last log lines ---\n${tail}`,
+    );
+  }
+  return { reattached: submitted.reattached };
+}
+
+/** A job id unique to this workflow run and step, stable across activity retries. */
+function jobIdFor(step: string): string {
+  const run = workflowRun();
+  return `${safeSegment(run.workflowId)}.${run.runId.slice(0, 8)}.${step}`;
+}
+
+export function createPipelineActivities(deps: PipelineActivityDeps) {
+  return {
+    /** Compiles the spec (inline or from a file on the worker's machine); errors name the field. */
+    async compileSpec(input: PipelineInput): Promise<ReleaseSpec> {
+      return withFailureMapping(async () => {
+        if (input.spec !== undefined) {
+          return compileReleaseSpec(input.spec, {
+            source: input.specPath ?? 'workflow input',
+            specDir: input.specDir ?? (input.specPath ? dirname(input.specPath) : process.cwd()),
+            params: input.params,
+          });
+        }
+        if (!input.specPath) {
+          throw new SpecError('workflow input', [{ path: '(input)', message: 'needs `spec` (with `specDir`) or `specPath`' }]);
+        }
+        return loadReleaseSpecFile(input.specPath, input.params);
+      });
+    },
+
+    /** Validates one data file against the spec's rules and writes the full JSON report. */
+    async validateData(args: { spec: ReleaseSpec; releaseId: string; role: 'train' | 'eval' }): Promise<DataCheckResult> {
+      return withFailureMapping(async () => {
+        const { spec, role } = args;
+        const file = role === 'train' ? spec.data.train : spec.data.eval;
+        const report = await validateDataset(file, spec.validation, {
+          allowedRoots: spec.data.allowedRoots,
+          onProgress: (rows) => heartbeat({ rows }),
+        });
+        const reportPath = join(releaseDir(spec.model, args.releaseId), 'reports', `validation-${role}.json`);
+        await mkdir(dirname(reportPath), { recursive: true });
+        await writeFile(reportPath, JSON.stringify(report, null, 2));
+        const summary = summarizeReport(report);
+        if (!report.passed) {
+          throw new DataValidationError(`${role} data failed validation: ${summary}\nfull report: ${reportPath}`);
+        }
+        return { role, file, rows: report.rows, passed: true, summary, reportPath };
+      });
+    },
+
+    /** Runs the training job; idempotent by job id, so a retried activity re-attaches. */
+    async trainModel(args: { spec: ReleaseSpec; releaseId: string }): Promise<TrainResult> {
+      return withFailureMapping(async () => {
+        const { spec } = args;
+        const jobId = jobIdFor('train');
+        const outputDir = join(releaseDir(spec.model, args.releaseId), 'train');
+        await mkdir(outputDir, { recursive: true });
+        const { reattached } = await runJob(deps, spec, jobId, spec.training, {
+          train: spec.data.train,
+          eval: spec.data.eval,
+          output: outputDir,
+        });
+        const modelDir = join(outputDir, 'model');
+        if (!existsSync(modelDir)) {
+          throw new JobFailedError(jobId, 0, '', `training job ${jobId} exited 0 but wrote no model directory at ${modelDir}`);
+        }
+        const baselineDir = join(outputDir, 'baseline');
+        return { jobId, reattached, outputDir, modelDir, baselineDir: existsSync(baselineDir) ? baselineDir : undefined };
+      });
+    },
+
+    /** The version behind the registry's `production` alias, if any. */
+    async findProductionModel(args: { spec: ReleaseSpec }): Promise<VersionRef | null> {
+      return withFailureMapping(async () => {
+        const v = await deps.backends.registry(args.spec.backends.registry).resolveAlias(args.spec.model, 'production');
+        return v ? { version: v.version, artifactUri: v.artifactUri } : null;
+      });
+    },
+
+    /** Scores one model on the eval set with the spec's scoring job, then computes the metrics in mlcd. */
+    async scoreAndMeasure(args: { spec: ReleaseSpec; releaseId: string; role: 'candidate' | 'baseline'; modelDir: string }): Promise<ScoreResult> {
+      return withFailureMapping(async () => {
+        const { spec, role } = args;
+        const predictionsPath = join(releaseDir(spec.model, args.releaseId), 'predictions', `${role}.arrow`);
+        await mkdir(dirname(predictionsPath), { recursive: true });
+        await runJob(deps, spec, jobIdFor(`score-${role}`), spec.scoring, {
+          model: args.modelDir,
+          data: spec.data.eval,
+          predictions: predictionsPath,
+        });
+        const { labels, scores, rows } = await readPredictions(predictionsPath, spec.evaluation.labelColumn, spec.evaluation.scoreColumn);
+        const all = binaryMetrics(labels, scores, spec.evaluation.threshold);
+        const metrics: Partial<Record<MetricName, number>> = {};
+        for (const m of spec.evaluation.metrics) metrics[m] = all[m];
+        return { role, predictionsPath, rows, metrics };
+      });
+    },
+
+    /** Registers the candidate with its lineage and marks it `candidate`. Idempotent per release. */
+    async registerCandidate(args: {
+      spec: ReleaseSpec;
+      releaseId: string;
+      modelDir: string;
+      metadata: { evaluation: EvaluationSummary; gate: unknown; validation: DataCheckResult[] };
+    }): Promise<VersionRef> {
+      return withFailureMapping(async () => {
+        const { spec } = args;
+        const registry = deps.backends.registry(spec.backends.registry);
+        const dataFingerprints: Record<string, string> = {};
+        for (const [role, path] of Object.entries({ train: spec.data.train, eval: spec.data.eval })) {
+          dataFingerprints[role] = await fingerprintFile(path);
+        }
+        const lineage: ModelLineage = {
+          releaseId: args.releaseId,
+          specHash: spec.specHash,
+          dataFingerprints,
+          codeCommit: await gitCommitOf(spec.specDir),
+        };
+        const v = await registry.register({
+          model: spec.model,
+          artifactDir: args.modelDir,
+          idempotencyKey: `${args.releaseId}/${workflowRun().runId}`,
+          lineage,
+          metadata: { ...args.metadata, status: 'candidate' },
+        });
+        await registry.setAliases(spec.model, { candidate: v.version });
+        return { version: v.version, artifactUri: v.artifactUri };
+      });
+    },
+
+    /** Writes a JSON report of the release (gate result, evaluation) next to its artifacts. */
+    async writeReport(args: { model: string; releaseId: string; name: string; content: unknown }): Promise<string> {
+      const path = join(releaseDir(args.model, args.releaseId), 'reports', `${args.name}.json`);
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(path, JSON.stringify(args.content, null, 2));
+      return path;
+    },
+
+    /** Sends a notification through the spec's notifier. */
+    async notify(args: { backends: ReleaseSpec['backends']; notification: Notification }): Promise<void> {
+      await deps.backends.notifier(args.backends.notifier).notify(args.notification);
+    },
+  };
+}
+
+export type PipelineActivities = ReturnType<typeof createPipelineActivities>;

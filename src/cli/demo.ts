@@ -1,0 +1,151 @@
+/**
+ * `mlcd demo`: the example churn model end to end on the local stack, one scenario per story:
+ * a happy release, bad data, a bad model, a slow canary rolled back, a degradation after
+ * promotion rolled back by the monitor. Live traffic comes from the bounded load generator.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { Client } from '@temporalio/client';
+import { parse } from 'csv-parse/sync';
+import { DEFAULT_SERVING_URL, projectRoot, pythonPath, statePaths } from '../config';
+import { EXIT_CODES, type Decision } from '../core/release';
+import { ensureDevStack } from '../dev-stack';
+import { connectClient, resolveTemporalTarget, workflowUrl } from '../temporal/connection';
+import { queryReleaseStatus, startRelease, waitForRelease } from '../release-client';
+import { LocalTrafficRouter } from '../backends/traffic/local';
+import { LocalModelRegistry } from '../backends/registry/local';
+import { runLoad } from '../serving/load-generator';
+import { deploymentStatusQuery, workflowIds } from '../../workflows/definitions';
+
+const run = promisify(execFile);
+
+export const DEMO_SCENARIOS = ['happy', 'bad-data', 'bad-model', 'slow-canary', 'degrade'] as const;
+export type DemoScenario = (typeof DEMO_SCENARIOS)[number];
+
+interface ScenarioPlan {
+  params: Record<string, string>;
+  /** The exit code of the release that means the story went as told. */
+  expectedExit: number;
+  story: string;
+}
+
+const PLANS: Record<DemoScenario, ScenarioPlan> = {
+  happy: { params: {}, expectedExit: EXIT_CODES.promoted, story: 'a good model is validated, trained, gated, canaried and promoted' },
+  'bad-data': { params: { data_dir: 'data/corrupt' }, expectedExit: EXIT_CODES.dataValidation, story: 'corrupted training data stops the release at validation' },
+  'bad-model': { params: { train_fault: 'bad-model' }, expectedExit: EXIT_CODES.gate, story: 'a model trained on shuffled labels fails the performance gates' },
+  'slow-canary': { params: { serve_fault: 'slow' }, expectedExit: EXIT_CODES.rolledBack, story: 'a candidate that serves slowly is rolled back during the canary' },
+  degrade: { params: { serve_fault: 'degrade' }, expectedExit: EXIT_CODES.promoted, story: 'a model that degrades after promotion is rolled back by the monitor' },
+};
+
+const exampleDir = (): string => join(projectRoot(), 'examples', 'churn');
+
+/** Generates the example datasets once (clean and corrupt). */
+async function ensureData(log: (s: string) => void): Promise<void> {
+  for (const [dir, fault] of [
+    ['clean', 'none'],
+    ['corrupt', 'corrupt'],
+  ] as const) {
+    if (existsSync(join(exampleDir(), 'data', dir, 'train.arrow'))) continue;
+    log(`generating example data: data/${dir}`);
+    await run(pythonPath(), ['generate_data.py', '--out', join('data', dir), '--seed', '1', '--fault', fault], { cwd: exampleDir() });
+  }
+}
+
+function evalRows(): Array<Record<string, unknown>> {
+  const rows: Array<Record<string, unknown>> = parse(readFileSync(join(exampleDir(), 'data', 'clean', 'eval.csv')), { columns: true, cast: true });
+  return rows.map(({ churned: _label, ...features }) => features);
+}
+
+/** Prints stage changes and new decisions of a release while it runs. */
+async function follow(client: Client, releaseId: string, log: (s: string) => void, until: Promise<unknown>): Promise<void> {
+  let stage = '';
+  let seen = 0;
+  let done = false;
+  void until.finally(() => (done = true));
+  while (!done) {
+    const s = await queryReleaseStatus(client, releaseId).catch(() => undefined);
+    if (s) {
+      if (s.stage !== stage) log(`  stage: ${(stage = s.stage)}`);
+      for (const d of s.decisions.slice(seen)) log(`    ${d.kind} (${d.by}): ${d.reason}`);
+      seen = s.decisions.length;
+    }
+    await Promise.race([until, new Promise((r) => setTimeout(r, 1000))]).catch(() => undefined);
+  }
+}
+
+async function latestRollback(client: Client, model: string, after: number): Promise<Decision | undefined> {
+  const dep = await client.workflow.getHandle(workflowIds.deployment(model)).query(deploymentStatusQuery);
+  return [...dep.decisions].reverse().find((d) => d.kind === 'rollback' && Date.parse(d.at) >= after);
+}
+
+/** Runs one scenario; returns 0 when it went as the story says. */
+export async function runDemo(scenario: DemoScenario, log: (s: string) => void = console.log): Promise<number> {
+  const target = resolveTemporalTarget();
+  const { client, connection } = await connectClient(target).catch(async () => {
+    // Nothing listens yet: start the stack first, then connect.
+    await ensureDevStack(target, async () => (await connectClient(target)).client);
+    return connectClient(target);
+  });
+  const load = new AbortController();
+  try {
+    const started = await ensureDevStack(target, () => Promise.resolve(client));
+    if (started.length) log(`started ${started.join(', ')} (logs in ${statePaths.run()})`);
+    await ensureData(log);
+    const specPath = join(exampleDir(), 'mlcd.yaml');
+    const registry = new LocalModelRegistry({ root: statePaths.registry() });
+    const traffic = new LocalTrafficRouter({ url: DEFAULT_SERVING_URL });
+
+    const loadDone = runLoad({ url: DEFAULT_SERVING_URL, model: 'churn', rows: evalRows(), ratePerSecond: 40, durationMs: 15 * 60_000, maxRequests: 40 * 15 * 60, signal: load.signal, concurrency: 8 });
+
+    if (scenario !== 'happy' && !(await registry.resolveAlias('churn', 'production'))) {
+      log('no production model yet: releasing a good one first');
+      const code = await release('happy');
+      if (code !== EXIT_CODES.promoted) return code;
+    }
+    const code = await release(scenario);
+    load.abort();
+    const sent = await loadDone;
+    log(`load generator: ${sent.sent} requests, ${sent.errors} errors, by version ${JSON.stringify(sent.byVersion)}`);
+    const weights = await traffic.getWeights('churn');
+    const serving = Object.entries(weights).find(([, w]) => w === 100)?.[0];
+    const production = await registry.resolveAlias('churn', 'production');
+    log(`now serving: v${serving ?? '?'} at 100% (registry production: v${production?.version ?? 'none'})`);
+    log(`the dev stack keeps running for the Web UI (${target.uiUrl ?? 'your Temporal UI'}); stop it with \`npx mlcd dev stop\``);
+    return code;
+
+    async function release(s: DemoScenario): Promise<number> {
+      const plan = PLANS[s];
+      log(`\n== scenario ${s}: ${plan.story}`);
+      const t0 = Date.now();
+      const r = await startRelease(client, specPath, { params: plan.params, trigger: `demo:${s}` });
+      log(`release ${r.releaseId}`);
+      const url = workflowUrl(target, r.releaseId);
+      if (url) log(`  web UI: ${url}`);
+      const outcomeP = waitForRelease(client, r.releaseId);
+      await follow(client, r.releaseId, log, outcomeP);
+      const outcome = await outcomeP;
+      log(outcome.exitCode === 0 ? `PROMOTED: ${outcome.message}` : `NOT PROMOTED (${outcome.outcome}, exit ${outcome.exitCode}): ${outcome.message}`);
+      if (s === 'slow-canary') {
+        const d = await latestRollback(client, 'churn', t0);
+        if (d) log(`rollback: ${d.reason}`);
+      }
+      if (s === 'degrade' && outcome.exitCode === 0) {
+        log('waiting for the monitor to catch the degradation (up to 3 min)...');
+        const deadline = Date.now() + 180_000;
+        let d: Decision | undefined;
+        while (!(d = await latestRollback(client, 'churn', t0)) && Date.now() < deadline) await new Promise((x) => setTimeout(x, 1000));
+        if (!d) {
+          log('the monitor did not roll back within 3 minutes');
+          return EXIT_CODES.infrastructure;
+        }
+        log(`rollback by ${d.by}: ${d.reason}`);
+      }
+      return outcome.exitCode === plan.expectedExit ? 0 : outcome.exitCode || EXIT_CODES.infrastructure;
+    }
+  } finally {
+    load.abort();
+    await connection.close();
+  }
+}

@@ -1,0 +1,257 @@
+/**
+ * Workflow tests on the time-skipping server with typed fake activities: every branch of the
+ * release pipeline and the deployment entity, with bake times and deadlines skipped.
+ */
+import { Worker } from '@temporalio/worker';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { createTimeSkippingEnv, workflowBundle } from '../helpers/temporal';
+import { callNames, createWorld, exampleSpec, fakeActivities, stats, type FakeWorld } from '../helpers/fake-activities';
+import type { mlPipeline } from '../../workflows/ml-pipeline';
+import { abortSignal, approveUpdate, deploymentStatusQuery, pipelineStatusQuery, rollbackSignal } from '../../workflows/definitions';
+import type { PipelineStatus } from '../../src/core/release';
+
+let env: TestWorkflowEnvironment;
+
+beforeAll(async () => {
+  env = await createTimeSkippingEnv();
+}, 120_000);
+
+afterAll(async () => {
+  await env?.teardown();
+});
+
+let modelSeq = 0;
+/**
+ * A fresh model per test. The monitor is off unless a test turns it on: its interval timers and
+ * reads go on after the test's worker stops, and the test server does not skip time while an
+ * activity task waits for a worker.
+ */
+function world(mutate?: (raw: Record<string, any>) => void, opts: { monitor?: boolean } = {}): FakeWorld {
+  const name = `m${++modelSeq}`;
+  return createWorld(
+    exampleSpec((raw) => {
+      raw.model = name;
+      raw.monitor = { ...raw.monitor, enabled: opts.monitor ?? false };
+      mutate?.(raw);
+    }),
+  );
+}
+
+async function withWorker<T>(w: FakeWorld, fn: () => Promise<T>): Promise<T> {
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue: 'mlcd',
+    workflowBundle: await workflowBundle(),
+    activities: fakeActivities(w, env.client),
+    // No sticky queues: each test has its own worker, and a task left sticky to the previous
+    // one would wait for a timeout measured on the (then frozen) test-server clock.
+    maxCachedWorkflows: 0,
+  });
+  return worker.runUntil(fn());
+}
+
+function start(w: FakeWorld, id = `release/${w.spec.model}/${Math.random().toString(36).slice(2, 8)}`) {
+  return env.client.workflow.start<typeof mlPipeline>('mlPipeline', { taskQueue: 'mlcd', workflowId: id, args: [{ specPath: '/spec.yaml' }] });
+}
+
+/** The failure type and status of a failed release. */
+async function failureOf(p: Promise<unknown>): Promise<{ type: string; message: string; status: PipelineStatus }> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof WorkflowFailedError && err.cause instanceof ApplicationFailure) {
+      return { type: err.cause.type ?? '', message: err.cause.message, status: err.cause.details?.[0] as PipelineStatus };
+    }
+    throw err;
+  }
+  throw new Error('the release did not fail');
+}
+
+describe('mlPipeline', () => {
+  test('happy path: validates, trains, gates, canaries 20% → 50% → 100% and promotes', async () => {
+    const w = world();
+    const result = await withWorker(w, async () => (await start(w)).result());
+    expect(result.outcome).toBe('promoted');
+    expect(result.version).toBe('1');
+    expect(result.status.stage).toBe('promoted');
+    expect(result.status.gate?.passed).toBe(true);
+    expect(result.status.evaluation?.baselineSource).toBe('job-baseline');
+    // First release: no stable version, so the candidate takes all traffic at the first weight step.
+    expect(w.weightsHistory).toEqual([{ '1': 100 }, { '1': 100 }, { '1': 100 }, { '1': 100 }]);
+    expect(w.aliases).toMatchObject({ production: '1', previous: null, candidate: null });
+    expect(callNames(w)).not.toContain('watchVersion'); // monitor off in this spec
+    expect(w.notifications.some((n) => n.startsWith('promoted'))).toBe(true);
+  });
+
+  test('second release canaries against the stable version and keeps it as previous', async () => {
+    const w = world();
+    await withWorker(w, async () => {
+      await (await start(w)).result();
+      const r = await (await start(w)).result();
+      expect(r.version).toBe('2');
+      expect(r.status.evaluation?.baselineSource).toBe('production@1');
+    });
+    expect(w.weightsHistory.slice(-4)).toEqual([
+      { '1': 80, '2': 20 },
+      { '1': 50, '2': 50 },
+      { '1': 0, '2': 100 },
+      { '1': 0, '2': 100 }, // promotion re-applies the final weights (idempotent)
+    ]);
+    expect(w.aliases).toMatchObject({ production: '2', previous: '1' });
+    expect(w.deployed.has('1')).toBe(true); // previous kept warm for instant rollback
+  });
+
+  test('bake timers: every bake interval runs one analysis of canary and stable', async () => {
+    const w = world();
+    await withWorker(w, async () => {
+      await (await start(w)).result();
+      w.calls.length = 0;
+      await (await start(w)).result();
+    });
+    // Two bakes of 8 s with a 2 s interval: 4 checks each, each reading canary and stable.
+    const reads = w.calls.filter((c) => c.name === 'readVersionStats').map((c) => c.args);
+    expect(reads).toHaveLength(16);
+    expect(reads.filter((v) => v === '2')).toHaveLength(8);
+  });
+
+  test('data validation failure stops the release before training, non-retryable', async () => {
+    const w = world();
+    w.validationFailure = 'train data failed validation: column plan: 12 values not in [basic, standard, premium]';
+    const f = await withWorker(w, async () => failureOf((await start(w)).result()));
+    expect(f.type).toBe('DataValidationFailed');
+    expect(f.message).toContain('column plan');
+    expect(f.status.stage).toBe('failed');
+    expect(callNames(w)).not.toContain('trainModel');
+  });
+
+  test('gate failure names each failed rule and never touches traffic', async () => {
+    const w = world();
+    w.candidateMetrics = { ...w.candidateMetrics, auc_roc: 0.51, precision: 0.5 };
+    const f = await withWorker(w, async () => failureOf((await start(w)).result()));
+    expect(f.type).toBe('GateFailed');
+    expect(f.message).toMatch(/auc_roc >= 0\.7/);
+    expect(f.message).toMatch(/precision drop <= 5%/);
+    expect(f.status.gate?.passed).toBe(false);
+    expect(w.weightsHistory).toEqual([]);
+    expect(callNames(w)).not.toContain('registerCandidate');
+    expect(w.notifications.some((n) => n.startsWith('gate_failed'))).toBe(true);
+  });
+
+  test('approval deadline: with nobody approving, the release stops with that reason', async () => {
+    const w = world((raw) => (raw.approval = { required: true, timeout: '2h' }));
+    const f = await withWorker(w, async () => failureOf((await start(w)).result()));
+    expect(f.type).toBe('ApprovalTimedOut');
+    expect(f.message).toContain('no approval before the deadline');
+    expect(w.weightsHistory).toEqual([]);
+    expect(w.statuses['1']).toMatchObject({ status: 'approval_timed_out' });
+  });
+
+  test('approval update records who and why, and is rejected when nothing is pending', async () => {
+    const w = world((raw) => (raw.approval = { required: true, timeout: '2h' }));
+    await withWorker(w, async () => {
+      const h = await start(w);
+      // Not pending yet right after start: the validator rejects.
+      const early = await h.executeUpdate(approveUpdate, { args: [{ by: 'early', reason: 'too soon' }] }).catch((e: unknown) => e as Error & { cause?: Error });
+      expect(early).toBeInstanceOf(Error);
+      expect((early as Error & { cause?: Error }).cause?.message).toMatch(/not waiting for approval/);
+      for (let i = 0; i < 100; i++) {
+        const s = await h.query(pipelineStatusQuery);
+        if (s.approval?.pending) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const s = await h.executeUpdate(approveUpdate, { args: [{ by: 'alice', reason: 'reviewed the report' }] });
+      expect(s.approval).toMatchObject({ pending: false, by: 'alice', reason: 'reviewed the report' });
+      const r = await h.result();
+      expect(r.outcome).toBe('promoted');
+      expect(r.status.decisions.find((d) => d.kind === 'approved')).toMatchObject({ by: 'alice', reason: 'reviewed the report' });
+    });
+  });
+
+  test('canary breach rolls back: stable serves 100%, the candidate is rejected', async () => {
+    const w = world();
+    await withWorker(w, async () => {
+      await (await start(w)).result();
+      w.liveStats = (v) => (v === '2' ? stats(v, { errors: 30, errorRate: 0.3 }) : stats(v));
+      const f = await failureOf((await start(w)).result());
+      expect(f.type).toBe('RolledBack');
+      expect(f.message).toMatch(/error rate/i);
+    });
+    expect(w.weights).toEqual({ '1': 100, '2': 0 });
+    expect(w.aliases.production).toBe('1');
+    expect(w.statuses['2']).toMatchObject({ status: 'rejected' });
+    expect(w.deployed.has('2')).toBe(false);
+  });
+
+  test('no data yet is not a failure: a canary with too few requests keeps going', async () => {
+    const w = world();
+    await withWorker(w, async () => {
+      await (await start(w)).result();
+      w.liveStats = (v) => stats(v, { requests: 3, errors: 3, errorRate: 1 });
+      const r = await (await start(w)).result();
+      expect(r.outcome).toBe('promoted');
+    });
+  });
+
+  test('abort during the canary returns all traffic to stable', async () => {
+    const w = world();
+    await withWorker(w, async () => {
+      await (await start(w)).result();
+      const h = await start(w);
+      for (let i = 0; i < 200; i++) {
+        if (w.weightsHistory.length >= 6) break; // the second release set its first canary weight
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await h.signal(abortSignal, { by: 'bob', reason: 'wrong feature set' });
+      const f = await failureOf(h.result());
+      expect(f.type).toBe('ReleaseAborted');
+      expect(f.message).toContain('wrong feature set');
+    });
+    expect(w.weights).toEqual({ '1': 100, '2': 0 });
+    expect(w.aliases.production).toBe('1');
+  });
+
+  test('rollback signal after promotion restores the previous version everywhere', async () => {
+    const w = world();
+    await withWorker(w, async () => {
+      await (await start(w)).result();
+      await (await start(w)).result();
+      const dep = env.client.workflow.getHandle(`deployment/${w.spec.model}`);
+      await dep.signal(rollbackSignal, { by: 'carol', reason: 'complaints from support', breachAt: Date.now() });
+      for (let i = 0; i < 100; i++) {
+        const s = await dep.query(deploymentStatusQuery);
+        if (s.stable?.version === '1') break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const s = await dep.query(deploymentStatusQuery);
+      expect(s.stable?.version).toBe('1');
+      expect(s.decisions.at(-1)).toMatchObject({ kind: 'rollback', by: 'carol' });
+    });
+    expect(w.weights).toEqual({ '1': 100, '2': 0 });
+    expect(w.aliases).toMatchObject({ production: '1', previous: null });
+    expect(w.statuses['2']).toMatchObject({ status: 'rolled_back' });
+  });
+
+  // Last in the file: see world().
+  test('monitor: a breach after promotion makes the deployment roll back', async () => {
+    const w = world(undefined, { monitor: true });
+    await withWorker(w, async () => {
+      await (await start(w)).result();
+      await (await start(w)).result();
+      w.liveStats = (v) => (v === '2' ? stats(v, { latencyP99Ms: 900 }) : stats(v));
+      const dep = env.client.workflow.getHandle(`deployment/${w.spec.model}`);
+      // The monitor's interval timer needs time to pass: sleep skips it on the test server.
+      for (let i = 0; i < 50; i++) {
+        await env.sleep('2s');
+        const s = await dep.query(deploymentStatusQuery);
+        if (s.stable?.version === '1') break;
+      }
+      const s = await dep.query(deploymentStatusQuery);
+      expect(s.stable?.version).toBe('1');
+      expect(s.decisions.at(-1)?.by).toBe('monitor');
+      expect(s.decisions.at(-1)?.reason).toMatch(/p99/i);
+    });
+    expect(w.weights).toEqual({ '1': 100, '2': 0 });
+  });
+});

@@ -1,0 +1,370 @@
+/**
+ * `modelDeployment`: one long-lived entity per model (id `deployment/<model>`), the single writer
+ * of that model's traffic. It runs canary rollouts one at a time, promotes or rolls back, and
+ * answers rollbacks after promotion (from the monitor or a human). continueAsNew keeps its
+ * history bounded.
+ */
+import {
+  condition,
+  continueAsNew,
+  allHandlersFinished,
+  getExternalWorkflowHandle,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { MlcdActivities } from '../activities';
+import type { Weights } from '../src/backends/traffic/types';
+import { judgeHealth } from '../src/core/health';
+import type { AnalysisCheck, Decision, OperatorInput, RollbackRequest, RolloutRequest, RolloutResult } from '../src/core/release';
+import { SEARCH_ATTRIBUTES } from '../src/core/search-attributes';
+import type { CanaryStep } from '../src/core/spec/types';
+import { quickActivity, servingActivity } from './activity-options';
+import {
+  abortSignal,
+  deploymentStatusQuery,
+  deploySignal,
+  pauseSignal,
+  promoteSignal,
+  resumeSignal,
+  rollbackSignal,
+  rolloutFinishedSignal,
+  rolloutProgressSignal,
+  unwatchSignal,
+  workflowIds,
+} from './definitions';
+import type { DeploymentState, DeploymentStatus, ServedVersion } from './deployment-state';
+
+const quick = proxyActivities<MlcdActivities>(quickActivity);
+
+/** Continue as new once the history passes this many events (Temporal warns at 10,240). */
+const HISTORY_LIMIT = 4_000;
+const DECISIONS_KEPT = 50;
+
+/** Why a rollout stopped before promotion. */
+class RolloutStopped extends Error {
+  constructor(
+    readonly outcome: 'rolled_back' | 'aborted',
+    readonly reason: string,
+    readonly by: string,
+    readonly breachAt?: number,
+  ) {
+    super(reason);
+  }
+}
+
+export async function modelDeployment(input: { model: string; state?: DeploymentState }): Promise<void> {
+  const state: DeploymentState = input.state ?? { model: input.model, weights: {}, queue: [], decisions: [] };
+  let phase: DeploymentStatus['phase'] = 'idle';
+  let active: { req: RolloutRequest; step: number; weight: number; checks: AnalysisCheck[] } | undefined;
+  // Operator requests, consumed by the running rollout (or, for rollback, by the idle loop).
+  let rollbackRequest: RollbackRequest | undefined;
+  let abortRequest: OperatorInput | undefined;
+  let paused = false;
+  let promoteRequested = false;
+
+  upsertSearchAttributes([
+    { key: SEARCH_ATTRIBUTES.model, value: state.model },
+    { key: SEARCH_ATTRIBUTES.stage, value: 'idle' },
+  ]);
+
+  const decide = (kind: Decision['kind'], by: string, reason: string, evidence?: unknown): Decision => {
+    const d: Decision = { at: new Date().toISOString(), kind, by, reason, evidence };
+    state.decisions = [...state.decisions, d].slice(-DECISIONS_KEPT);
+    return d;
+  };
+  const setPhase = (p: DeploymentStatus['phase']): void => {
+    phase = p;
+    upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.stage, value: p }]);
+  };
+
+  setHandler(deploymentStatusQuery, (): DeploymentStatus => {
+    const { queue, ...rest } = state;
+    return {
+      ...rest,
+      phase,
+      queued: queue.map((r) => r.releaseId),
+      canary: active && {
+        version: active.req.candidate.version,
+        releaseId: active.req.releaseId,
+        step: active.step,
+        steps: active.req.canary.steps.length,
+        weight: active.weight,
+        checks: active.checks,
+      },
+    };
+  });
+  setHandler(deploySignal, (req) => {
+    state.queue.push(req);
+    decide('rollout_queued', req.releaseId, `v${req.candidate.version} queued (${state.queue.length} waiting)`);
+  });
+  setHandler(rollbackSignal, (req) => {
+    rollbackRequest ??= req;
+  });
+  setHandler(abortSignal, (req) => {
+    if (active) abortRequest ??= req;
+  });
+  setHandler(pauseSignal, (req) => {
+    if (active && !paused) {
+      paused = true;
+      decide('paused', req.by ?? 'operator', req.reason ?? 'paused');
+    }
+  });
+  setHandler(resumeSignal, (req) => {
+    if (paused) {
+      paused = false;
+      decide('resumed', req.by ?? 'operator', req.reason ?? 'resumed');
+    }
+  });
+  setHandler(promoteSignal, () => {
+    if (active) promoteRequested = true;
+  });
+
+  for (;;) {
+    await condition(
+      () => state.queue.length > 0 || rollbackRequest !== undefined || workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > HISTORY_LIMIT,
+    );
+    if (rollbackRequest) {
+      const req = rollbackRequest;
+      rollbackRequest = undefined;
+      await rollbackPromoted(req);
+      continue;
+    }
+    const next = state.queue.shift();
+    if (next) {
+      await runRollout(next);
+      continue;
+    }
+    await condition(allHandlersFinished);
+    await continueAsNew<typeof modelDeployment>({ model: state.model, state });
+  }
+
+  /** One canary rollout, from deploying the candidate to promotion or rollback. */
+  async function runRollout(req: RolloutRequest): Promise<void> {
+    state.backends = req.backends;
+    rollbackRequest = undefined;
+    abortRequest = undefined;
+    paused = false;
+    promoteRequested = false;
+    active = { req, step: 0, weight: 0, checks: [] };
+    const reply = getExternalWorkflowHandle(req.replyTo);
+    const progress = async (d?: Decision, check?: AnalysisCheck): Promise<void> => {
+      await reply.signal(rolloutProgressSignal, { weight: active?.weight ?? 0, phase, decision: d, check }).catch(() => undefined);
+    };
+    const finish = async (result: RolloutResult): Promise<void> => {
+      await reply.signal(rolloutFinishedSignal, result).catch(() => undefined);
+    };
+    const candidate: ServedVersion = { ...req.candidate, serving: req.serving, releaseId: req.releaseId };
+    const stable = state.stable;
+    const serving = proxyActivities<MlcdActivities>(servingActivity(req.serving.startupTimeoutMs));
+
+    try {
+      setPhase('deploying');
+      await progress();
+      await serving.deployVersion({ model: req.model, version: candidate.version, artifactUri: candidate.artifactUri, serving: req.serving, backends: req.backends });
+      if (stable) {
+        // The stable server may be gone after a host restart: make sure it runs before sharing traffic.
+        await serving.deployVersion({ model: req.model, version: stable.version, artifactUri: stable.artifactUri, serving: stable.serving, backends: req.backends });
+      }
+      setPhase('canary');
+      let failures = 0;
+      for (const [i, step] of req.canary.steps.entries()) {
+        active.step = i;
+        failures = await runStep(step, failures);
+      }
+      setPhase('promoting');
+      await promote(candidate, stable, req);
+      const d = decide('promoted', 'mlcd', `v${candidate.version} promoted to 100%${stable ? `, v${stable.version} kept as previous` : ''}`);
+      await progress(d);
+      await finish({ releaseId: req.releaseId, outcome: 'promoted', reason: d.reason });
+    } catch (err) {
+      if (!(err instanceof RolloutStopped)) {
+        // An infrastructure failure in the middle of a rollout: never leave traffic half-shifted.
+        const reason = err instanceof Error ? err.message : String(err);
+        await restoreStable(candidate, stable, req, `rollout failed: ${reason}`, 'mlcd');
+        await finish({ releaseId: req.releaseId, outcome: 'failed', reason });
+      } else {
+        const d = await restoreStable(candidate, stable, req, err.reason, err.by, err.breachAt);
+        await progress(d);
+        await finish({ releaseId: req.releaseId, outcome: err.outcome, reason: err.reason, breachAt: err.breachAt, restoredAt: Date.now() });
+      }
+    } finally {
+      active = undefined;
+      setPhase('idle');
+    }
+
+    /** Runs one canary step; returns the failed-check count so far. */
+    async function runStep(step: CanaryStep, failuresSoFar: number): Promise<number> {
+      switch (step.kind) {
+        case 'setWeight': {
+          const w = stable ? step.weight : 100;
+          const weights: Weights = stable ? { [stable.version]: 100 - w, [candidate.version]: w } : { [candidate.version]: 100 };
+          state.weights = await quick.setTrafficWeights({ model: req.model, weights, backends: req.backends });
+          active!.weight = w;
+          upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.canaryPercent, value: w }]);
+          await progress(decide('weight_set', 'mlcd', `v${candidate.version} at ${w}%`, state.weights));
+          return failuresSoFar;
+        }
+        case 'bake':
+          return analyse(step.durationMs, failuresSoFar);
+        case 'pause':
+          promoteRequested = false;
+          await progress(decide('paused', 'mlcd', `waiting for promote at ${active!.weight}%`));
+          return analyse(undefined, failuresSoFar);
+      }
+    }
+
+    /**
+     * Holds the current weight for `durationMs` (or until `promote` when undefined), checking the
+     * canary every analysis interval. Operator signals interrupt the wait at once.
+     */
+    async function analyse(durationMs: number | undefined, failuresSoFar: number): Promise<number> {
+      const { analysis } = req.canary;
+      let failures = failuresSoFar;
+      let waited = 0;
+      for (;;) {
+        const interval = durationMs === undefined ? analysis.intervalMs : Math.min(analysis.intervalMs, durationMs - waited);
+        if (interval <= 0) return failures;
+        const started = Date.now();
+        await condition(() => abortRequest !== undefined || rollbackRequest !== undefined || (durationMs === undefined && promoteRequested), interval);
+        throwIfStopped();
+        if (paused) {
+          await condition(() => !paused || abortRequest !== undefined || rollbackRequest !== undefined);
+          throwIfStopped();
+          continue; // the pause does not count as bake time
+        }
+        if (durationMs === undefined && promoteRequested) return failures;
+        waited += Date.now() - started;
+        const check = await checkCanary();
+        if (check.verdict.verdict === 'fail') {
+          failures += 1;
+          if (failures >= analysis.failureLimit) {
+            throw new RolloutStopped('rolled_back', `canary v${candidate.version} at ${active!.weight}%: ${check.verdict.reason}`, 'canary-analysis', Date.parse(check.at));
+          }
+        }
+      }
+    }
+
+    async function checkCanary(): Promise<AnalysisCheck> {
+      const { analysis } = req.canary;
+      const [canaryStats, stableStats] = await Promise.all([
+        quick.readVersionStats({ model: req.model, version: candidate.version, windowMs: analysis.windowMs, backends: req.backends }),
+        stable ? quick.readVersionStats({ model: req.model, version: stable.version, windowMs: analysis.windowMs, backends: req.backends }) : Promise.resolve(undefined),
+      ]);
+      const verdict = judgeHealth(canaryStats, analysis);
+      const check: AnalysisCheck = { at: new Date().toISOString(), weight: active!.weight, canary: canaryStats, stable: stableStats, verdict };
+      active!.checks = [...active!.checks, check].slice(-20);
+      await progress(undefined, check);
+      return check;
+    }
+
+    function throwIfStopped(): void {
+      if (abortRequest) {
+        const a = abortRequest;
+        throw new RolloutStopped('aborted', a.reason ?? 'aborted by operator', a.by ?? 'operator');
+      }
+      if (rollbackRequest) {
+        const r = rollbackRequest;
+        rollbackRequest = undefined;
+        throw new RolloutStopped('rolled_back', r.reason ?? 'rollback requested', r.by ?? 'operator', r.breachAt);
+      }
+    }
+  }
+
+  /** Candidate takes all traffic; registry aliases follow; the monitor starts guarding it. */
+  async function promote(candidate: ServedVersion, stable: ServedVersion | undefined, req: RolloutRequest): Promise<void> {
+    state.weights = await quick.setTrafficWeights({
+      model: req.model,
+      weights: stable ? { [candidate.version]: 100, [stable.version]: 0 } : { [candidate.version]: 100 },
+      backends: req.backends,
+    });
+    await quick.updateRegistry({
+      model: req.model,
+      backends: req.backends,
+      aliases: { production: candidate.version, previous: stable?.version ?? null, candidate: null },
+      statuses: { [candidate.version]: { status: 'production', promotedBy: req.releaseId } },
+    });
+    // Keep one known-good version warm for instant rollback; stop the one before it.
+    const retired = state.previous;
+    state.previous = stable;
+    state.stable = candidate;
+    if (retired && retired.version !== candidate.version && retired.version !== stable?.version) {
+      await quick.undeployVersion({ model: req.model, version: retired.version, backends: req.backends });
+    }
+    if (req.monitor.enabled) {
+      await quick.watchVersion({ model: req.model, version: candidate.version, releaseId: req.releaseId, monitor: req.monitor, backends: req.backends });
+    }
+    await quick.notify({ backends: req.backends, notification: { kind: 'promoted', model: req.model, releaseId: req.releaseId, text: `${req.model} v${candidate.version} promoted to production` } });
+  }
+
+  /** Returns all traffic to stable (or none, for a first release), rejects the candidate, records why. */
+  async function restoreStable(
+    candidate: ServedVersion,
+    stable: ServedVersion | undefined,
+    req: RolloutRequest,
+    reason: string,
+    by: string,
+    breachAt?: number,
+  ): Promise<Decision> {
+    setPhase('rolling_back');
+    if (stable) {
+      state.weights = await quick.setTrafficWeights({ model: req.model, weights: { [stable.version]: 100, [candidate.version]: 0 }, backends: req.backends });
+    } else {
+      state.weights = await quick.setTrafficWeights({ model: req.model, weights: {}, backends: req.backends });
+    }
+    await quick.undeployVersion({ model: req.model, version: candidate.version, backends: req.backends });
+    await quick.updateRegistry({
+      model: req.model,
+      backends: req.backends,
+      aliases: { candidate: null },
+      statuses: { [candidate.version]: { status: 'rejected', rejectedBecause: reason } },
+    });
+    const restoredAt = Date.now();
+    const took = breachAt !== undefined ? `; traffic restored ${restoredAt - breachAt} ms after the breach` : '';
+    const d = decide('rollback', by, `v${candidate.version}: ${reason}${stable ? `; v${stable.version} serves 100%` : '; no stable version: the model has no traffic'}${took}`, {
+      breachAt,
+      restoredAt,
+      weights: state.weights,
+    });
+    await quick.notify({ backends: req.backends, notification: { kind: 'rolled_back', model: req.model, releaseId: req.releaseId, text: d.reason } });
+    return d;
+  }
+
+  /** A rollback after promotion: the previous known-good version takes all traffic again. */
+  async function rollbackPromoted(req: RollbackRequest): Promise<void> {
+    const bad = state.stable;
+    const good = state.previous;
+    const backends = state.backends;
+    if (!bad || !good || !backends) {
+      decide('rollback', req.by ?? 'operator', `rollback requested (${req.reason ?? 'no reason'}) but there is no previous version to return to`);
+      return;
+    }
+    setPhase('rolling_back');
+    const serving = proxyActivities<MlcdActivities>(servingActivity(good.serving.startupTimeoutMs));
+    await serving.deployVersion({ model: state.model, version: good.version, artifactUri: good.artifactUri, serving: good.serving, backends });
+    state.weights = await quick.setTrafficWeights({ model: state.model, weights: { [good.version]: 100, [bad.version]: 0 }, backends });
+    const restoredAt = Date.now();
+    state.stable = good;
+    state.previous = undefined;
+    await quick.updateRegistry({
+      model: state.model,
+      backends,
+      aliases: { production: good.version, previous: null },
+      statuses: { [bad.version]: { status: 'rolled_back', rolledBackBecause: req.reason ?? 'rollback requested' } },
+    });
+    await getExternalWorkflowHandle(workflowIds.monitor(state.model))
+      .signal(unwatchSignal, { version: bad.version, reason: 'rolled back' })
+      .catch(() => undefined);
+    await quick.undeployVersion({ model: state.model, version: bad.version, backends });
+    const took = req.breachAt !== undefined ? `; traffic restored ${restoredAt - req.breachAt} ms after the breach` : '';
+    const d = decide('rollback', req.by ?? 'operator', `v${bad.version} rolled back: ${req.reason ?? 'rollback requested'}; v${good.version} serves 100%${took}`, {
+      breachAt: req.breachAt,
+      restoredAt,
+      weights: state.weights,
+      evidence: req.evidence,
+    });
+    await quick.notify({ backends, notification: { kind: 'rolled_back', model: state.model, releaseId: bad.releaseId, text: d.reason, details: { evidence: req.evidence } } });
+    setPhase('idle');
+  }
+}

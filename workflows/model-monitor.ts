@@ -1,0 +1,97 @@
+/**
+ * `modelMonitor`: a long-running sensor per model (id `monitor/<model>`). After a promotion it
+ * guards the new version for the spec's duration: every interval it reads the live metrics and,
+ * on a breach, signals `rollback` to the deployment entity, the single writer of traffic.
+ * continueAsNew keeps its history bounded.
+ */
+import { allHandlersFinished, condition, continueAsNew, getExternalWorkflowHandle, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { MlcdActivities } from '../activities';
+import { judgeHealth } from '../src/core/health';
+import type { AnalysisCheck, Decision, WatchRequest } from '../src/core/release';
+import { SEARCH_ATTRIBUTES } from '../src/core/search-attributes';
+import { quickActivity } from './activity-options';
+import { monitorStatusQuery, rollbackSignal, unwatchSignal, watchSignal, workflowIds } from './definitions';
+import type { MonitorState, MonitorStatus } from './monitor-state';
+
+const quick = proxyActivities<MlcdActivities>(quickActivity);
+const HISTORY_LIMIT = 4_000;
+const KEPT = 30;
+
+export async function modelMonitor(input: { model: string; state?: MonitorState }): Promise<void> {
+  const state: MonitorState = input.state ?? { model: input.model, consecutiveFailures: 0, checks: [], decisions: [] };
+  let pendingWatch: WatchRequest | undefined;
+
+  const decide = (kind: Decision['kind'], by: string, reason: string, evidence?: unknown): void => {
+    state.decisions = [...state.decisions, { at: new Date().toISOString(), kind, by, reason, evidence }].slice(-KEPT);
+  };
+  const setStage = (stage: string): void => upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.stage, value: stage }]);
+
+  upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.model, value: state.model }]);
+  setStage(state.watch ? 'monitoring' : 'idle');
+  setHandler(monitorStatusQuery, (): MonitorStatus => ({ ...state, watching: state.watch !== undefined }));
+  setHandler(watchSignal, (req) => {
+    pendingWatch = req;
+  });
+  setHandler(unwatchSignal, ({ version, reason }) => {
+    if (state.watch?.version === version) {
+      decide('analysis', 'monitor', `stopped watching v${version}: ${reason}`);
+      state.watch = undefined;
+    }
+  });
+
+  function applyWatch(): void {
+    const req = pendingWatch!;
+    pendingWatch = undefined;
+    state.watch = req;
+    state.until = Date.now() + req.monitor.durationMs;
+    state.consecutiveFailures = 0;
+    decide('analysis', 'monitor', `watching v${req.version} for ${req.monitor.durationMs} ms after promotion`);
+    upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.candidateVersion, value: req.version }]);
+    setStage('monitoring');
+  }
+
+  const shouldContinueAsNew = (): boolean => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > HISTORY_LIMIT;
+
+  while (!shouldContinueAsNew()) {
+    if (pendingWatch) applyWatch();
+    const watch = state.watch;
+    if (!watch) {
+      setStage('idle');
+      await condition(() => pendingWatch !== undefined || shouldContinueAsNew());
+      continue;
+    }
+    // Sleep one interval; a new watch or an unwatch wakes the loop early.
+    await condition(() => pendingWatch !== undefined || state.watch !== watch, watch.monitor.intervalMs);
+    if (pendingWatch || state.watch !== watch) continue;
+    if (Date.now() >= (state.until ?? 0)) {
+      decide('analysis', 'monitor', `post-promotion guard of v${watch.version} ended after ${watch.monitor.durationMs} ms with no breach`);
+      state.watch = undefined;
+      continue;
+    }
+    const stats = await quick.readVersionStats({ model: state.model, version: watch.version, windowMs: watch.monitor.windowMs, backends: watch.backends });
+    if (state.watch !== watch) continue; // unwatched while reading
+    const verdict = judgeHealth(stats, watch.monitor);
+    const check: AnalysisCheck = { at: new Date().toISOString(), weight: 100, canary: stats, verdict };
+    state.checks = [...state.checks, check].slice(-KEPT);
+    if (verdict.verdict === 'fail') {
+      state.consecutiveFailures += 1;
+      if (state.consecutiveFailures >= watch.monitor.failureLimit) {
+        const breachAt = Date.parse(check.at);
+        decide('rollback', 'monitor', `v${watch.version}: ${verdict.reason}`, check);
+        await getExternalWorkflowHandle(workflowIds.deployment(state.model)).signal(rollbackSignal, {
+          by: 'monitor',
+          reason: `live metrics breached after promotion: ${verdict.reason}`,
+          breachAt,
+          evidence: check,
+        });
+        state.watch = undefined;
+        state.consecutiveFailures = 0;
+      }
+    } else if (verdict.verdict === 'pass') {
+      state.consecutiveFailures = 0;
+    }
+  }
+  await condition(allHandlersFinished);
+  if (pendingWatch) applyWatch();
+  await continueAsNew<typeof modelMonitor>({ model: state.model, state });
+}
