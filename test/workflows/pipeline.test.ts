@@ -221,7 +221,7 @@ describe('mlPipeline', () => {
       await dep.signal(rollbackSignal, { by: 'carol', reason: 'complaints from support', breachAt: Date.now() });
       for (let i = 0; i < 100; i++) {
         const s = await dep.query(deploymentStatusQuery);
-        if (s.stable?.version === '1') break;
+        if (s.decisions.at(-1)?.kind === 'rollback') break;
         await new Promise((r) => setTimeout(r, 100));
       }
       const s = await dep.query(deploymentStatusQuery);
@@ -245,7 +245,7 @@ describe('mlPipeline', () => {
       for (let i = 0; i < 50; i++) {
         await env.sleep('2s');
         const s = await dep.query(deploymentStatusQuery);
-        if (s.stable?.version === '1') break;
+        if (s.decisions.at(-1)?.kind === 'rollback') break;
       }
       const s = await dep.query(deploymentStatusQuery);
       expect(s.stable?.version).toBe('1');
