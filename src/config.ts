@@ -19,11 +19,19 @@ export function projectRoot(): string {
   return process.cwd();
 }
 
-/** The Python that runs example jobs and model servers: `MLCD_PYTHON`, else the project venv's, else python3. */
+/**
+ * The venv `scripts/setup.sh` made: under MLCD_HOME, or the project's `.mlcd/venv` when
+ * MLCD_HOME points elsewhere (tests, a second state dir).
+ */
+export function venvBin(): string | undefined {
+  return [join(mlcdHome(), 'venv', 'bin'), join(projectRoot(), '.mlcd', 'venv', 'bin')].find((d) => existsSync(d));
+}
+
+/** The Python that runs example jobs and model servers: `MLCD_PYTHON`, else the venv's, else python3. */
 export function pythonPath(): string {
   if (process.env.MLCD_PYTHON) return process.env.MLCD_PYTHON;
-  const venv = join(mlcdHome(), 'venv', 'bin', 'python');
-  return existsSync(venv) ? venv : 'python3';
+  const bin = venvBin();
+  return bin ? join(bin, 'python') : 'python3';
 }
 
 /** Paths under MLCD_HOME, in one place so every process agrees. */
@@ -34,7 +42,6 @@ export const statePaths = {
   serving: () => join(mlcdHome(), 'serving'),
   temporalDb: () => join(mlcdHome(), 'temporal.db'),
   run: () => join(mlcdHome(), 'run'),
-  venvBin: () => join(mlcdHome(), 'venv', 'bin'),
 };
 
 /** Default address of the local serving daemon. */

@@ -182,7 +182,12 @@ export async function modelDeployment(input: { model: string; state?: Deployment
       if (!(err instanceof RolloutStopped)) {
         // An infrastructure failure in the middle of a rollout: never leave traffic half-shifted.
         const reason = err instanceof Error ? err.message : String(err);
-        await restoreStable(candidate, stable, req, `rollout failed: ${reason}`, 'mlcd');
+        try {
+          await restoreStable(candidate, stable, req, `rollout failed: ${reason}`, 'mlcd');
+        } catch (restoreErr) {
+          // The entity must outlive a broken backend: record it; an operator rollback can retry.
+          decide('rollback', 'mlcd', `could not restore stable after a failed rollout: ${restoreErr instanceof Error ? restoreErr.message : String(restoreErr)}`);
+        }
         await finish({ releaseId: req.releaseId, outcome: 'failed', reason });
       } else {
         const d = await restoreStable(candidate, stable, req, err.reason, err.by, err.breachAt);
@@ -198,6 +203,9 @@ export async function modelDeployment(input: { model: string; state?: Deployment
     async function runStep(step: CanaryStep, failuresSoFar: number): Promise<number> {
       switch (step.kind) {
         case 'setWeight': {
+          // A first release has no stable version to share with: it takes all traffic at the
+          // first weight step, and later weight steps have nothing to shift.
+          if (!stable && active!.weight === 100) return failuresSoFar;
           const w = stable ? step.weight : 100;
           const weights: Weights = stable ? { [stable.version]: 100 - w, [candidate.version]: w } : { [candidate.version]: 100 };
           state.weights = await quick.setTrafficWeights({ model: req.model, weights, backends: req.backends });

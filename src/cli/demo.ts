@@ -64,15 +64,18 @@ async function follow(client: Client, releaseId: string, log: (s: string) => voi
   let seen = 0;
   let done = false;
   void until.finally(() => (done = true));
-  while (!done) {
+  const poll = async (): Promise<void> => {
     const s = await queryReleaseStatus(client, releaseId).catch(() => undefined);
-    if (s) {
-      if (s.stage !== stage) log(`  stage: ${(stage = s.stage)}`);
-      for (const d of s.decisions.slice(seen)) log(`    ${d.kind} (${d.by}): ${d.reason}`);
-      seen = s.decisions.length;
-    }
-    await Promise.race([until, new Promise((r) => setTimeout(r, 1000))]).catch(() => undefined);
+    if (!s) return;
+    if (s.stage !== stage) log(`  stage: ${(stage = s.stage)}`);
+    for (const d of s.decisions.slice(seen)) log(`    ${d.kind} (${d.by}): ${d.reason}`);
+    seen = s.decisions.length;
+  };
+  while (!done) {
+    await poll();
+    await Promise.race([until, new Promise((r) => setTimeout(r, 500))]).catch(() => undefined);
   }
+  await poll(); // the decisions of the last moments
 }
 
 async function latestRollback(client: Client, model: string, after: number): Promise<Decision | undefined> {
@@ -83,9 +86,10 @@ async function latestRollback(client: Client, model: string, after: number): Pro
 /** Runs one scenario; returns 0 when it went as the story says. */
 export async function runDemo(scenario: DemoScenario, log: (s: string) => void = console.log): Promise<number> {
   const target = resolveTemporalTarget();
+  // The client connects lazily, so connecting succeeds before any server is up; the stack comes first.
   const { client, connection } = await connectClient(target).catch(async () => {
-    // Nothing listens yet: start the stack first, then connect.
-    await ensureDevStack(target, async () => (await connectClient(target)).client);
+    const started = await ensureDevStack(target, async () => (await connectClient(target)).client);
+    if (started.length) log(`started ${started.join(', ')} (logs in ${statePaths.run()})`);
     return connectClient(target);
   });
   const load = new AbortController();

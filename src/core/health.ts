@@ -86,13 +86,13 @@ export function judgeHealth(stats: VersionStats, t: HealthThresholds): HealthVer
     return {
       verdict: 'fail',
       checks,
-      reason: `${stats.version} unhealthy: ${failed.map(describe).join('; ')} (${over})`,
+      reason: `${failed.map(describe).join('; ')} (${over})`,
     };
   }
   return {
     verdict: 'pass',
     checks,
-    reason: `${stats.version} healthy: ${checks.map(describe).join(', ')} (${over})`,
+    reason: `healthy: ${checks.map(describe).join(', ')} (${over})`,
   };
 }
 

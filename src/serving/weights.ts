@@ -15,7 +15,8 @@ export interface VersionHealth {
 
 /**
  * Checks a weights change for `model`: every value a whole percent 0..100, the sum exactly 100,
- * every version with weight > 0 deployed and healthy. Returns the first problem, or null.
+ * every version with weight > 0 deployed and healthy. An empty map is valid: the model takes no
+ * traffic (a first release rolled back has no stable version to return to). Returns the first problem, or null.
  * Pure, so the rule is tested on its own.
  */
 export function validateWeights(
@@ -35,6 +36,7 @@ export function validateWeights(
     }
     sum += w;
   }
+  if (entries.length === 0) return null;
   if (sum !== 100) return { kind: 'invalid', message: `weights of model ${model} must sum to 100, got ${sum}` };
   for (const [version, w] of entries) {
     if ((w as number) === 0) continue;

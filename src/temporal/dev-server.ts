@@ -7,13 +7,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
-import { statePaths } from '../config';
+import { statePaths, venvBin } from '../config';
 import { SEARCH_ATTRIBUTE_CLI_TYPES } from '../core/search-attributes';
 
-/** The `temporal` binary: the project venv's (scripts/setup.sh), else one on PATH. */
+/** The `temporal` binary: `MLCD_TEMPORAL_CLI`, else the project venv's (scripts/setup.sh), else one on PATH. */
 export function temporalCliPath(): string {
-  const venv = join(statePaths.venvBin(), 'temporal');
-  return existsSync(venv) ? venv : 'temporal';
+  if (process.env.MLCD_TEMPORAL_CLI) return process.env.MLCD_TEMPORAL_CLI;
+  const bin = venvBin();
+  return bin && existsSync(join(bin, 'temporal')) ? join(bin, 'temporal') : 'temporal';
 }
 
 export interface DevServerOptions {

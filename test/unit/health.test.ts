@@ -28,7 +28,7 @@ describe('judgeHealth', () => {
         { name: 'latency_p99_ms', observed: 42, threshold: 150, passed: true },
       ],
       reason:
-        'v3 healthy: error rate 1.0% <= 5.0%, p99 latency 42 ms <= 150 ms (over 100 requests in the last 4s)',
+        'healthy: error rate 1.0% <= 5.0%, p99 latency 42 ms <= 150 ms (over 100 requests in the last 4s)',
     });
   });
 
@@ -50,7 +50,7 @@ describe('judgeHealth', () => {
     expect(v.verdict).toBe('fail');
     expect(v.checks.map((c) => c.passed)).toEqual([false, true]);
     expect(v.reason).toBe(
-      'v3 unhealthy: error rate 12.0% exceeds the 5.0% limit (over 100 requests in the last 4s)',
+      'error rate 12.0% exceeds the 5.0% limit (over 100 requests in the last 4s)',
     );
   });
 
@@ -58,7 +58,7 @@ describe('judgeHealth', () => {
     const v = judgeHealth(stats({ latencyP99Ms: 230.46 }), t);
     expect(v.verdict).toBe('fail');
     expect(v.reason).toBe(
-      'v3 unhealthy: p99 latency 230.5 ms exceeds the 150 ms limit (over 100 requests in the last 4s)',
+      'p99 latency 230.5 ms exceeds the 150 ms limit (over 100 requests in the last 4s)',
     );
   });
 
@@ -66,7 +66,7 @@ describe('judgeHealth', () => {
     const v = judgeHealth(stats({ errors: 50, latencyP99Ms: 900 }), t);
     expect(v.verdict).toBe('fail');
     expect(v.reason).toBe(
-      'v3 unhealthy: error rate 50.0% exceeds the 5.0% limit; p99 latency 900 ms exceeds the 150 ms limit (over 100 requests in the last 4s)',
+      'error rate 50.0% exceeds the 5.0% limit; p99 latency 900 ms exceeds the 150 ms limit (over 100 requests in the last 4s)',
     );
   });
 

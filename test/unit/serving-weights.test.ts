@@ -8,6 +8,7 @@ describe('validateWeights', () => {
     expect(validateWeights('m', { a: 90, b: 10, c: 0 }, healthy)).toBeNull();
   });
   it('rejects a sum other than 100, naming the sum', () => {
+    expect(validateWeights('m', {}, healthy)).toBeNull(); // no traffic at all: a rolled-back first release
     expect(validateWeights('m', { a: 50, b: 40 }, healthy)).toEqual({ kind: 'invalid', message: 'weights of model m must sum to 100, got 90' });
   });
   it('rejects a non-integer weight, naming the version and value', () => {

@@ -79,7 +79,7 @@ describe('mlPipeline', () => {
     expect(result.status.gate?.passed).toBe(true);
     expect(result.status.evaluation?.baselineSource).toBe('job-baseline');
     // First release: no stable version, so the candidate takes all traffic at the first weight step.
-    expect(w.weightsHistory).toEqual([{ '1': 100 }, { '1': 100 }, { '1': 100 }, { '1': 100 }]);
+    expect(w.weightsHistory).toEqual([{ '1': 100 }, { '1': 100 }]); // first weight step, then promotion
     expect(w.aliases).toMatchObject({ production: '1', previous: null, candidate: null });
     expect(callNames(w)).not.toContain('watchVersion'); // monitor off in this spec
     expect(w.notifications.some((n) => n.startsWith('promoted'))).toBe(true);
