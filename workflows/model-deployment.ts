@@ -100,6 +100,13 @@ export async function modelDeployment(input: { model: string; state?: Deployment
     decide('rollout_queued', req.releaseId, `v${req.candidate.version} queued (${state.queue.length} waiting)`);
   });
   setHandler(rollbackSignal, (req) => {
+    const target = active ? active.req.candidate.version : state.stable?.version;
+    if (req.version !== undefined && req.version !== target) {
+      // A monitor alert about the stable baseline during a canary, or about a version already
+      // replaced: rolling back the candidate (or the wrong version) would punish the wrong model.
+      decide('analysis', req.by ?? 'operator', `rollback request for v${req.version} ignored: ${active ? `v${target} is in canary and is judged by the canary analysis` : `v${target ?? 'none'} serves now`} (${req.reason ?? 'no reason'})`, req.evidence);
+      return;
+    }
     rollbackRequest ??= req;
   });
   setHandler(abortSignal, (req) => {
@@ -344,6 +351,10 @@ export async function modelDeployment(input: { model: string; state?: Deployment
     const bad = state.stable;
     const good = state.previous;
     const backends = state.backends;
+    if (req.version !== undefined && req.version !== bad?.version) {
+      decide('analysis', req.by ?? 'operator', `rollback request for v${req.version} ignored: v${bad?.version ?? 'none'} serves now`);
+      return;
+    }
     if (!bad || !good || !backends) {
       decide('rollback', req.by ?? 'operator', `rollback requested (${req.reason ?? 'no reason'}) but there is no previous version to return to`);
       return;

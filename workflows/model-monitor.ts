@@ -80,11 +80,13 @@ export async function modelMonitor(input: { model: string; state?: MonitorState 
         decide('rollback', 'monitor', `v${watch.version}: ${verdict.reason}`, check);
         await getExternalWorkflowHandle(workflowIds.deployment(state.model)).signal(rollbackSignal, {
           by: 'monitor',
-          reason: `live metrics breached after promotion: ${verdict.reason}`,
+          version: watch.version,
+          reason: `live metrics of v${watch.version} breached after promotion: ${verdict.reason}`,
           breachAt,
           evidence: check,
         });
-        state.watch = undefined;
+        // Keep watching: the deployment answers with `unwatch` once it has rolled back; if it
+        // declined (a canary is running), another run of failures asks again.
         state.consecutiveFailures = 0;
       }
     } else if (verdict.verdict === 'pass') {

@@ -111,7 +111,7 @@ export function buildProgram(): Command {
         console.log(`using Temporal at ${target.connection.address}`);
       }
       if (!(await isServingUp())) {
-        const daemon = await startServingDaemon({ port: new URL(DEFAULT_SERVING_URL).port ? Number(new URL(DEFAULT_SERVING_URL).port) : 8710, stateDir: statePaths.serving() });
+        const daemon = await startServingDaemon({ port: Number(new URL(DEFAULT_SERVING_URL).port), stateDir: statePaths.serving() });
         stops.push(() => daemon.close());
         console.log(`serving daemon on ${daemon.url}`);
       }
@@ -142,8 +142,9 @@ export function buildProgram(): Command {
     .command('serve')
     .description('run the local serving daemon (router + model servers)')
     .option('--port <port>', 'listen port', (v) => Number(v), Number(new URL(DEFAULT_SERVING_URL).port))
-    .action(async (o: { port: number }) => {
-      const daemon = await startServingDaemon({ port: o.port, stateDir: statePaths.serving() });
+    .option('--host <host>', 'listen address (0.0.0.0 inside a container)', '127.0.0.1')
+    .action(async (o: { port: number; host: string }) => {
+      const daemon = await startServingDaemon({ host: o.host, port: o.port, stateDir: statePaths.serving() });
       installShutdownHandlers(daemon);
       console.log(`serving daemon on ${daemon.url}`);
     });

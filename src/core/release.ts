@@ -194,6 +194,12 @@ export interface WatchRequest {
 
 /** A rollback request sent to the deployment workflow (by a human, the pipeline or the monitor). */
 export interface RollbackRequest extends OperatorInput {
+  /**
+   * The version the request is about (the monitor sets it). A request about a version that no
+   * longer serves, or about the stable baseline while a canary runs, is recorded and ignored;
+   * without it (a human's rollback) it always applies.
+   */
+  version?: string;
   /** Epoch ms when the breach was detected, to measure breach-to-rollback time. */
   breachAt?: number;
   evidence?: unknown;

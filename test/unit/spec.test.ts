@@ -142,7 +142,7 @@ describe('compileReleaseSpec: the example spec', () => {
         windowMs: 4000,
         minRequests: 10,
         maxErrorRate: 0.05,
-        maxLatencyP99Ms: 150,
+        maxLatencyP99Ms: 250,
         failureLimit: 1,
       },
       steps: [
@@ -160,7 +160,7 @@ describe('compileReleaseSpec: the example spec', () => {
       durationMs: 7 * 86_400_000,
       minRequests: 10,
       maxErrorRate: 0.05,
-      maxLatencyP99Ms: 150,
+      maxLatencyP99Ms: 250,
       failureLimit: 1,
     });
     expect(spec.backends).toEqual({

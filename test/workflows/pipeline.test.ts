@@ -233,6 +233,22 @@ describe('mlPipeline', () => {
     expect(w.statuses['2']).toMatchObject({ status: 'rolled_back' });
   });
 
+  test('a monitor alert about the stable baseline during a canary does not roll the candidate back', async () => {
+    const w = world();
+    await withWorker(w, async () => {
+      await (await start(w)).result();
+      const h = await start(w);
+      for (let i = 0; i < 200 && w.weightsHistory.length < 3; i++) await new Promise((r) => setTimeout(r, 50));
+      const dep = env.client.workflow.getHandle(`deployment/${w.spec.model}`);
+      await dep.signal(rollbackSignal, { by: 'monitor', version: '1', reason: 'p99 of v1 over the limit' });
+      const r = await h.result();
+      expect(r.outcome).toBe('promoted');
+      const s = await dep.query(deploymentStatusQuery);
+      expect(s.decisions.some((d) => d.kind === 'analysis' && /rollback request for v1 ignored: v2 is in canary/.test(d.reason))).toBe(true);
+    });
+    expect(w.aliases).toMatchObject({ production: '2', previous: '1' });
+  });
+
   // Last in the file: see world().
   test('monitor: a breach after promotion makes the deployment roll back', async () => {
     const w = world(undefined, { monitor: true });
