@@ -14,13 +14,13 @@ for s in happy bad-data bad-model slow-canary degrade; do
 done
 mkdir -p "$out"
 rm -f "$out"/*.json
-export_history() { "$temporal" workflow show --workflow-id "$2" --output json --address 127.0.0.1:7233 > "$out/$1.json"; }
-i=0
+# File names carry the workflow id ('/' as '~'): the replay test needs it.
+export_history() { "$temporal" workflow show --workflow-id "$2" --output json --address 127.0.0.1:7233 > "$out/$1--${2//\//~}.json"; }
 "$temporal" workflow list --query "WorkflowType='mlPipeline' AND MlcdModel='churn'" --output json --address 127.0.0.1:7233 \
-  | python3 -c 'import json,sys; [print(w["execution"]["workflowId"]) for w in json.load(sys.stdin)]' | sort | while read -r id; do
-  i=$((i + 1)); export_history "mlPipeline--$(printf %02d $i)-${id##*/}" "$id"
+  | python3 -c 'import json,sys; [print(w["execution"]["workflowId"]) for w in json.load(sys.stdin)]' | while read -r id; do
+  export_history mlPipeline "$id"
 done
-export_history "modelDeployment--churn" deployment/churn
-export_history "modelMonitor--churn" monitor/churn
+export_history modelDeployment deployment/churn
+export_history modelMonitor monitor/churn
 node dist/src/cli/main.js dev stop
 ls -l "$out"

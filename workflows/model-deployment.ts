@@ -40,6 +40,14 @@ const quick = proxyActivities<MlcdActivities>(quickActivity);
 
 /** Continue as new once the history passes this many events (Temporal warns at 10,240). */
 const HISTORY_LIMIT = 4_000;
+
+export interface DeploymentInput {
+  model: string;
+  /** Carried across continueAsNew. */
+  state?: DeploymentState;
+  /** History events before continueAsNew; default 4,000 (tests lower it). */
+  historyLimit?: number;
+}
 const DECISIONS_KEPT = 50;
 
 /** Why a rollout stopped before promotion. */
@@ -54,7 +62,8 @@ class RolloutStopped extends Error {
   }
 }
 
-export async function modelDeployment(input: { model: string; state?: DeploymentState }): Promise<void> {
+export async function modelDeployment(input: DeploymentInput): Promise<void> {
+  const historyLimit = input.historyLimit ?? HISTORY_LIMIT;
   const state: DeploymentState = input.state ?? { model: input.model, weights: {}, queue: [], decisions: [] };
   let phase: DeploymentStatus['phase'] = 'idle';
   let active: { req: RolloutRequest; step: number; weight: number; checks: AnalysisCheck[] } | undefined;
@@ -130,7 +139,7 @@ export async function modelDeployment(input: { model: string; state?: Deployment
 
   for (;;) {
     await condition(
-      () => state.queue.length > 0 || rollbackRequest !== undefined || workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > HISTORY_LIMIT,
+      () => state.queue.length > 0 || rollbackRequest !== undefined || workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > historyLimit,
     );
     if (rollbackRequest) {
       const req = rollbackRequest;
@@ -144,7 +153,7 @@ export async function modelDeployment(input: { model: string; state?: Deployment
       continue;
     }
     await condition(allHandlersFinished);
-    await continueAsNew<typeof modelDeployment>({ model: state.model, state });
+    await continueAsNew<typeof modelDeployment>({ model: state.model, state, historyLimit: input.historyLimit });
   }
 
   /** One canary rollout, from deploying the candidate to promotion or rollback. */

@@ -17,7 +17,8 @@ const quick = proxyActivities<MlcdActivities>(quickActivity);
 const HISTORY_LIMIT = 4_000;
 const KEPT = 30;
 
-export async function modelMonitor(input: { model: string; state?: MonitorState }): Promise<void> {
+export async function modelMonitor(input: { model: string; state?: MonitorState; /** default 4,000 */ historyLimit?: number }): Promise<void> {
+  const historyLimit = input.historyLimit ?? HISTORY_LIMIT;
   const state: MonitorState = input.state ?? { model: input.model, consecutiveFailures: 0, checks: [], decisions: [] };
   let pendingWatch: WatchRequest | undefined;
 
@@ -50,7 +51,7 @@ export async function modelMonitor(input: { model: string; state?: MonitorState 
     setStage('monitoring');
   }
 
-  const shouldContinueAsNew = (): boolean => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > HISTORY_LIMIT;
+  const shouldContinueAsNew = (): boolean => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > historyLimit;
 
   while (!shouldContinueAsNew()) {
     if (pendingWatch) applyWatch();
@@ -95,5 +96,5 @@ export async function modelMonitor(input: { model: string; state?: MonitorState 
   }
   await condition(allHandlersFinished);
   if (pendingWatch) applyWatch();
-  await continueAsNew<typeof modelMonitor>({ model: state.model, state });
+  await continueAsNew<typeof modelMonitor>({ model: state.model, state, historyLimit: input.historyLimit });
 }

@@ -65,11 +65,22 @@ export function createWorld(spec: ReleaseSpec = exampleSpec()): FakeWorld {
   };
 }
 
-/** Fakes of all activities over `world`; `client` is the test env's, for the hand-offs. */
-export function fakeActivities(world: FakeWorld, client: Client): MlcdActivities {
+/**
+ * Fakes of all activities over the world `current()` returns (one worker serves a whole test
+ * file, each test brings its world); `client` is the test env's, for the hand-offs.
+ */
+export function fakeActivities(current: () => FakeWorld, client: Client): MlcdActivities {
   const log = (name: string, args: unknown): void => {
-    world.calls.push({ name, args });
+    current().calls.push({ name, args });
   };
+  // Every fake reads the world at call time.
+  const world = new Proxy({} as FakeWorld, {
+    get: (_t, key) => current()[key as keyof FakeWorld],
+    set: (_t, key, value) => {
+      (current() as unknown as Record<string | symbol, unknown>)[key] = value;
+      return true;
+    },
+  });
   return {
     async compileSpec(input) {
       log('compileSpec', input);

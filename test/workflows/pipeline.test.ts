@@ -13,12 +13,26 @@ import { abortSignal, approveUpdate, deploymentStatusQuery, pipelineStatusQuery,
 import type { PipelineStatus } from '../../src/core/release';
 
 let env: TestWorkflowEnvironment;
+let worker: Worker;
+let running: Promise<void>;
+/** The world the fake activities act on: each test sets its own. */
+let current: FakeWorld;
 
 beforeAll(async () => {
   env = await createTimeSkippingEnv();
+  // One worker for the file: starting and stopping one per test costs a poll timeout now and then.
+  worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue: 'mlcd',
+    workflowBundle: await workflowBundle(),
+    activities: fakeActivities(() => current, env.client),
+  });
+  running = worker.run();
 }, 120_000);
 
 afterAll(async () => {
+  worker?.shutdown();
+  await running;
   await env?.teardown();
 });
 
@@ -30,26 +44,19 @@ let modelSeq = 0;
  */
 function world(mutate?: (raw: Record<string, any>) => void, opts: { monitor?: boolean } = {}): FakeWorld {
   const name = `m${++modelSeq}`;
-  return createWorld(
+  return (current = createWorld(
     exampleSpec((raw) => {
       raw.model = name;
       raw.monitor = { ...raw.monitor, enabled: opts.monitor ?? false };
       mutate?.(raw);
     }),
-  );
+  ));
 }
 
+/** Runs a test body against world `w`. */
 async function withWorker<T>(w: FakeWorld, fn: () => Promise<T>): Promise<T> {
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue: 'mlcd',
-    workflowBundle: await workflowBundle(),
-    activities: fakeActivities(w, env.client),
-    // No sticky queues: each test has its own worker, and a task left sticky to the previous
-    // one would wait for a timeout measured on the (then frozen) test-server clock.
-    maxCachedWorkflows: 0,
-  });
-  return worker.runUntil(fn());
+  current = w;
+  return fn();
 }
 
 function start(w: FakeWorld, id = `release/${w.spec.model}/${Math.random().toString(36).slice(2, 8)}`) {
@@ -200,7 +207,7 @@ describe('mlPipeline', () => {
       await (await start(w)).result();
       const h = await start(w);
       for (let i = 0; i < 200; i++) {
-        if (w.weightsHistory.length >= 6) break; // the second release set its first canary weight
+        if (w.weightsHistory.length >= 3) break; // the second release set its first canary weight
         await new Promise((r) => setTimeout(r, 50));
       }
       await h.signal(abortSignal, { by: 'bob', reason: 'wrong feature set' });
@@ -247,6 +254,25 @@ describe('mlPipeline', () => {
       expect(s.decisions.some((d) => d.kind === 'analysis' && /rollback request for v1 ignored: v2 is in canary/.test(d.reason))).toBe(true);
     });
     expect(w.aliases).toMatchObject({ production: '2', previous: '1' });
+  });
+
+  test('the deployment entity continues as new with its state: stable and previous survive', async () => {
+    const w = world();
+    await withWorker(w, async () => {
+      // Start the entity with a low history limit, then release twice through it.
+      await env.client.workflow.start('modelDeployment', { taskQueue: 'mlcd', workflowId: `deployment/${w.spec.model}`, args: [{ model: w.spec.model, historyLimit: 40 }] });
+      await (await start(w)).result();
+      const dep = env.client.workflow.getHandle(`deployment/${w.spec.model}`);
+      const firstRun = (await dep.describe()).runId;
+      await (await start(w)).result();
+      let s = await dep.query(deploymentStatusQuery);
+      for (let i = 0; i < 50 && (await dep.describe()).runId === firstRun; i++) await new Promise((r) => setTimeout(r, 100));
+      expect((await dep.describe()).runId).not.toBe(firstRun);
+      s = await dep.query(deploymentStatusQuery);
+      expect(s.stable?.version).toBe('2');
+      expect(s.previous?.version).toBe('1');
+      expect(s.decisions.some((d) => d.kind === 'promoted')).toBe(true);
+    });
   });
 
   // Last in the file: see world().
