@@ -6,4 +6,5 @@ module.exports = {
   transform: { '^.+\\.tsx?$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }] },
   // Temporal suites start servers; give them room, the unit tests finish in milliseconds anyway.
   testTimeout: 120000,
+  reporters: ['default', '<rootDir>/jest-summary-reporter.js'],
 };
