@@ -4,7 +4,7 @@
  */
 import { Command, Option } from 'commander';
 import type { Client, Connection } from '@temporalio/client';
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { DEFAULT_SERVING_URL, statePaths } from '../config';
 import { MlcdError } from '../core/errors';
 import { EXIT_CODES } from '../core/release';
@@ -188,8 +188,14 @@ export function buildProgram(): Command {
     .option('--reason <why>', 'why')
     .action(async (release: string, o: { by: string; reason?: string }) => {
       await withClient(async (client) => {
-        const status = await client.workflow.getHandle(release).executeUpdate(approveUpdate, { args: [{ by: o.by, reason: o.reason }] });
-        console.log(`approved ${release} as ${o.by}; stage: ${status.stage}`);
+        try {
+          const status = await client.workflow.getHandle(release).executeUpdate(approveUpdate, { args: [{ by: o.by, reason: o.reason }] });
+          console.log(`approved ${release} as ${o.by}; stage: ${status.stage}`);
+        } catch (err) {
+          // The update's validator says why it refused (e.g. nothing is waiting for approval).
+          if (err instanceof WorkflowUpdateFailedError) throw new CliError(`approval refused: ${err.cause?.message ?? err.message}`, EXIT_CODES.usage);
+          throw err;
+        }
       });
     });
 
@@ -230,12 +236,9 @@ export function buildProgram(): Command {
         const mon = await client.workflow
           .getHandle(workflowIds.monitor(target))
           .query(monitorStatusQuery)
-          .catch((err: unknown) => {
-            if (err instanceof WorkflowNotFoundError) return undefined;
-            throw err;
-          });
+          .catch((err: unknown) => (err instanceof WorkflowNotFoundError ? 'not started' : `unavailable: ${describeError(err)}`));
         if (o.json) console.log(JSON.stringify({ deployment: dep, monitor: mon }, null, 2));
-        else console.log([renderDeploymentStatus(dep), mon ? renderMonitorStatus(mon) : `monitor of ${target}: not started`].join('\n'));
+        else console.log([renderDeploymentStatus(dep), typeof mon === 'string' ? `monitor of ${target}: ${mon}` : renderMonitorStatus(mon)].join('\n'));
       });
     });
 
@@ -281,9 +284,24 @@ export async function main(argv: string[]): Promise<number> {
       console.error(`mlcd: no such workflow: ${err.workflowId}`);
       return EXIT_CODES.usage;
     }
-    console.error(`mlcd: ${err instanceof Error ? err.message : String(err)}`);
+    console.error(`mlcd: ${describeError(err)}`);
     return EXIT_CODES.infrastructure;
   }
+}
+
+/** The message with its causes ("Failed to query Workflow: … in failed state"), never a bare stack. */
+function describeError(err: unknown): string {
+  const parts: string[] = [];
+  for (let e: unknown = err, depth = 0; e !== undefined && depth < 5; depth++) {
+    if (e instanceof Error) {
+      if (e.message && !parts.includes(e.message)) parts.push(e.message);
+      e = e.cause;
+    } else {
+      parts.push(typeof e === 'string' ? e : JSON.stringify(e));
+      break;
+    }
+  }
+  return parts.join(': ');
 }
 
 if (require.main === module) {
