@@ -174,6 +174,7 @@ export async function modelDeployment(input: DeploymentInput): Promise<void> {
     const candidate: ServedVersion = { ...req.candidate, serving: req.serving, releaseId: req.releaseId };
     const stable = state.stable;
     const serving = proxyActivities<MlcdActivities>(servingActivity(req.serving.startupTimeoutMs));
+    let passedChecks = 0;
 
     try {
       setPhase('deploying');
@@ -191,7 +192,9 @@ export async function modelDeployment(input: DeploymentInput): Promise<void> {
       }
       setPhase('promoting');
       await promote(candidate, stable, req);
-      const d = decide('promoted', 'mlcd', `v${candidate.version} promoted to 100%${stable ? `, v${stable.version} kept as previous` : ''}`);
+      // "No data yet" never fails a check, so say so when no check ever saw enough traffic.
+      const evidence = passedChecks > 0 ? '' : `; no analysis check saw ${req.canary.analysis.minRequests} requests: promoted on offline evidence only`;
+      const d = decide('promoted', 'mlcd', `v${candidate.version} promoted to 100%${stable ? `, v${stable.version} kept as previous` : ''}${evidence}`);
       await progress(d);
       await finish({ releaseId: req.releaseId, outcome: 'promoted', reason: d.reason });
     } catch (err) {
@@ -261,6 +264,7 @@ export async function modelDeployment(input: DeploymentInput): Promise<void> {
         if (durationMs === undefined && promoteRequested) return failures;
         waited += Date.now() - started;
         const check = await checkCanary();
+        if (check.verdict.verdict === 'pass') passedChecks += 1;
         if (check.verdict.verdict === 'fail') {
           failures += 1;
           if (failures >= analysis.failureLimit) {

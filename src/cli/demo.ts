@@ -111,7 +111,7 @@ export async function runDemo(scenario: DemoScenario, log: (s: string) => void =
     const code = await release(scenario);
     load.abort();
     const sent = await loadDone;
-    log(`load generator: ${sent.sent} requests, ${sent.errors} errors, by version ${JSON.stringify(sent.byVersion)}`);
+    log(`load generator: ${sent.sent} requests, ${sent.errors} errors (before a first version serves, the router answers 404), by version ${JSON.stringify(sent.byVersion)}`);
     const weights = await traffic.getWeights('churn');
     const serving = Object.entries(weights).find(([, w]) => w === 100)?.[0];
     const production = await registry.resolveAlias('churn', 'production');

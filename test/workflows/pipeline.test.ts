@@ -198,6 +198,7 @@ describe('mlPipeline', () => {
       w.liveStats = (v) => stats(v, { requests: 3, errors: 3, errorRate: 1 });
       const r = await (await start(w)).result();
       expect(r.outcome).toBe('promoted');
+      expect(r.status.decisions.at(-1)?.reason).toContain('no analysis check saw 10 requests: promoted on offline evidence only');
     });
   });
 
