@@ -121,6 +121,25 @@ export function createPipelineActivities(deps: PipelineActivityDeps) {
       });
     },
 
+    /**
+     * Preflight: every backend the spec names answers its `check()`, so a release fails in
+     * seconds on an unreachable router rather than after an hour of training.
+     */
+    async checkBackends(args: { backends: ReleaseSpec['backends'] }): Promise<string[]> {
+      return withFailureMapping(async () => {
+        const b = args.backends;
+        const all = [
+          deps.backends.jobs(b.jobs),
+          deps.backends.registry(b.registry),
+          deps.backends.traffic(b.traffic),
+          deps.backends.metrics(b.metrics),
+          deps.backends.notifier(b.notifier),
+        ];
+        await Promise.all(all.map((x) => x.check()));
+        return all.map((x) => x.kind);
+      });
+    },
+
     /** Validates one data file against the spec's rules and writes the full JSON report. */
     async validateData(args: { spec: ReleaseSpec; releaseId: string; role: 'train' | 'eval' }): Promise<DataCheckResult> {
       return withFailureMapping(async () => {

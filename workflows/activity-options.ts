@@ -29,3 +29,9 @@ export function servingActivity(startupTimeoutMs: number): ActivityOptions {
     retry: { ...RETRY_BACKOFF, maximumAttempts: 3 },
   };
 }
+
+/** Preflight checks: a few quick tries, then the release fails with the backend's own message. */
+export const preflightActivity: ActivityOptions = {
+  startToCloseTimeout: '30 seconds',
+  retry: { ...RETRY_BACKOFF, maximumAttempts: 3 },
+};

@@ -26,7 +26,7 @@ import type {
 } from '../src/core/release';
 import { SEARCH_ATTRIBUTES } from '../src/core/search-attributes';
 import type { ReleaseSpec } from '../src/core/spec/types';
-import { jobActivity, quickActivity } from './activity-options';
+import { jobActivity, preflightActivity, quickActivity } from './activity-options';
 import {
   abortSignal,
   approveSignal,
@@ -56,6 +56,7 @@ export async function mlPipeline(input: PipelineInput): Promise<PipelineResult> 
     stage: 'compiling',
     startedAt: new Date().toISOString(),
     decisions: [],
+    artifacts: {},
   };
   let approval: Decision | undefined;
   let abortRequest: Decision | undefined;
@@ -152,7 +153,7 @@ export async function mlPipeline(input: PipelineInput): Promise<PipelineResult> 
     const s = spec;
     status.model = s.model;
     upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.model, value: s.model }]);
-    status.artifactsDir = undefined;
+    await proxyActivities<MlcdActivities>(preflightActivity).checkBackends({ backends: s.backends });
 
     enter('validating');
     const checking = proxyActivities<MlcdActivities>(jobActivity(30 * 60_000));
@@ -161,9 +162,11 @@ export async function mlPipeline(input: PipelineInput): Promise<PipelineResult> 
       checking.validateData({ spec: s, releaseId, role: 'eval' }),
     ]);
     status.validation = { passed: true, summary: checks.map((c) => `${c.role}: ${c.summary}`).join('\n'), reports: checks.map((c) => c.reportPath) };
+    for (const c of checks) status.artifacts[`validation_${c.role}`] = c.reportPath;
 
     enter('training');
     const trained = await proxyActivities<MlcdActivities>(jobActivity(s.training.timeoutMs)).trainModel({ spec: s, releaseId });
+    status.artifacts.training = trained.outputDir;
 
     enter('evaluating');
     const scoring = proxyActivities<MlcdActivities>(jobActivity(s.scoring.timeoutMs));
@@ -185,7 +188,7 @@ export async function mlPipeline(input: PipelineInput): Promise<PipelineResult> 
     enter('gating');
     const gate = evaluateGates(s.gates, cand.metrics, base?.metrics);
     status.gate = gate;
-    await quick.writeReport({ model: s.model, releaseId, name: 'gate', content: { evaluation, gate } });
+    status.artifacts.gate_report = await quick.writeReport({ model: s.model, releaseId, name: 'gate', content: { evaluation, gate } });
     if (!gate.passed) {
       decide('gate_failed', 'mlcd', `${gate.results.filter((r) => r.verdict !== 'pass').length} of ${gate.results.length} gate rules failed`, gate);
       const text = formatGateReport(gate);

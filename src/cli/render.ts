@@ -73,6 +73,8 @@ export function renderPipelineStatus(s: PipelineStatus, url?: string): string {
     out.push('decisions:');
     out.push(...s.decisions.slice(-10).map((d) => `  ${d.at.slice(11, 19)} ${d.kind} by ${d.by}: ${d.reason}`));
   }
+  const artifacts = Object.entries(s.artifacts ?? {});
+  if (artifacts.length) out.push('artifacts:', ...artifacts.map(([k, v]) => `  ${k}: ${v}`));
   if (s.failure) out.push(`FAILED (${s.failure.type}): ${s.failure.message}`);
   return out.join('\n');
 }

@@ -129,7 +129,8 @@ export interface PipelineStatus {
   decisions: Decision[];
   /** A RELEASE_FAILURES value, or the type of an infrastructure failure. */
   failure?: { type: string; message: string };
-  artifactsDir?: string;
+  /** Where the release's reports and outputs are, by name (validation reports, training output, gate report). */
+  artifacts: Record<string, string>;
 }
 
 export interface PipelineResult {

@@ -86,6 +86,10 @@ export function fakeActivities(current: () => FakeWorld, client: Client): MlcdAc
       log('compileSpec', input);
       return world.spec;
     },
+    async checkBackends() {
+      log('checkBackends', {});
+      return ['fake'];
+    },
     async validateData({ role }) {
       log('validateData', role);
       if (world.validationFailure) throw ApplicationFailure.create({ type: 'DataValidationFailed', message: world.validationFailure, nonRetryable: true });

@@ -164,6 +164,18 @@ describe('a release on the dev server with real activities', () => {
     expect(await weights()).toEqual({ '1': 100 });
   });
 
+  test('a failing training job fails the release with its log tail; v1 keeps serving', async () => {
+    const spec = writeSpec((raw) => {
+      raw.training.command = ['sh', '-c', 'echo "loading {train}"; echo "ValueError: could not convert string to float: \'n/a\'" >&2; exit 3'];
+    });
+    const r = await release({}, spec);
+    expect(r.outcome.exitCode).toBe(EXIT_CODES.training);
+    expect(r.outcome.outcome).toBe('TrainingFailed');
+    expect(r.outcome.message).toContain('exit code 3');
+    expect(r.outcome.message).toContain("ValueError: could not convert string to float: 'n/a'");
+    expect(await weights()).toEqual({ '1': 100 });
+  });
+
   test('a slow canary is rolled back during the canary; v1 serves 100%', async () => {
     const r = await release({ serve_fault: 'slow' });
     expect(r.outcome.exitCode).toBe(EXIT_CODES.rolledBack);

@@ -9,7 +9,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { createTimeSkippingEnv, workflowBundle } from '../helpers/temporal';
 import { callNames, createWorld, exampleSpec, fakeActivities, stats, type FakeWorld } from '../helpers/fake-activities';
 import type { mlPipeline } from '../../workflows/ml-pipeline';
-import { abortSignal, approveUpdate, deploymentStatusQuery, pipelineStatusQuery, rollbackSignal } from '../../workflows/definitions';
+import { abortSignal, approveUpdate, deploymentStatusQuery, pauseSignal, pipelineStatusQuery, promoteSignal, resumeSignal, rollbackSignal } from '../../workflows/definitions';
 import type { PipelineStatus } from '../../src/core/release';
 
 let env: TestWorkflowEnvironment;
@@ -218,6 +218,46 @@ describe('mlPipeline', () => {
     });
     expect(w.weights).toEqual({ '1': 100, '2': 0 });
     expect(w.aliases.production).toBe('1');
+  });
+
+  test('pause holds the canary (bake time does not run) until resume', async () => {
+    const w = world();
+    await withWorker(w, async () => {
+      await (await start(w)).result();
+      const h = await start(w);
+      for (let i = 0; i < 200 && w.weightsHistory.length < 3; i++) await new Promise((r) => setTimeout(r, 50));
+      const dep = env.client.workflow.getHandle(`deployment/${w.spec.model}`);
+      await dep.signal(pauseSignal, { by: 'dana', reason: 'looking at a dashboard' });
+      // Let an hour pass on the test server: a paused canary stays where it is.
+      await env.sleep('1h');
+      let s = await dep.query(deploymentStatusQuery);
+      expect(s.canary?.weight).toBe(20);
+      expect(s.decisions.at(-1)).toMatchObject({ kind: 'paused', by: 'dana' });
+      await dep.signal(resumeSignal, { by: 'dana' });
+      const r = await h.result();
+      expect(r.outcome).toBe('promoted');
+      s = await dep.query(deploymentStatusQuery);
+      expect(s.decisions.some((d) => d.kind === 'resumed' && d.by === 'dana')).toBe(true);
+    });
+  });
+
+  test('a pause step waits for promote', async () => {
+    const w = world();
+    await withWorker(w, async () => {
+      await (await start(w)).result();
+      // The second release's plan holds at 30% until someone promotes.
+      w.spec = { ...w.spec, canary: { ...w.spec.canary, steps: [{ kind: 'setWeight', weight: 30 }, { kind: 'pause' }, { kind: 'setWeight', weight: 100 }] } };
+      const h = await start(w);
+      // Time passes in small steps: the paused canary keeps analysing every interval.
+      for (let i = 0; i < 30 && w.weights['2'] !== 30; i++) await env.sleep('5s');
+      await env.sleep('1m');
+      expect(w.weights).toEqual({ '1': 70, '2': 30 });
+      expect((await h.query(pipelineStatusQuery)).stage).toBe('canary');
+      await h.signal(promoteSignal, { by: 'erin' }); // through the pipeline, forwarded to the deployment
+      const r = await h.result();
+      expect(r.outcome).toBe('promoted');
+    });
+    expect(w.weights).toEqual({ '1': 0, '2': 100 });
   });
 
   test('rollback signal after promotion restores the previous version everywhere', async () => {
