@@ -15,7 +15,10 @@ done
 mkdir -p "$out"
 rm -f "$out"/*.json
 # File names carry the workflow id ('/' as '~'): the replay test needs it.
-export_history() { "$temporal" workflow show --workflow-id "$2" --output json --address 127.0.0.1:7233 > "$out/$1--${2//\//~}.json"; }
+export_history() {
+  local file="$1--${2//\//"~"}.json"
+  "$temporal" workflow show --workflow-id "$2" --output json --address 127.0.0.1:7233 > "$out/$file"
+}
 "$temporal" workflow list --query "WorkflowType='mlPipeline' AND MlcdModel='churn'" --output json --address 127.0.0.1:7233 \
   | python3 -c 'import json,sys; [print(w["execution"]["workflowId"]) for w in json.load(sys.stdin)]' | while read -r id; do
   export_history mlPipeline "$id"
