@@ -3,7 +3,7 @@
  * failures are non-retryable (they are thrown that way by activities/failures.ts); backend and
  * infrastructure failures retry with backoff and surface after the last attempt.
  */
-import type { ActivityOptions } from '@temporalio/workflow';
+import { ActivityCancellationType, type ActivityOptions } from '@temporalio/workflow';
 
 const RETRY_BACKOFF = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '20s' } as const;
 
@@ -18,6 +18,8 @@ export function jobActivity(timeoutMs: number): ActivityOptions {
   return {
     startToCloseTimeout: timeoutMs + 60_000,
     heartbeatTimeout: '10 seconds',
+    // An aborted release reports "aborted" only once its job has really been killed.
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     retry: { ...RETRY_BACKOFF, maximumAttempts: 5 },
   };
 }

@@ -5,7 +5,7 @@
  * worker SIGKILLed in the middle of training, restarted, finishes with exactly one training job.
  */
 import { spawn, type ChildProcess, execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
@@ -22,7 +22,8 @@ import { startRelease, waitForRelease } from '../../src/release-client';
 import { LocalTrafficRouter } from '../../src/backends/traffic/local';
 import { LocalJobRunner } from '../../src/backends/jobs/local';
 import { LocalModelRegistry } from '../../src/backends/registry/local';
-import { deploymentStatusQuery, workflowIds } from '../../workflows/definitions';
+import { abortSignal, deploymentStatusQuery, workflowIds } from '../../workflows/definitions';
+import { safeSegment } from '../../src/release-paths';
 import { EXIT_CODES } from '../../src/core/release';
 
 // Everything mlcd keeps goes to a fresh MLCD_HOME (read at call time, so setting it here is in
@@ -120,6 +121,18 @@ afterAll(async () => {
   rmSync(home, { recursive: true, force: true });
 }, 60_000);
 
+/** The id of a release's training job, once the runner has created it. */
+async function waitForTrainJob(releaseId: string): Promise<string> {
+  const segment = safeSegment(releaseId);
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const found = existsSync(join(home, 'jobs')) ? readdirSync(join(home, 'jobs')).find((d) => d.endsWith('.train') && d.includes(segment)) : undefined;
+    if (found && existsSync(join(home, 'jobs', found, 'pid'))) return found;
+    if (Date.now() > deadline) throw new Error(`no training job for ${releaseId} within 60 s`);
+    await new Promise((x) => setTimeout(x, 200));
+  }
+}
+
 async function release(params: Record<string, string> = {}, specPath = writeSpec()) {
   const r = await startRelease(client, specPath, { params });
   return { ...r, outcome: await waitForRelease(client, r.releaseId) };
@@ -206,6 +219,22 @@ describe('a release on the dev server with real activities', () => {
     expect((await registry.getVersion(MODEL, '3'))?.metadata.status).toBe('rolled_back');
   });
 
+  test('abort during training kills the training job and ends the release as aborted', async () => {
+    const spec = writeSpec((raw) => {
+      raw.training.command = ['sh', '-c', 'sleep 60 && exec "$@"', 'sh', ...raw.training.command];
+    });
+    const r = await startRelease(client, spec);
+    const runner = new LocalJobRunner({ stateDir: join(home, 'jobs') });
+    const jobId = await waitForTrainJob(r.releaseId);
+    await r.handle.signal(abortSignal, { by: 'it', reason: 'wrong data window' });
+    const outcome = await waitForRelease(client, r.releaseId);
+    expect(outcome.exitCode).toBe(EXIT_CODES.aborted);
+    expect(outcome.message).toContain('wrong data window');
+    const job = await runner.status(jobId);
+    expect(job).toMatchObject({ state: 'failed', reason: 'cancelled' });
+    expect(await weights()).toEqual({ '1': 100, '3': 0 });
+  });
+
   test('a worker SIGKILLed during training: the restarted worker finishes with exactly one training job', async () => {
     await worker?.shutdown();
     worker = undefined;
@@ -216,27 +245,17 @@ describe('a release on the dev server with real activities', () => {
     let first = spawnWorker();
     const r = await startRelease(client, spec);
     const jobs = join(home, 'jobs');
-    const trainJob = (): string | undefined => {
-      try {
-        return readdirSync(jobs).find((d) => d.endsWith('.train') && d.includes(r.releaseId.replace(/[^A-Za-z0-9._-]+/g, '_')));
-      } catch {
-        return undefined;
-      }
-    };
-    const t0 = Date.now();
-    while (!trainJob() && Date.now() - t0 < 60_000) await new Promise((x) => setTimeout(x, 200));
-    const jobId = trainJob();
-    expect(jobId).toBeDefined();
+    const jobId = await waitForTrainJob(r.releaseId);
     first.kill('SIGKILL');
     await new Promise((x) => first.once('exit', x));
     const runner = new LocalJobRunner({ stateDir: jobs });
-    expect((await runner.status(jobId!)).state).toBe('running'); // the job outlived its worker
+    expect((await runner.status(jobId)).state).toBe('running'); // the job outlived its worker
     first = spawnWorker();
     try {
       const outcome = await waitForRelease(client, r.releaseId);
       expect(outcome.exitCode).toBe(EXIT_CODES.promoted);
-      expect(await runner.startCount(jobId!)).toBe(1);
-      expect((await runner.status(jobId!)).state).toBe('succeeded');
+      expect(await runner.startCount(jobId)).toBe(1);
+      expect((await runner.status(jobId)).state).toBe('succeeded');
     } finally {
       first.kill('SIGTERM');
       await new Promise((x) => first.once('exit', x));
