@@ -98,12 +98,17 @@ export async function mlPipeline(input: PipelineInput): Promise<PipelineResult> 
       },
     },
   );
+  // Set once the deployment has the rollout request: from then on it owns traffic, and an abort
+  // is forwarded to it (an abort that arrives while the request is in flight is forwarded after).
+  let rolloutRequested = false;
+  const forwardAbort = (): void => {
+    if (abortRequest) void deployment().signal(abortSignal, { by: abortRequest.by, reason: abortRequest.reason, releaseId });
+  };
   setHandler(abortSignal, ({ by, reason }) => {
     if (abortRequest) return;
     abortRequest = decide('aborted', by ?? 'unknown', reason ?? 'aborted by operator');
-    // During the canary the deployment owns traffic: it returns everything to stable and reports back.
-    if (status.stage === 'canary') void deployment().signal(abortSignal, { by, reason });
-    else main.cancel();
+    if (rolloutRequested) forwardAbort();
+    else if (status.stage !== 'canary') main.cancel();
   });
   setHandler(rollbackSignal, (req) => {
     if (status.stage === 'canary') void deployment().signal(rollbackSignal, req);
@@ -241,6 +246,8 @@ export async function mlPipeline(input: PipelineInput): Promise<PipelineResult> 
       monitor: s.monitor,
       backends: s.backends,
     });
+    rolloutRequested = true;
+    forwardAbort();
     // The deployment entity owns traffic from here; abort/rollback are forwarded to it, and it
     // reports the outcome back. Waiting is not cancellable: the deployment finishes the rollback.
     await CancellationScope.nonCancellable(() => condition(() => rollout !== undefined));
@@ -254,6 +261,7 @@ export async function mlPipeline(input: PipelineInput): Promise<PipelineResult> 
         setStage('rolled_back');
         throw releaseFailure(RELEASE_FAILURES.rolledBack, `canary rolled back: ${outcome.reason}`, status);
       case 'aborted':
+        await quick.updateRegistry({ model: s.model, backends: s.backends, aliases: {}, statuses: { [candidate.version]: { status: 'aborted', abortedBecause: outcome.reason } } });
         status.failure = { type: RELEASE_FAILURES.aborted, message: outcome.reason };
         setStage('aborted');
         throw releaseFailure(RELEASE_FAILURES.aborted, `canary aborted: ${outcome.reason}`, status);

@@ -119,6 +119,18 @@ export async function modelDeployment(input: DeploymentInput): Promise<void> {
     rollbackRequest ??= req;
   });
   setHandler(abortSignal, (req) => {
+    if (req.releaseId !== undefined && req.releaseId !== active?.req.releaseId) {
+      // An abort of a rollout still waiting in the queue: drop it there and tell its pipeline.
+      const i = state.queue.findIndex((r) => r.releaseId === req.releaseId);
+      if (i < 0) return;
+      const [dropped] = state.queue.splice(i, 1);
+      const reason = req.reason ?? 'aborted by operator';
+      decide('aborted', req.by ?? 'operator', `v${dropped!.candidate.version} removed from the queue: ${reason}`);
+      void getExternalWorkflowHandle(dropped!.replyTo)
+        .signal(rolloutFinishedSignal, { releaseId: dropped!.releaseId, outcome: 'aborted', reason })
+        .catch(() => undefined);
+      return;
+    }
     if (active) abortRequest ??= req;
   });
   setHandler(pauseSignal, (req) => {

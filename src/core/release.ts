@@ -151,6 +151,8 @@ export interface ApprovalInput {
 export interface OperatorInput {
   by?: string;
   reason?: string;
+  /** Set when a pipeline forwards the signal: the deployment acts on that release's rollout only. */
+  releaseId?: string;
 }
 
 /** What the pipeline hands to the deployment entity workflow. */

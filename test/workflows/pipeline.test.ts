@@ -260,6 +260,27 @@ describe('mlPipeline', () => {
     expect(w.weights).toEqual({ '1': 0, '2': 100 });
   });
 
+  test('abort of a release queued behind another rollout leaves the running one alone', async () => {
+    const w = world();
+    await withWorker(w, async () => {
+      await (await start(w)).result();
+      w.spec = { ...w.spec, canary: { ...w.spec.canary, steps: [{ kind: 'setWeight', weight: 30 }, { kind: 'pause' }, { kind: 'setWeight', weight: 100 }] } };
+      const first = await start(w);
+      for (let i = 0; i < 30 && w.weights['2'] !== 30; i++) await env.sleep('5s');
+      const second = await start(w);
+      const dep = env.client.workflow.getHandle(`deployment/${w.spec.model}`);
+      for (let i = 0; i < 100 && (await dep.query(deploymentStatusQuery)).queued.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+      await second.signal(abortSignal, { by: 'fay', reason: 'superseded' });
+      const f = await failureOf(second.result());
+      expect(f.type).toBe('ReleaseAborted');
+      expect(f.message).toContain('superseded');
+      expect(w.weights).toEqual({ '1': 70, '2': 30 }); // the running canary was not touched
+      expect(w.statuses['3']).toMatchObject({ status: 'aborted', abortedBecause: 'superseded' });
+      await first.signal(promoteSignal, { by: 'fay' });
+      expect((await first.result()).outcome).toBe('promoted');
+    });
+  });
+
   test('rollback signal after promotion restores the previous version everywhere', async () => {
     const w = world();
     await withWorker(w, async () => {
