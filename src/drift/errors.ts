@@ -41,7 +41,8 @@ export function requireCounts(counts: NumericVector, argument: string): number {
   let total = 0;
   for (let i = 0; i < counts.length; i++) {
     const c = counts[i] as number;
-    if (!Number.isFinite(c) || c < 0) throw new DriftInputError(argument, `count at index ${i} must be finite and >= 0 (got ${c})`);
+    if (!Number.isFinite(c) || c < 0)
+      throw new DriftInputError(argument, `count at index ${i} must be finite and >= 0 (got ${c})`);
     total += c;
   }
   if (!(total > 0)) throw new DriftInputError(argument, 'counts sum to 0');

@@ -1,0 +1,40 @@
+import { DriftInputError, type NumericVector } from './errors';
+import { proportions } from './proportions';
+
+/** Proportion substituted for an empty bin or category in PSI (Evidently's convention). */
+export const PSI_ZERO_PROPORTION = 0.0001;
+
+/**
+ * Population stability index between binned (or per-category) counts:
+ *   PSI = Σᵢ (curᵢ − refᵢ) · ln(curᵢ / refᵢ)
+ * where refᵢ, curᵢ are the proportions of each count vector, and a proportion that is exactly
+ * 0 is replaced by `eps` (Evidently substitutes 0.0001) so the log stays finite. Proportions
+ * are not renormalised after the substitution, as in Evidently. Unitless, >= 0.
+ * @param refCounts - reference counts per bin/category
+ * @param curCounts - current counts, aligned with `refCounts`
+ * @param eps - replacement for a zero proportion, default {@link PSI_ZERO_PROPORTION}
+ * @throws DriftInputError naming the argument on empty, negative, all-zero or misaligned counts
+ */
+export function psi(
+  refCounts: NumericVector,
+  curCounts: NumericVector,
+  eps: number = PSI_ZERO_PROPORTION,
+): number {
+  if (curCounts.length !== refCounts.length) {
+    throw new DriftInputError(
+      'curCounts',
+      `length ${curCounts.length} differs from refCounts length ${refCounts.length}`,
+    );
+  }
+  if (!(eps > 0 && Number.isFinite(eps)))
+    throw new DriftInputError('eps', `must be a positive number (got ${eps})`);
+  const ref = proportions(refCounts, 'refCounts');
+  const cur = proportions(curCounts, 'curCounts');
+  let total = 0;
+  for (let i = 0; i < ref.length; i++) {
+    const r = ref[i] === 0 ? eps : (ref[i] as number);
+    const c = cur[i] === 0 ? eps : (cur[i] as number);
+    total += (c - r) * Math.log(c / r);
+  }
+  return total;
+}
