@@ -55,6 +55,11 @@ export interface ScoreResult {
   metrics: Partial<Record<MetricName, number>>;
 }
 
+async function writeJson(path: string, content: unknown): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, JSON.stringify(content, null, 2));
+}
+
 /** The workflow run this activity works for; mlcd activities always run inside one. */
 function workflowRun(): { workflowId: string; runId: string } {
   const run = activityInfo().workflowExecution;
@@ -150,8 +155,7 @@ export function createPipelineActivities(deps: PipelineActivityDeps) {
           onProgress: (rows) => heartbeat({ rows }),
         });
         const reportPath = join(releaseDir(spec.model, args.releaseId), 'reports', `validation-${role}.json`);
-        await mkdir(dirname(reportPath), { recursive: true });
-        await writeFile(reportPath, JSON.stringify(report, null, 2));
+        await writeJson(reportPath, report);
         const summary = summarizeReport(report);
         if (!report.passed) {
           throw new DataValidationError(`${role} data failed validation: ${summary}\nfull report: ${reportPath}`);
@@ -243,8 +247,7 @@ export function createPipelineActivities(deps: PipelineActivityDeps) {
     /** Writes a JSON report of the release (gate result, evaluation) next to its artifacts. */
     async writeReport(args: { model: string; releaseId: string; name: string; content: unknown }): Promise<string> {
       const path = join(releaseDir(args.model, args.releaseId), 'reports', `${args.name}.json`);
-      await mkdir(dirname(path), { recursive: true });
-      await writeFile(path, JSON.stringify(args.content, null, 2));
+      await writeJson(path, args.content);
       return path;
     },
 

@@ -44,5 +44,5 @@ export const statePaths = {
   run: () => join(mlcdHome(), 'run'),
 };
 
-/** Default address of the local serving daemon. */
-export const DEFAULT_SERVING_URL = 'http://127.0.0.1:8710';
+/** Default address of the local serving daemon (defined with the spec defaults, which need it too). */
+export { DEFAULT_SERVING_URL } from './core/spec/schema';

@@ -2,12 +2,9 @@
  * Client-side operations on releases, shared by the CLI, the demo and the tests: start a
  * release from a spec file, wait for it, query and signal it.
  */
-import { readFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import { parseSpecText } from './core/spec/parse-text';
-import { compileReleaseSpec } from './core/spec/compile';
-import { SpecError } from './core/errors';
+import { readReleaseSpecFile } from './spec-file';
 import { TASK_QUEUE, type PipelineInput, type PipelineResult, type PipelineStatus } from './core/release';
 import type { ReleaseSpec } from './core/spec/types';
 import { SEARCH_ATTRIBUTES } from './core/search-attributes';
@@ -28,21 +25,6 @@ export function newReleaseId(model: string, now = new Date()): string {
   return `release/${model}/${t}-${Math.random().toString(36).slice(2, 6)}`;
 }
 
-/** Reads and compiles a spec file; throws SpecError naming the field on any problem. */
-export async function readSpec(path: string, params: Record<string, string> = {}): Promise<{ raw: unknown; spec: ReleaseSpec; specDir: string }> {
-  const abs = resolve(path);
-  let text: string;
-  try {
-    text = await readFile(abs, 'utf8');
-  } catch (err) {
-    throw new SpecError(abs, [{ path: '(file)', message: `cannot read the spec file: ${(err as NodeJS.ErrnoException).code ?? String(err)}` }]);
-  }
-  const raw = parseSpecText(text, abs);
-  const specDir = dirname(abs);
-  const spec = compileReleaseSpec(raw, { source: abs, specDir, params });
-  return { raw, spec, specDir };
-}
-
 /**
  * Validates the spec here (fast, clear errors), then starts `mlPipeline` with the spec as written,
  * so the worker compiles the very same text.
@@ -52,7 +34,7 @@ export async function startRelease(
   specPath: string,
   opts: { params?: Record<string, string>; releaseId?: string; trigger?: string } = {},
 ): Promise<StartedRelease> {
-  const { raw, spec, specDir } = await readSpec(specPath, opts.params);
+  const { raw, spec, specDir } = await readReleaseSpecFile(specPath, opts.params);
   const releaseId = opts.releaseId ?? newReleaseId(spec.model);
   const input: PipelineInput = { spec: raw, specDir, specPath: resolve(specPath), params: opts.params, trigger: opts.trigger ?? 'cli' };
   const handle = await client.workflow.start<typeof mlPipeline>('mlPipeline', {

@@ -16,10 +16,20 @@ import type { ReleaseSpec } from './core/spec/types';
  * @param params `--param name=value` overrides; each must be declared in the spec.
  * @throws SpecError when the file is missing or unreadable, is not valid YAML/JSON, or does not compile.
  */
-export async function loadReleaseSpecFile(
-  path: string,
-  params?: Record<string, string>,
-): Promise<ReleaseSpec> {
+export async function loadReleaseSpecFile(path: string, params?: Record<string, string>): Promise<ReleaseSpec> {
+  return (await readReleaseSpecFile(path, params)).spec;
+}
+
+/** A spec file as written (`raw`, what a workflow is started with) and compiled. */
+export interface SpecFile {
+  raw: unknown;
+  spec: ReleaseSpec;
+  /** Absolute directory of the file. */
+  specDir: string;
+}
+
+/** Like `loadReleaseSpecFile`, also returning the parsed file and its directory. */
+export async function readReleaseSpecFile(path: string, params?: Record<string, string>): Promise<SpecFile> {
   const abs = resolve(path);
   let text: string;
   try {
@@ -35,9 +45,11 @@ export async function loadReleaseSpecFile(
     throw new SpecError(abs, [{ path: '', message }], { cause: e });
   }
   const raw = parseSpecText(text, abs);
-  return compileReleaseSpec(raw, {
+  const specDir = dirname(abs);
+  const spec = compileReleaseSpec(raw, {
     source: abs,
-    specDir: dirname(abs),
+    specDir,
     ...(params !== undefined ? { params } : {}),
   });
+  return { raw, spec, specDir };
 }

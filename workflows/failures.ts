@@ -1,4 +1,4 @@
-import { ActivityFailure, ApplicationFailure, CancelledFailure, isCancellation } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, isCancellation } from '@temporalio/workflow';
 
 /** The ApplicationFailure type and message behind an activity failure, if there is one. */
 export function failureOf(err: unknown): { type: string; message: string } | undefined {
@@ -8,4 +8,4 @@ export function failureOf(err: unknown): { type: string; message: string } | und
   return undefined;
 }
 
-export { isCancellation, CancelledFailure, ApplicationFailure };
+export { isCancellation, ApplicationFailure };

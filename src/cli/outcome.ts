@@ -39,16 +39,3 @@ export function outcomeOfFailure(err: unknown): ReleaseOutcome {
   }
   return { exitCode: EXIT_CODES.infrastructure, outcome: 'InfrastructureError', message: err instanceof Error ? err.message : String(err) };
 }
-
-/** The README's table of exit codes, generated from the same constants the CLI uses. */
-export const EXIT_CODE_TABLE: Array<[number, string]> = [
-  [EXIT_CODES.promoted, 'the candidate was promoted to production'],
-  [EXIT_CODES.infrastructure, 'infrastructure error (Temporal, worker, backend unreachable after retries)'],
-  [EXIT_CODES.usage, 'usage error or invalid spec'],
-  [EXIT_CODES.dataValidation, 'data validation failed (or the data could not be read)'],
-  [EXIT_CODES.training, 'the training or scoring job failed'],
-  [EXIT_CODES.gate, 'a performance gate failed'],
-  [EXIT_CODES.approval, 'no approval before the deadline'],
-  [EXIT_CODES.rolledBack, 'the canary was rolled back'],
-  [EXIT_CODES.aborted, 'the release was aborted'],
-];

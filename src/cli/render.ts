@@ -2,7 +2,7 @@
  * Terminal views of a release, a deployment and a monitor: what `mlcd status` and `mlcd watch` print.
  */
 import { formatGateReport } from '../core/gates';
-import { RELEASE_STAGES, type AnalysisCheck, type PipelineStatus, type ReleaseStage } from '../core/release';
+import { type AnalysisCheck, type PipelineStatus, type ReleaseStage } from '../core/release';
 import type { DeploymentStatus } from '../../workflows/deployment-state';
 import type { MonitorStatus } from '../../workflows/monitor-state';
 
@@ -99,4 +99,3 @@ export function renderMonitorStatus(m: MonitorStatus): string {
   return out.join('\n');
 }
 
-export { RELEASE_STAGES };

@@ -55,15 +55,9 @@ export async function waitForTemporal(address: string, timeoutMs: number, failed
   for (;;) {
     const why = failed?.();
     if (why) throw new Error(`temporal dev server ${why}; see ${join(statePaths.run(), 'temporal.log')}`);
-    try {
-      const c = await Connection.connect({ address, connectTimeout: '1s' });
-      await c.workflowService.getSystemInfo({});
-      await c.close();
-      return;
-    } catch {
-      if (Date.now() > deadline) throw new Error(`no Temporal server answered at ${address} within ${timeoutMs} ms`);
-      await new Promise((r) => setTimeout(r, 300));
-    }
+    if (await isTemporalUp(address)) return;
+    if (Date.now() > deadline) throw new Error(`no Temporal server answered at ${address} within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 300));
   }
 }
 

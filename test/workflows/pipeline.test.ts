@@ -53,6 +53,16 @@ function world(mutate?: (raw: Record<string, any>) => void, opts: { monitor?: bo
   ));
 }
 
+/** Later releases of `w` hold at 30% on a `pause` step until someone promotes. */
+function holdAtThirtyPercent(w: FakeWorld): void {
+  w.spec = { ...w.spec, canary: { ...w.spec.canary, steps: [{ kind: 'setWeight', weight: 30 }, { kind: 'pause' }, { kind: 'setWeight', weight: 100 }] } };
+}
+
+/** Lets test-server time pass in small steps (a paused canary keeps analysing) until `version` has `weight`. */
+async function untilWeight(w: FakeWorld, version: string, weight: number): Promise<void> {
+  for (let i = 0; i < 30 && w.weights[version] !== weight; i++) await env.sleep('5s');
+}
+
 /** Runs a test body against world `w`. */
 async function withWorker<T>(w: FakeWorld, fn: () => Promise<T>): Promise<T> {
   current = w;
@@ -246,10 +256,9 @@ describe('mlPipeline', () => {
     await withWorker(w, async () => {
       await (await start(w)).result();
       // The second release's plan holds at 30% until someone promotes.
-      w.spec = { ...w.spec, canary: { ...w.spec.canary, steps: [{ kind: 'setWeight', weight: 30 }, { kind: 'pause' }, { kind: 'setWeight', weight: 100 }] } };
+      holdAtThirtyPercent(w);
       const h = await start(w);
-      // Time passes in small steps: the paused canary keeps analysing every interval.
-      for (let i = 0; i < 30 && w.weights['2'] !== 30; i++) await env.sleep('5s');
+      await untilWeight(w, '2', 30);
       await env.sleep('1m');
       expect(w.weights).toEqual({ '1': 70, '2': 30 });
       expect((await h.query(pipelineStatusQuery)).stage).toBe('canary');
@@ -264,9 +273,9 @@ describe('mlPipeline', () => {
     const w = world();
     await withWorker(w, async () => {
       await (await start(w)).result();
-      w.spec = { ...w.spec, canary: { ...w.spec.canary, steps: [{ kind: 'setWeight', weight: 30 }, { kind: 'pause' }, { kind: 'setWeight', weight: 100 }] } };
+      holdAtThirtyPercent(w);
       const first = await start(w);
-      for (let i = 0; i < 30 && w.weights['2'] !== 30; i++) await env.sleep('5s');
+      await untilWeight(w, '2', 30);
       const second = await start(w);
       const dep = env.client.workflow.getHandle(`deployment/${w.spec.model}`);
       for (let i = 0; i < 100 && (await dep.query(deploymentStatusQuery)).queued.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
