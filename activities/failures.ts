@@ -3,7 +3,7 @@
  * failures are non-retryable with a stable `type`; backend errors keep their own retryability.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { MlcdError, JobFailedError } from '../src/core/errors';
+import { DataValidationError, MlcdError, JobFailedError } from '../src/core/errors';
 
 /** Runs `fn`, turning an MlcdError into an ApplicationFailure of its type. */
 export async function withFailureMapping<T>(fn: () => Promise<T>): Promise<T> {
@@ -18,7 +18,12 @@ export async function withFailureMapping<T>(fn: () => Promise<T>): Promise<T> {
 export function toFailure(err: unknown): unknown {
   if (err instanceof ApplicationFailure) return err;
   if (err instanceof MlcdError) {
-    const details: unknown[] = err instanceof JobFailedError ? [{ jobId: err.jobId, exitCode: err.exitCode, logTail: err.logTail }] : [];
+    const details: unknown[] =
+      err instanceof JobFailedError
+        ? [{ jobId: err.jobId, exitCode: err.exitCode, logTail: err.logTail }]
+        : err instanceof DataValidationError && err.report
+          ? [err.report]
+          : [];
     return ApplicationFailure.create({
       message: err.message,
       type: err.type,

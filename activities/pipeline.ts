@@ -16,7 +16,9 @@ import type { ModelLineage } from '../src/backends/registry/types';
 import { waitForJob } from '../src/backends/jobs/wait';
 import { compileReleaseSpec } from '../src/core/spec/compile';
 import { loadReleaseSpecFile } from '../src/spec-file';
-import { validateDataset, summarizeReport } from '../src/data/validate';
+import { renderHtmlReport } from '../src/data/html-report';
+import { runValidation } from '../src/data/run-validation';
+import { summarizeReport } from '../src/data/summarize-report';
 import { fingerprintFile } from '../src/data/fingerprint';
 import { readPredictions } from '../src/metrics/predictions';
 import { binaryMetrics } from '../src/metrics/binary';
@@ -37,6 +39,10 @@ export interface DataCheckResult {
   passed: boolean;
   summary: string;
   reportPath: string;
+  /** The self-contained HTML report (histograms of reference vs current per column). */
+  htmlReportPath: string;
+  /** Warnings (never fatal), e.g. a drifted column under `columnSeverity: warning`. */
+  warnings: number;
 }
 
 export interface TrainResult {
@@ -145,22 +151,35 @@ export function createPipelineActivities(deps: PipelineActivityDeps) {
       });
     },
 
-    /** Validates one data file against the spec's rules and writes the full JSON report. */
+    /**
+     * Validates one data file (schema, expectations, drift against `data.reference`) and writes
+     * the JSON and HTML reports. Failed checks are a non-retryable DataValidationFailed carrying
+     * the summary; warnings never fail the release.
+     */
     async validateData(args: { spec: ReleaseSpec; releaseId: string; role: 'train' | 'eval' }): Promise<DataCheckResult> {
       return withFailureMapping(async () => {
         const { spec, role } = args;
         const file = role === 'train' ? spec.data.train : spec.data.eval;
-        const report = await validateDataset(file, spec.validation, {
+        const report = await runValidation(file, spec.validation, {
           allowedRoots: spec.data.allowedRoots,
-          onProgress: (rows) => heartbeat({ rows }),
+          ...(spec.data.reference !== undefined ? { reference: spec.data.reference } : {}),
+          onProgress: (phase, rows) => heartbeat({ phase, rows }),
         });
-        const reportPath = join(releaseDir(spec.model, args.releaseId), 'reports', `validation-${role}.json`);
+        const reportsDir = join(releaseDir(spec.model, args.releaseId), 'reports');
+        const reportPath = join(reportsDir, `validation-${role}.json`);
+        const htmlReportPath = join(reportsDir, `validation-${role}.html`);
         await writeJson(reportPath, report);
+        await writeFile(htmlReportPath, renderHtmlReport(report, { title: `${spec.model} ${role} data` }));
         const summary = summarizeReport(report);
         if (!report.passed) {
-          throw new DataValidationError(`${role} data failed validation: ${summary}\nfull report: ${reportPath}`);
+          throw new DataValidationError(`${role} data failed validation: ${summary}\nfull report: ${htmlReportPath}`, {
+            summary,
+            reportPath,
+            htmlReportPath,
+          });
         }
-        return { role, file, rows: report.rows, passed: true, summary, reportPath };
+        const warnings = report.issues.filter((i) => i.severity === 'warning').length;
+        return { role, file, rows: report.rows, passed: true, summary, reportPath, htmlReportPath, warnings };
       });
     },
 

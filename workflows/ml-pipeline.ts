@@ -167,7 +167,10 @@ export async function mlPipeline(input: PipelineInput): Promise<PipelineResult> 
       checking.validateData({ spec: s, releaseId, role: 'eval' }),
     ]);
     status.validation = { passed: true, summary: checks.map((c) => `${c.role}: ${c.summary}`).join('\n'), reports: checks.map((c) => c.reportPath) };
-    for (const c of checks) status.artifacts[`validation_${c.role}`] = c.reportPath;
+    for (const c of checks) {
+      status.artifacts[`validation_${c.role}`] = c.reportPath;
+      if (c.htmlReportPath) status.artifacts[`validation_${c.role}_html`] = c.htmlReportPath;
+    }
 
     enter('training');
     const trained = await proxyActivities<MlcdActivities>(jobActivity(s.training.timeoutMs)).trainModel({ spec: s, releaseId });

@@ -8,6 +8,7 @@ boosted model beats a linear baseline clearly.
     python generate_data.py --out data/clean --rows 6000 --seed 7
     python generate_data.py --out data/corrupt --seed 7 --fault corrupt   # violates validation
     python generate_data.py --out data/drift --seed 7 --fault drift       # valid, shifted
+    python generate_data.py --out data/schema --seed 7 --fault schema     # upstream schema change
 
 Deterministic for a given seed (and row counts).
 """
@@ -119,6 +120,15 @@ def corrupt(rng: np.random.Generator, cols: dict[str, np.ndarray]) -> pa.Table:
     return to_table(out, null_charges=null_charges)
 
 
+def schema_change(cols: dict[str, np.ndarray]) -> pa.Table:
+    """An upstream schema change: `region` renamed to `area`, `tenure_months` now fractional."""
+    table = to_table(cols)
+    tenure = pa.array(cols["tenure_months"].astype(np.float64) + 0.5, type=pa.float64())
+    table = table.set_column(table.schema.get_field_index("tenure_months"), "tenure_months", tenure)
+    names = ["area" if n == "region" else n for n in table.column_names]
+    return table.rename_columns(names)
+
+
 def write_arrow(table: pa.Table, path: str) -> None:
     tmp = path + ".tmp"
     with pa.OSFile(tmp, "wb") as sink:
@@ -134,7 +144,7 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--eval-rows", type=int, default=None, help="eval rows (default rows/2)")
     ap.add_argument("--reference-rows", type=int, default=None, help="reference rows (default rows/2)")
     ap.add_argument("--seed", type=int, default=7)
-    ap.add_argument("--fault", choices=["none", "corrupt", "drift"], default="none")
+    ap.add_argument("--fault", choices=["none", "corrupt", "drift", "schema"], default="none")
     args = ap.parse_args(argv)
     if args.rows < 10:
         print("generate_data: --rows must be at least 10", file=sys.stderr)
@@ -150,7 +160,12 @@ def main(argv: list[str]) -> int:
     ev = make_rows(np.random.default_rng(seeds[1]), n_eval, drift)
     ref = make_rows(np.random.default_rng(seeds[2]), n_ref, drift)
 
-    train_t = corrupt(np.random.default_rng(seeds[3]), train) if args.fault == "corrupt" else to_table(train)
+    if args.fault == "corrupt":
+        train_t = corrupt(np.random.default_rng(seeds[3]), train)
+    elif args.fault == "schema":
+        train_t = schema_change(train)
+    else:
+        train_t = to_table(train)
     eval_t = to_table(ev)
     write_arrow(train_t, os.path.join(args.out, "train.arrow"))
     write_arrow(eval_t, os.path.join(args.out, "eval.arrow"))

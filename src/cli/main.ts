@@ -29,6 +29,7 @@ import {
 import { renderDeploymentStatus, renderMonitorStatus, renderPipelineStatus } from './render';
 import { runDemo, DEMO_SCENARIOS, type DemoScenario } from './demo';
 import { watchRelease } from './watch';
+import { registerDataCommands } from './data-commands';
 
 /** An error the CLI reports as one line with an exit code, without a stack trace. */
 class CliError extends Error {
@@ -259,6 +260,8 @@ export function buildProgram(): Command {
     .action(async (o: { scenario: DemoScenario }) => {
       process.exitCode = await runDemo(o.scenario);
     });
+
+  registerDataCommands(program);
 
   return program;
 }

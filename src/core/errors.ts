@@ -54,6 +54,14 @@ export class SpecError extends MlcdError {
 export class DataValidationError extends MlcdError {
   readonly type = ERROR_TYPES.data;
   readonly retryable = false;
+  constructor(
+    message: string,
+    /** Carried as the failure's details: the summary and where the full reports are. */
+    readonly report?: { summary: string; reportPath: string; htmlReportPath: string },
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
 }
 
 /** The data could not be read at all: missing, corrupt, outside the allowed roots. */

@@ -1,8 +1,7 @@
 import type { ColumnRule } from '../core/spec/types';
 
 import type { ColumnBatch, ColumnSchema } from './readers/types';
-import { DISTINCT_CAP, MAX_EXAMPLE_ROWS } from './report';
-import type { ColumnProfile } from './report';
+import { MAX_EXAMPLE_ROWS } from './report';
 import { RowSample } from './row-sample';
 import { typeCompatibility } from './type-compatibility';
 import type { TypeCompatibility } from './type-compatibility';
@@ -33,19 +32,13 @@ export interface ColumnStats {
   /** Non-null values outside the rule's `values`, and the first few distinct ones. */
   unknown: RowSample;
   unknownExamples: DomainValue[];
-  /** String columns: distinct values up to `DISTINCT_CAP`. */
-  distinct: Set<string>;
-  distinctCapped: boolean;
-  /** Boolean columns. */
-  trueCount: number;
-  falseCount: number;
 }
 
 /**
  * Folds the batches of one column into statistics and rule-violation samples in a single
  * streaming pass with bounded memory. Feed it every batch in order with `add`, then read
- * `stats`, `compatibility` and `profile()`. Value checks (whole numbers, range, domain) run
- * only with a rule and a compatible type; nulls and the profile are always gathered.
+ * `stats` and `compatibility`. Value checks (whole numbers, range, domain) run only with a rule
+ * and a compatible type; nulls are always gathered. (Statistics: see `ColumnProfiler`.)
  */
 export class ColumnAccumulator {
   /** The rule's type against the column's; `ok` when there is no rule. */
@@ -66,10 +59,6 @@ export class ColumnAccumulator {
     outOfRange: new RowSample(),
     unknown: new RowSample(),
     unknownExamples: [],
-    distinct: new Set(),
-    distinctCapped: false,
-    trueCount: 0,
-    falseCount: 0,
   };
   private readonly checkWhole: boolean;
   private readonly low: number;
@@ -112,15 +101,16 @@ export class ColumnAccumulator {
         this.addNumbers(batch.values, nulls, rowOffset);
         break;
       case 'string':
-        this.addStrings(batch.values, rowOffset);
+        if (this.domain === undefined) break;
+        if (batch.codes !== undefined && batch.dictionary !== undefined)
+          this.addCodes(batch.codes, batch.dictionary, rowOffset);
+        else this.addStrings(batch.values, rowOffset);
         break;
       case 'boolean':
+        if (this.domain === undefined) break;
         for (let i = 0; i < batch.length; i++) {
           if (nulls[i] === 1) continue;
-          const v = batch.values[i] === 1;
-          if (v) s.trueCount++;
-          else s.falseCount++;
-          this.checkDomain(v, rowOffset + i);
+          this.checkDomain(batch.values[i] === 1, rowOffset + i);
         }
         break;
       case 'null':
@@ -155,15 +145,22 @@ export class ColumnAccumulator {
   }
 
   private addStrings(values: ReadonlyArray<string | null>, rowOffset: number): void {
-    const s = this.stats;
     for (let i = 0; i < values.length; i++) {
       const v = values[i];
       if (v === null || v === undefined) continue;
-      if (!s.distinctCapped && !s.distinct.has(v)) {
-        if (s.distinct.size < DISTINCT_CAP) s.distinct.add(v);
-        else s.distinctCapped = true;
-      }
       this.checkDomain(v, rowOffset + i);
+    }
+  }
+
+  /** Dictionary-encoded strings: look each dictionary entry up once, then scan the codes. */
+  private addCodes(codes: Int32Array, dictionary: ReadonlyArray<string>, rowOffset: number): void {
+    const domain = this.domain;
+    if (domain === undefined) return;
+    const allowed = new Uint8Array(dictionary.length);
+    for (let c = 0; c < dictionary.length; c++) allowed[c] = domain.has(dictionary[c] as string) ? 1 : 0;
+    for (let i = 0; i < codes.length; i++) {
+      const c = codes[i] as number;
+      if (c >= 0 && allowed[c] === 0) this.checkDomain(dictionary[c] as string, rowOffset + i);
     }
   }
 
@@ -173,38 +170,6 @@ export class ColumnAccumulator {
     if (this.exampleSet.size < MAX_EXAMPLE_ROWS && !this.exampleSet.has(v)) {
       this.exampleSet.add(v);
       this.stats.unknownExamples.push(v);
-    }
-  }
-
-  /** The column's profile so far; plain JSON. */
-  profile(): ColumnProfile {
-    const s = this.stats;
-    const base = {
-      name: this.column.name,
-      sourceType: this.column.sourceType,
-      count: s.rows,
-      nulls: s.nulls.count,
-    };
-    switch (this.column.kind) {
-      case 'number': {
-        const any = s.finite > 0;
-        return {
-          ...base,
-          kind: 'number',
-          min: any ? s.min : null,
-          max: any ? s.max : null,
-          mean: any ? (s.sum + s.sumCompensation) / s.finite : null,
-          nan: s.nan,
-          infinite: s.posInf + s.negInf,
-        };
-      }
-      case 'string':
-        return { ...base, kind: 'string', distinct: s.distinct.size, distinctCapped: s.distinctCapped };
-      case 'boolean':
-        return { ...base, kind: 'boolean', trueCount: s.trueCount, falseCount: s.falseCount };
-      case 'null':
-      case 'other':
-        return { ...base, kind: this.column.kind };
     }
   }
 }

@@ -1,14 +1,23 @@
 import { performance } from 'node:perf_hooks';
 
-import type { ColumnRule, ValidationSpec } from '../core/spec/types';
+import type { DriftSpec, SchemaRules } from '../core/spec/types';
+import type { Expectation, ExpectationResult } from '../expectations/types';
+import { ExpectationRunner } from '../expectations/runner';
 
 import { ColumnAccumulator } from './column-accumulator';
 import { columnIssues } from './column-issues';
-import { openDataset } from './readers/open-dataset';
-import type { ValidationIssue, ValidationReport } from './report';
+import { datasetDrift } from './dataset-drift';
+import { profilerAggregates } from './profiler-aggregates';
+import { profileDataset } from './profile-dataset';
+import type { DatasetProfile } from './profile-dataset';
+import { MAX_EXAMPLE_ROWS } from './report';
+import type { IssueValue, ValidationIssue, ValidationReport } from './report';
 
 export { summarizeReport } from './summarize-report';
 export type { ColumnProfile, ValidationIssue, ValidationReport } from './report';
+
+/** String columns with more distinct values than this get a `high_cardinality` warning. */
+export const HIGH_CARDINALITY = 100_000;
 
 /** Options of `validateDataset`. */
 export interface ValidateDatasetOptions {
@@ -18,109 +27,204 @@ export interface ValidateDatasetOptions {
   onProgress?: (rowsProcessed: number) => void;
   /** Rows per batch; see `OpenDatasetOptions.batchRows`. Default 65 536. */
   batchRows?: number;
+  /** Expectations to evaluate in the same pass (see src/expectations). */
+  expectations?: readonly Expectation[];
+  /** The reference's profile (`profileDataset`) and how to judge drift against it. */
+  reference?: { profile: DatasetProfile; drift: DriftSpec };
+  /** Recorded in the report as the rule files used, with their SHA-256. */
+  inputs?: ValidationReport['inputs'];
 }
 
 /**
- * Validates a dataset against the spec's rules in one streaming pass and returns the report
- * (it does not throw on failed checks: `report.passed` says whether any error was found).
+ * Validates a dataset in one streaming pass and returns the report; it does not throw on failed
+ * checks (`report.passed` says whether any error was found).
  *
- * Checks: row count within [minRows, maxRows]; every spec column present (a missing optional
+ * Checks: row count within [minRows, maxRows]; every ruled column present (a missing optional
  * column is a warning); no extra column unless `allowExtraColumns`; each column's type;
- * nulls (none when not nullable, at most `maxNullFraction` when nullable); no NaN / ±Infinity
- * in numeric columns; values within [min, max]; values within the categorical `values`.
+ * nulls; no NaN / ±Infinity in numeric columns; values within [min, max] and within the
+ * categorical `values`; `unique` columns; every expectation; drift of each column against the
+ * reference and the share of drifted columns. Warnings: all-null and very high-cardinality
+ * columns, and whatever a rule marks as a warning.
  *
- * @param path - a local path or `file://` URI (`.arrow`, `.feather`, `.ipc`, `.csv`)
+ * @param path - a local path or `file://` URI (Arrow IPC, Parquet, CSV)
  * @throws DataUnusableError when the file cannot be read at all (see `openDataset`)
  */
 export async function validateDataset(
   path: string,
-  spec: ValidationSpec,
+  rules: SchemaRules,
   opts: ValidateDatasetOptions,
 ): Promise<ValidationReport> {
   const started = performance.now();
-  const ruleFor = (name: string): ColumnRule | undefined =>
-    Object.hasOwn(spec.columns, name) ? spec.columns[name] : undefined;
-  const stringColumns = Object.entries(spec.columns)
+  const ruleFor = (name: string) => (Object.hasOwn(rules.columns, name) ? rules.columns[name] : undefined);
+  const stringColumns = Object.entries(rules.columns)
     .filter(([, rule]) => rule.type === 'string')
     .map(([name]) => name);
+  // Schema `unique` rules run on the expectation engine's duplicate finder.
+  const uniqueExpectations: Expectation[] = Object.entries(rules.columns)
+    .filter(([, rule]) => rule.unique)
+    .map(([column]) => ({ type: 'expect_column_values_to_be_unique', kwargs: { column }, severity: 'error' }) as Expectation);
+  const userExpectations = opts.expectations ?? [];
 
-  const reader = await openDataset(path, {
+  let accumulators: ColumnAccumulator[] = [];
+  let runner: ExpectationRunner | undefined;
+  const profile = await profileDataset(path, {
     allowedRoots: opts.allowedRoots,
-    batchRows: opts.batchRows,
+    ...(opts.batchRows !== undefined ? { batchRows: opts.batchRows } : {}),
     stringColumns,
-  });
-  const file = reader.path;
-  try {
-    const schema = reader.schema();
-    const accumulators = schema.columns.map((column) => new ColumnAccumulator(column, ruleFor(column.name)));
-    let rows = 0;
-    for await (const batch of reader.batches()) {
+    ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+    onSchema: (schema) => {
+      accumulators = schema.columns.map((column) => new ColumnAccumulator(column, ruleFor(column.name)));
+      const all = [...uniqueExpectations, ...userExpectations];
+      if (all.length > 0) runner = new ExpectationRunner(all, schema);
+    },
+    onBatch: (batch) => {
       for (const acc of accumulators) {
         const columnBatch = batch.columns.get(acc.column.name);
         if (columnBatch) acc.add(columnBatch, batch.rowOffset);
       }
-      rows += batch.numRows;
-      opts.onProgress?.(rows);
-    }
+      runner?.add(batch);
+    },
+  });
+  const { file, rows, schema, profilers } = profile;
 
-    const issues: ValidationIssue[] = [];
-    const rowIssue = rowCountIssue(file, rows, spec);
-    if (rowIssue) issues.push(rowIssue);
-    const present = new Set(schema.columns.map((c) => c.name));
-    for (const [name, rule] of Object.entries(spec.columns)) {
-      if (present.has(name)) continue;
+  const issues: ValidationIssue[] = [];
+  const rowIssue = rowCountIssue(file, rows, rules);
+  if (rowIssue) issues.push(rowIssue);
+  const present = new Set(schema.columns.map((c) => c.name));
+  for (const [name, rule] of Object.entries(rules.columns)) {
+    if (present.has(name)) continue;
+    issues.push({
+      severity: rule.required ? 'error' : 'warning',
+      check: 'column_present',
+      file,
+      column: name,
+      message: rule.required ? `column ${name} is missing` : `optional column ${name} is absent`,
+      expected: rule.type,
+    });
+  }
+  if (!rules.allowExtraColumns) {
+    for (const column of schema.columns) {
+      if (ruleFor(column.name)) continue;
       issues.push({
-        severity: rule.required ? 'error' : 'warning',
-        check: 'column_present',
+        severity: 'error',
+        check: 'unexpected_column',
         file,
-        column: name,
-        message: rule.required ? `column ${name} is missing` : `optional column ${name} is absent`,
-        expected: rule.type,
+        column: column.name,
+        message: `unexpected column ${column.name} (${column.sourceType}); the schema does not allow extra columns`,
+        observed: column.sourceType,
       });
     }
-    if (!spec.allowExtraColumns) {
-      for (const column of schema.columns) {
-        if (ruleFor(column.name)) continue;
-        issues.push({
-          severity: 'error',
-          check: 'unexpected_column',
-          file,
-          column: column.name,
-          message: `unexpected column ${column.name} (${column.sourceType}); the spec does not allow extra columns`,
-          observed: column.sourceType,
-        });
-      }
-    }
-    for (const acc of accumulators) issues.push(...columnIssues(file, acc));
-
-    return {
-      file,
-      rows,
-      columns: accumulators.map((acc) => acc.profile()),
-      issues,
-      passed: !issues.some((i) => i.severity === 'error'),
-      durationMs: Math.round((performance.now() - started) * 1000) / 1000,
-    };
-  } finally {
-    await reader.close();
   }
+  for (const acc of accumulators) issues.push(...columnIssues(file, acc));
+  for (const p of profilers) {
+    const name = p.column.name;
+    if (rows > 0 && p.nulls === rows && !(ruleFor(name) && !ruleFor(name)?.nullable)) {
+      issues.push({
+        severity: 'warning',
+        check: 'all_null',
+        file,
+        column: name,
+        message: `column ${name}: every one of the ${rows} values is null`,
+        observed: rows,
+      });
+    }
+    if (p.column.kind === 'string' && p.distinct.estimate() > HIGH_CARDINALITY) {
+      const distinct = Math.round(p.distinct.estimate());
+      issues.push({
+        severity: 'warning',
+        check: 'high_cardinality',
+        file,
+        column: name,
+        message: `column ${name}: about ${distinct} distinct values; category shares and drift use its most frequent values only`,
+        observed: distinct,
+        expected: { atMost: HIGH_CARDINALITY },
+      });
+    }
+  }
+
+  let expectations: ExpectationResult[] | undefined;
+  if (runner) {
+    const results = runner.finish(profilerAggregates(profile));
+    const uniqueResults = results.slice(0, uniqueExpectations.length);
+    for (const r of uniqueResults) if (!r.success) issues.push(resultIssue(file, r, 'unique'));
+    expectations = results.slice(uniqueExpectations.length);
+    for (const r of expectations) if (!r.success) issues.push(resultIssue(file, r, 'expectation'));
+  }
+
+  let drift: ValidationReport['drift'];
+  if (opts.reference && opts.reference.drift.enabled) {
+    drift = datasetDrift(opts.reference.profile, profile, opts.reference.drift, rules);
+    for (const c of drift.columns) {
+      if (!c.drifted) continue;
+      const test = c.method === 'ks' || c.method === 'chisquare';
+      issues.push({
+        severity: opts.reference.drift.columnSeverity,
+        check: 'drift',
+        file,
+        column: c.column,
+        message:
+          `column ${c.column} drifted from the reference: ${c.method} ${test ? 'p-value ' : ''}${num(c.score)} ` +
+          `${test ? '<' : '>='} ${c.threshold}${c.approximate ? ' (from sketches)' : ''}`,
+        observed: { [c.method]: c.score },
+        expected: test ? { [c.method]: { atLeast: c.threshold } } : { [c.method]: { below: c.threshold } },
+      });
+    }
+    if (drift.datasetDrift) {
+      issues.push({
+        severity: 'error',
+        check: 'dataset_drift',
+        file,
+        message:
+          `${drift.driftedColumns} of ${drift.judgedColumns} columns drifted (${(drift.driftedShare * 100).toFixed(1)}%), ` +
+          `more than the allowed share ${drift.maxDriftedShare}`,
+        observed: drift.driftedShare,
+        expected: { atMost: drift.maxDriftedShare },
+      });
+    }
+  }
+
+  return {
+    file,
+    rows,
+    columns: profilers.map((p) => p.profile()),
+    issues,
+    ...(expectations !== undefined ? { expectations } : {}),
+    ...(drift !== undefined ? { drift } : {}),
+    passed: !issues.some((i) => i.severity === 'error'),
+    durationMs: Math.round((performance.now() - started) * 1000) / 1000,
+    inputs: opts.inputs ?? { sha256: {} },
+  };
 }
 
-function rowCountIssue(file: string, rows: number, spec: ValidationSpec): ValidationIssue | undefined {
-  const { minRows, maxRows } = spec;
+function resultIssue(file: string, r: ExpectationResult, check: 'unique' | 'expectation'): ValidationIssue {
+  const column = r.column ?? (r.columns !== undefined ? r.columns.join(', ') : undefined);
+  return {
+    severity: r.severity,
+    check,
+    file,
+    ...(column !== undefined ? { column } : {}),
+    message: check === 'unique' ? r.message : `${r.type}: ${r.message}`,
+    observed: r.observed,
+    expected: r.expected,
+    ...(r.rows !== undefined ? { rows: { count: r.rows.count, first: r.rows.first.slice(0, MAX_EXAMPLE_ROWS) } } : {}),
+  };
+}
+
+function num(x: number): string {
+  return Number.isFinite(x) ? String(Number(x.toPrecision(4))) : String(x);
+}
+
+function rowCountIssue(file: string, rows: number, rules: SchemaRules): ValidationIssue | undefined {
+  const { minRows, maxRows } = rules;
   if (rows >= minRows && (maxRows === undefined || rows <= maxRows)) return undefined;
-  const bound =
-    maxRows === undefined
-      ? `at least ${minRows}`
-      : rows < minRows
-        ? `at least ${minRows}`
-        : `at most ${maxRows}`;
+  const bound = maxRows !== undefined && rows > maxRows ? `at most ${maxRows}` : `at least ${minRows}`;
+  const expected: IssueValue = maxRows === undefined ? { min: minRows } : { min: minRows, max: maxRows };
   return {
     severity: 'error',
     check: 'row_count',
     file,
     message: `${rows} row${rows === 1 ? '' : 's'}, expected ${bound}`,
     observed: rows,
-    expected: maxRows === undefined ? { min: minRows } : { min: minRows, max: maxRows },
+    expected,
   };
 }

@@ -1,4 +1,5 @@
 import { DriftInputError, requireSample, type NumericVector } from './errors';
+import { equalWidthEdges } from './weighted';
 
 /** Default number of bins for PSI / Jensen–Shannon on numeric columns (Evidently's default). */
 export const DEFAULT_BIN_COUNT = 10;
@@ -30,16 +31,7 @@ export function numericBins(
       if (v > hi) hi = v;
     }
   }
-  if (lo === hi) {
-    lo -= 0.5;
-    hi += 0.5;
-  }
-  // numpy.linspace(lo, hi, nBins + 1): start + i * step, last edge set to stop exactly.
-  const step = (hi - lo) / nBins;
-  const edges = new Float64Array(nBins + 1);
-  for (let i = 0; i < nBins; i++) edges[i] = i * step + lo;
-  edges[nBins] = hi;
-  return edges;
+  return equalWidthEdges(lo, hi, nBins);
 }
 
 /**

@@ -6,7 +6,7 @@ export { DriftInputError, type NumericVector } from './errors';
 export { ksTwoSample, type KsTestResult } from './ks-two-sample';
 export { wassersteinDistance } from './wasserstein';
 export { numericBins, histogram, DEFAULT_BIN_COUNT } from './histogram';
-export { psi, PSI_ZERO_PROPORTION } from './psi';
+export { psi, psiEvidently, evidentlyZeroProportion, PSI_ZERO_PROPORTION } from './psi';
 export { jensenShannonDistance } from './jensen-shannon';
 export { alignCategoryCounts, type CategoryCounts, type AlignedCategoryCounts } from './category-counts';
 export { chiSquare, type ChiSquareResult } from './chi-square';
@@ -14,3 +14,10 @@ export { lInfinityDistance } from './l-infinity';
 export { kolmogorovSurvivalN } from './special/kolmogorov-n';
 export { smirnovSurvival } from './special/smirnov';
 export { chiSquareSurvival, regularizedGammaQ } from './special/chi-square-sf';
+export {
+  ksTwoSampleWeighted,
+  wassersteinDistanceWeighted,
+  histogramWeighted,
+  equalWidthEdges,
+  type WeightedSample,
+} from './weighted';

@@ -93,7 +93,7 @@ export function fakeActivities(current: () => FakeWorld, client: Client): MlcdAc
     async validateData({ role }) {
       log('validateData', role);
       if (world.validationFailure) throw ApplicationFailure.create({ type: 'DataValidationFailed', message: world.validationFailure, nonRetryable: true });
-      return { role, file: `/data/${role}.arrow`, rows: 1000, passed: true, summary: 'PASSED', reportPath: `/r/${role}.json` };
+      return { role, file: `/data/${role}.arrow`, rows: 1000, passed: true, summary: 'PASSED', reportPath: `/r/${role}.json`, htmlReportPath: `/r/${role}.html`, warnings: 0 };
     },
     async trainModel() {
       log('trainModel', {});

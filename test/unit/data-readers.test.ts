@@ -2,6 +2,7 @@ import { symlinkSync, readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 
 import { Bool, Dictionary, Float16, Float64, Int32, Int64, Int8, Utf8 } from 'apache-arrow';
+import type { Dictionary as DictionaryType } from 'apache-arrow';
 
 import { DataUnusableError } from '../../src/core/errors';
 import { openDataset } from '../../src/data/readers/open-dataset';
@@ -115,6 +116,40 @@ describe('Arrow reader', () => {
     }
   });
 
+  it('hands out dictionary codes for Dictionary<*, Utf8> columns, aligned in sliced batches', async () => {
+    const values = ['p', 'q', 'p', null, 'r', 'q', null, 'r', 'p'];
+    const cases: Array<[string, 'file' | 'stream', number[], DictionaryType]> = [
+      ['codes.arrow', 'file', [9], new Dictionary(new Utf8(), new Int32())],
+      ['codes-int8.arrow', 'file', [9], new Dictionary(new Utf8(), new Int8())],
+      ['codes-stream.arrow', 'stream', [4, 5], new Dictionary(new Utf8(), new Int32())],
+    ];
+    for (const [name, format, sizes, type] of cases) {
+      const path = writeArrow(tmp.path(name), makeTable({ d: { type, values } }, sizes), format);
+      // batchRows 2 slices every record batch, so the index buffer is read at an offset.
+      const batches = await readAll(await openDataset(path, { allowedRoots: roots, batchRows: 2 }));
+      const decoded: unknown[] = [];
+      for (const b of batches) {
+        const c = b.columns.get('d');
+        if (c?.kind !== 'string' || !c.codes || !c.dictionary) throw new Error(`${name}: expected codes`);
+        expect(c.codes).toHaveLength(b.numRows);
+        for (let i = 0; i < c.length; i++) {
+          const code = c.codes[i] ?? -1;
+          expect([name, code < 0]).toEqual([name, c.nulls[i] === 1]);
+          decoded.push(code < 0 ? null : c.dictionary[code]);
+        }
+      }
+      expect([name, decoded]).toEqual([name, values]);
+      // `values` still works, decoded from the codes on first access.
+      expect([name, columnValues(batches, 'd')]).toEqual([name, values]);
+    }
+  });
+
+  it('leaves plain Utf8 columns without codes', async () => {
+    const path = writeArrow(tmp.path('plain-utf8.arrow'), table());
+    const [batch] = await readAll(await openDataset(path, { allowedRoots: roots }));
+    expect(batch?.columns.get('s')).not.toHaveProperty('codes');
+  });
+
   it('slices record batches larger than batchRows, keeping values and nulls aligned', async () => {
     const path = writeArrow(tmp.path('sliced.arrow'), table());
     const batches = await readAll(await openDataset(path, { allowedRoots: roots, batchRows: 2 }));
@@ -139,7 +174,9 @@ describe('Arrow reader', () => {
 
   it('reads a file without a known extension when it starts with ARROW1', async () => {
     const path = writeArrow(tmp.path('blob'), table());
-    expect((await openDataset(path, { allowedRoots: roots })).schema().format).toBe('arrow-file');
+    const reader = await openDataset(path, { allowedRoots: roots });
+    expect(reader.schema().format).toBe('arrow-file');
+    await reader.close();
   });
 });
 
@@ -364,7 +401,7 @@ describe('unusable inputs throw DataUnusableError naming the file', () => {
     const path = writeText(tmp.path('data.json'), '{}');
     await expectUnusable(
       openDataset(path, { allowedRoots: roots }),
-      `cannot read dataset ${path}: unsupported file type .json; expected one of .arrow, .feather, .ipc, .arrows, .csv`,
+      `cannot read dataset ${path}: unsupported file type .json; expected one of .arrow, .feather, .ipc, .arrows, .csv, .parquet, .pq`,
     );
     await expectUnusable(
       openDataset('s3://bucket/train.arrow', { allowedRoots: roots }),

@@ -64,7 +64,8 @@ describe('compileReleaseSpec: the example spec', () => {
   it('compiles validation with column defaults', () => {
     expect(spec.validation.minRows).toBe(500);
     expect(spec.validation.maxRows).toBeUndefined();
-    expect(spec.validation.allowExtraColumns).toBe(true);
+    expect(spec.validation.allowExtraColumns).toBeUndefined();
+    expect(spec.validation.expectationsFile).toBe(`${SPEC_DIR}/expectations.json`);
     expect(Object.keys(spec.validation.columns)).toEqual([
       'tenure_months',
       'monthly_charges',
@@ -80,6 +81,7 @@ describe('compileReleaseSpec: the example spec', () => {
       nullable: true,
       maxNullFraction: 0.05,
       min: 0,
+      unique: false,
     });
     expect(spec.validation.columns.plan).toEqual({
       type: 'string',
@@ -87,6 +89,7 @@ describe('compileReleaseSpec: the example spec', () => {
       nullable: false,
       maxNullFraction: 1,
       values: ['basic', 'standard', 'premium'],
+      unique: false,
     });
   });
 
@@ -206,11 +209,18 @@ describe('compileReleaseSpec: defaults', () => {
   it('fills every documented default', () => {
     expect(spec.params).toEqual({});
     expect(spec.data.allowedRoots).toEqual([SPEC_DIR]);
+    // Table rules are left unset (a schema file or SPEC_DEFAULTS fills them at validation time).
     expect(spec.validation).toEqual({
-      minRows: 1,
-      allowExtraColumns: true,
       columns: {
-        label: { type: 'integer', required: true, nullable: false, maxNullFraction: 1, values: [0, 1] },
+        label: { type: 'integer', required: true, nullable: false, maxNullFraction: 1, values: [0, 1], unique: false },
+      },
+      drift: {
+        enabled: true,
+        numeric: { method: 'wasserstein', threshold: 0.1 },
+        categorical: { method: 'jensenshannon', threshold: 0.1 },
+        columns: {},
+        columnSeverity: 'error',
+        maxDriftedShare: 0.5,
       },
     });
     expect(spec.training.timeoutMs).toBe(3_600_000);

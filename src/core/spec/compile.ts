@@ -17,6 +17,7 @@ import {
 } from './schema';
 import { canonicalJson, sha256Hex } from './sha256';
 import type { JobSpec, ReleaseSpec } from './types';
+import type { SpecDraft } from './schema';
 
 /** Placeholders filled when a job or model server starts; they stay in compiled commands and env. */
 export const RUNTIME_PLACEHOLDERS = [
@@ -177,7 +178,7 @@ export function compileReleaseSpec(raw: unknown, opts: CompileOptions): ReleaseS
     specHash: sha256Hex(canonicalJson({ raw, params })),
     params,
     data,
-    validation: draft.validation,
+    validation: compileValidation(draft.validation, resolvePath),
     training: { ...compileJob('training', draft.training), timeoutMs: draft.training.timeoutMs },
     scoring: { ...compileJob('scoring', draft.scoring), timeoutMs: draft.scoring.timeoutMs },
     evaluation: draft.evaluation,
@@ -191,4 +192,20 @@ export function compileReleaseSpec(raw: unknown, opts: CompileOptions): ReleaseS
 
   if (issues.length > 0) throw new SpecError(opts.source, issues);
   return spec;
+}
+
+/** The `validation` section with its schema and expectations files resolved against the spec. */
+function compileValidation(
+  v: SpecDraft['validation'],
+  resolvePath: (text: string, path: Path) => string | undefined,
+): ReleaseSpec['validation'] {
+  const { schema, expectations, ...rest } = v;
+  const schemaFile = schema !== undefined ? resolvePath(schema, ['validation', 'schema']) : undefined;
+  const expectationsFile =
+    expectations !== undefined ? resolvePath(expectations, ['validation', 'expectations']) : undefined;
+  return {
+    ...rest,
+    ...(schemaFile !== undefined ? { schemaFile } : {}),
+    ...(expectationsFile !== undefined ? { expectationsFile } : {}),
+  };
 }

@@ -9,7 +9,10 @@ import { parseGateRule } from '../gates';
 import type { SpecIssue } from '../errors';
 import { DURATION_FORMS, parseDuration } from './durations';
 import {
+  CATEGORICAL_DRIFT_METHODS,
   COLUMN_TYPES,
+  DRIFT_METHODS,
+  NUMERIC_DRIFT_METHODS,
   JOB_RUNNER_KINDS,
   METRICS_KINDS,
   METRIC_NAMES,
@@ -17,7 +20,7 @@ import {
   REGISTRY_KINDS,
   TRAFFIC_KINDS,
 } from './types';
-import type { CanaryStep, GateRule, MonitorSpec } from './types';
+import type { CanaryStep, DriftRule, DriftSpec, GateRule, MonitorSpec } from './types';
 
 /**
  * Default address of the local serving daemon. Duplicates `DEFAULT_SERVING_URL` of src/config.ts
@@ -32,6 +35,13 @@ export const SPEC_DEFAULTS = {
   columnRequired: true,
   columnNullable: false,
   maxNullFraction: 1,
+  columnUnique: false,
+  driftEnabled: true,
+  /** Evidently's defaults for large samples: normed Wasserstein and Jensen–Shannon at 0.1. */
+  driftNumeric: { method: 'wasserstein', threshold: 0.1 } as DriftRule,
+  driftCategorical: { method: 'jensenshannon', threshold: 0.1 } as DriftRule,
+  driftColumnSeverity: 'error' as DriftSpec['columnSeverity'],
+  maxDriftedShare: 0.5,
   jobTimeoutMs: 3_600_000,
   labelColumn: 'label',
   scoreColumn: 'score',
@@ -129,6 +139,7 @@ const columnRule = strictObject({
     .array(z.union([z.string(), z.number().finite(), z.boolean()]))
     .min(1, 'expected at least one allowed value')
     .optional(),
+  unique: z.boolean().default(SPEC_DEFAULTS.columnUnique),
 }).superRefine((c, ctx) => {
   if (c.min !== undefined && c.max !== undefined && c.min > c.max) {
     ctx.addIssue({
@@ -139,20 +150,79 @@ const columnRule = strictObject({
   }
 });
 
-const validation = strictObject({
-  minRows: z.number().int().min(0).default(SPEC_DEFAULTS.minRows),
-  maxRows: z.number().int().min(0).optional(),
-  allowExtraColumns: z.boolean().default(SPEC_DEFAULTS.allowExtraColumns),
-  columns: z.record(nonEmpty, columnRule),
-}).superRefine((v, ctx) => {
-  if (v.maxRows !== undefined && v.maxRows < v.minRows) {
+/** Default threshold of each drift method: Evidently's (p-value 0.05, distances 0.1). */
+export const DEFAULT_DRIFT_THRESHOLDS: Readonly<Record<DriftRule['method'], number>> = {
+  ks: 0.05,
+  chisquare: 0.05,
+  psi: 0.1,
+  wasserstein: 0.1,
+  jensenshannon: 0.1,
+  linf: 0.1,
+};
+
+/** Drift threshold: a p-value for ks / chisquare, a distance for the others; default per method. */
+const driftRule = (methods: readonly DriftRule['method'][]) =>
+  strictObject({
+    method: z.enum(methods as [DriftRule['method'], ...DriftRule['method'][]]),
+    threshold: z.number().finite().min(0, 'expected a threshold >= 0').optional(),
+  }).transform((r): DriftRule => ({ method: r.method, threshold: r.threshold ?? DEFAULT_DRIFT_THRESHOLDS[r.method] }));
+
+const drift = strictObject({
+  enabled: z.boolean().default(SPEC_DEFAULTS.driftEnabled),
+  numeric: driftRule(NUMERIC_DRIFT_METHODS).default(SPEC_DEFAULTS.driftNumeric),
+  categorical: driftRule(CATEGORICAL_DRIFT_METHODS).default(SPEC_DEFAULTS.driftCategorical),
+  columns: z.record(nonEmpty, z.union([z.literal(false), driftRule(DRIFT_METHODS)])).default({}),
+  columnSeverity: z.enum(['error', 'warning']).default(SPEC_DEFAULTS.driftColumnSeverity),
+  maxDriftedShare: fraction.default(SPEC_DEFAULTS.maxDriftedShare),
+});
+
+/** Table-level rules of a schema file (defaults filled) and of the spec (defaults left out). */
+const tableRuleFields = {
+  minRows: z.number().int().min(0),
+  maxRows: z.number().int().min(0),
+  allowExtraColumns: z.boolean(),
+};
+
+function rowBoundsOrdered(
+  v: { minRows?: number | undefined; maxRows?: number | undefined },
+  ctx: z.RefinementCtx,
+): void {
+  if (v.maxRows !== undefined && v.maxRows < (v.minRows ?? 0)) {
     ctx.addIssue({
       code: z.ZodIssueCode.custom,
-      message: `maxRows (${v.maxRows}) must not be less than minRows (${v.minRows})`,
+      message: `maxRows (${v.maxRows}) must not be less than minRows (${v.minRows ?? 0})`,
       path: ['maxRows'],
     });
   }
-});
+}
+
+/**
+ * A schema file (`mlcd schema infer` writes one): the table and column rules of the spec's
+ * `validation` section, with a version so the format can evolve.
+ */
+export const schemaFileSchema = strictObject({
+  schemaVersion: z.literal(1).default(1),
+  minRows: tableRuleFields.minRows.default(SPEC_DEFAULTS.minRows),
+  maxRows: tableRuleFields.maxRows.optional(),
+  allowExtraColumns: tableRuleFields.allowExtraColumns.default(SPEC_DEFAULTS.allowExtraColumns),
+  columns: z.record(nonEmpty, columnRule),
+}).superRefine(rowBoundsOrdered);
+
+/**
+ * The spec's `validation` section. Table rules have no defaults here: with a schema file they
+ * fall back to the file's, without one to SPEC_DEFAULTS (the validator resolves them).
+ */
+const validation = strictObject({
+  minRows: tableRuleFields.minRows.optional(),
+  maxRows: tableRuleFields.maxRows.optional(),
+  allowExtraColumns: tableRuleFields.allowExtraColumns.optional(),
+  columns: z.record(nonEmpty, columnRule).default({}),
+  /** A schema file; its column rules apply under the inline `columns`, which win per column. */
+  schema: nonEmpty.optional(),
+  /** Great Expectations suite JSON, or mlcd's YAML/JSON list of expectations. */
+  expectations: nonEmpty.optional(),
+  drift: drift.default({}),
+}).superRefine(rowBoundsOrdered);
 
 const job = strictObject({
   command,

@@ -38,15 +38,65 @@ export interface ColumnRule {
   max?: number;
   /** Categorical domain: every non-null value must be one of these. */
   values?: Array<string | number | boolean>;
+  /** Every non-null value occurs once. Default false. */
+  unique: boolean;
 }
 
-export interface ValidationSpec {
+/** Drift statistics a column can be judged by. */
+export const DRIFT_METHODS = ['psi', 'ks', 'wasserstein', 'jensenshannon', 'chisquare', 'linf'] as const;
+export type DriftMethod = (typeof DRIFT_METHODS)[number];
+/** Methods for numeric columns; `chisquare` and `linf` compare category shares. */
+export const NUMERIC_DRIFT_METHODS = ['psi', 'ks', 'wasserstein', 'jensenshannon'] as const;
+/** Methods for categorical (string and boolean) columns. */
+export const CATEGORICAL_DRIFT_METHODS = ['psi', 'chisquare', 'jensenshannon', 'linf'] as const;
+/** p-value tests: drift when p < threshold. The others are distances: drift when >= threshold. */
+export const P_VALUE_DRIFT_METHODS: readonly DriftMethod[] = ['ks', 'chisquare'];
+
+/** How one column's drift is judged. */
+export interface DriftRule {
+  method: DriftMethod;
+  threshold: number;
+}
+
+/** Drift of each column against the reference dataset (runs when `data.reference` is set). */
+export interface DriftSpec {
+  enabled: boolean;
+  /** Default rule of numeric columns. */
+  numeric: DriftRule;
+  /** Default rule of string and boolean columns. */
+  categorical: DriftRule;
+  /** Per-column overrides; `false` leaves a column out (ids, timestamps). */
+  columns: Record<string, DriftRule | false>;
+  /** Severity of a drifted column. */
+  columnSeverity: 'error' | 'warning';
+  /** Dataset rule: fail when more than this share of the judged columns drifted. */
+  maxDriftedShare: number;
+}
+
+/** Table and column rules, all resolved (what a schema file holds, defaults filled). */
+export interface SchemaRules {
   /** Row-count bounds, inclusive. minRows defaults to 1. */
   minRows: number;
   maxRows?: number;
   columns: Record<string, ColumnRule>;
   /** Columns present in the data but absent from `columns` are accepted. Default true. */
   allowExtraColumns: boolean;
+}
+
+/**
+ * The spec's `validation` section. Table rules left out fall back to the schema file's, then to
+ * SPEC_DEFAULTS; inline `columns` win over the schema file's per column (see `resolveSchemaRules`).
+ */
+export interface ValidationSpec {
+  minRows?: number;
+  maxRows?: number;
+  columns: Record<string, ColumnRule>;
+  allowExtraColumns?: boolean;
+  /** Schema file (absolute), read by the validator. */
+  schemaFile?: string;
+  /** The expectations file (GE suite JSON or mlcd YAML list), absolute; read by the validator. */
+  expectationsFile?: string;
+  drift: DriftSpec;
 }
 
 export interface JobSpec {

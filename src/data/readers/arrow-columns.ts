@@ -1,7 +1,8 @@
 import { DataType, Precision } from 'apache-arrow';
 import type { Data, Field, Vector } from 'apache-arrow';
 
-import type { ColumnBatch, ColumnKind, ColumnSchema } from './types';
+import { dictionaryStringBatch } from './dictionary-strings';
+import type { ColumnBatch, ColumnKind, ColumnSchema, StringColumnBatch } from './types';
 
 /**
  * Maps an Arrow field to the validator's view of it. Integer and floating-point types are
@@ -44,7 +45,8 @@ function isStringType(type: DataType): boolean {
 /**
  * Converts one Arrow column (a vector of one record batch, possibly sliced) into a typed column
  * batch of the given kind. Numbers are copied into a Float64Array straight from the value
- * buffers; strings and booleans go through `Vector.get`.
+ * buffers; dictionary-encoded strings keep their codes (read from the index buffer) and decode
+ * each dictionary once; other strings and booleans go through `Vector.get`.
  */
 export function arrowColumnBatch(kind: ColumnKind, vector: Vector<DataType>): ColumnBatch {
   const length = vector.length;
@@ -73,6 +75,7 @@ export function arrowColumnBatch(kind: ColumnKind, vector: Vector<DataType>): Co
       return { kind, length, values, nulls, nullCount };
     }
     case 'string': {
+      if (DataType.isDictionary(vector.type)) return dictionaryColumn(vector);
       const values = new Array<string | null>(length);
       let nullCount = 0;
       for (let i = 0; i < length; i++) {
@@ -112,6 +115,107 @@ export function arrowColumnBatch(kind: ColumnKind, vector: Vector<DataType>): Co
       return { kind, length, nulls, nullCount };
     }
   }
+}
+
+/** A decoded Arrow dictionary: its strings, and 1 at the entries that are null. */
+interface DecodedDictionary {
+  strings: string[];
+  nullEntries: Uint8Array;
+}
+
+/**
+ * Decoded dictionaries by dictionary vector: the batches of an IPC file share one dictionary
+ * vector, and so do the slices of one record batch, so each is decoded once.
+ */
+const decodedDictionaries = new WeakMap<object, DecodedDictionary>();
+
+function decodeDictionary(dictionary: Vector<DataType>): DecodedDictionary {
+  const cached = decodedDictionaries.get(dictionary);
+  if (cached) return cached;
+  const n = dictionary.length;
+  const strings = new Array<string>(n);
+  const nullEntries = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const v: unknown = dictionary.get(i);
+    if (typeof v === 'string') strings[i] = v;
+    else {
+      // Never referenced by a code: a row whose index points here is null.
+      strings[i] = '';
+      nullEntries[i] = 1;
+    }
+  }
+  const decoded = { strings, nullEntries };
+  decodedDictionaries.set(dictionary, decoded);
+  return decoded;
+}
+
+/**
+ * A `Dictionary<*, Utf8>` column as codes into its decoded dictionary, read from each chunk's
+ * index buffer (which, like a numeric value buffer, Arrow JS keeps shifted for a slice, while
+ * the validity bitmap is addressed from `offset`). Chunks with different dictionaries (not seen
+ * in a single record batch, but allowed) get one joined dictionary, their codes shifted.
+ */
+function dictionaryColumn(vector: Vector<DataType>): StringColumnBatch {
+  const length = vector.length;
+  const nulls = new Uint8Array(length);
+  const codes = new Int32Array(length);
+  let nullCount = 0;
+  let pos = 0;
+  // Where each dictionary starts in the joined one; the first (usually only) one at 0.
+  const bases = new Map<DecodedDictionary, number>();
+  let first: DecodedDictionary | undefined;
+  let joined: string[] | undefined;
+  for (const chunk of vector.data) {
+    const dictVector = chunk.dictionary as Vector<DataType> | undefined;
+    if (!dictVector) throw new Error('dictionary-encoded chunk without a dictionary');
+    const entries = decodeDictionary(dictVector);
+    let base = bases.get(entries);
+    if (base === undefined) {
+      if (first === undefined) {
+        first = entries;
+        base = 0;
+      } else {
+        joined ??= first.strings.slice();
+        base = joined.length;
+        for (const s of entries.strings) joined.push(s);
+      }
+      bases.set(entries, base);
+    }
+    const size = entries.strings.length;
+    const raw: unknown = chunk.values;
+    const indices = isIndexArray(raw) ? raw : undefined;
+    if (!indices) throw new Error(`unexpected index buffer for Arrow type ${arrowTypeName(chunk.type)}`);
+    const n = chunk.length;
+    const bitmap: Uint8Array | undefined = chunk.nullCount > 0 ? chunk.nullBitmap : undefined;
+    const checkBitmap = bitmap !== undefined && bitmap.length > 0;
+    for (let i = 0; i < n; i++) {
+      if (checkBitmap) {
+        const bit = chunk.offset + i;
+        if (((bitmap[bit >> 3] ?? 0) & (1 << (bit & 7))) === 0) {
+          nulls[pos + i] = 1;
+          codes[pos + i] = -1;
+          nullCount++;
+          continue;
+        }
+      }
+      const code = Number(indices[i]);
+      if (!(code >= 0 && code < size))
+        throw new Error(`dictionary index ${code} out of range (dictionary has ${size} entries)`);
+      if (entries.nullEntries[code] === 1) {
+        nulls[pos + i] = 1;
+        codes[pos + i] = -1;
+        nullCount++;
+      } else codes[pos + i] = base + code;
+    }
+    pos += n;
+  }
+  return dictionaryStringBatch(joined ?? first?.strings ?? [], codes, nulls, nullCount);
+}
+
+type IndexArray = PlainNumberArray | BigInt64Array | BigUint64Array;
+
+function isIndexArray(x: unknown): x is IndexArray {
+  return isPlainNumberArray(x) || x instanceof BigInt64Array || x instanceof BigUint64Array;
 }
 
 /**

@@ -7,29 +7,36 @@
 /** How a column's values are exposed to accumulators; a closed set. */
 export const COLUMN_KINDS = ['number', 'string', 'boolean', 'null', 'other'] as const;
 /**
- * `number`: any integer or floating-point storage; `string`: UTF-8 or dictionary-of-UTF-8;
- * `boolean`; `null`: a column whose every value is null (Arrow `Null`, or an all-empty CSV
- * column); `other`: a type the validator does not read yet (dates, decimals, lists, …), exposed
- * with its null mask only.
+ * `number`: any integer or floating-point storage; `string`: UTF-8 or dictionary-of-UTF-8 (Parquet
+ * `STRING` / `ENUM`); `boolean`; `null`: a column whose every value is null (Arrow `Null`, Parquet
+ * `NULL` logical type, or an all-empty CSV column); `other`: a type the validator does not read yet
+ * (dates, timestamps, decimals, binary, lists, …), exposed with its null mask only.
  */
 export type ColumnKind = (typeof COLUMN_KINDS)[number];
 
 /** Dataset formats a reader can produce; a closed set. */
-export const DATASET_FORMATS = ['arrow-file', 'arrow-stream', 'csv'] as const;
-/** `arrow-file`: Arrow IPC file (`.arrow`/`.feather` v2); `arrow-stream`: Arrow IPC stream; `csv`. */
+export const DATASET_FORMATS = ['arrow-file', 'arrow-stream', 'csv', 'parquet'] as const;
+/**
+ * `arrow-file`: Arrow IPC file (`.arrow`/`.feather` v2); `arrow-stream`: Arrow IPC stream; `csv`;
+ * `parquet`: Apache Parquet (`.parquet`/`.pq`).
+ */
 export type DatasetFormat = (typeof DATASET_FORMATS)[number];
 
-/** One column as the file declares it (Arrow) or as inferred from its values (CSV). */
+/** One column as the file declares it (Arrow, Parquet) or as inferred from its values (CSV). */
 export interface ColumnSchema {
   name: string;
   kind: ColumnKind;
   /**
    * The type as the source names it: the Arrow type (`Int64`, `Float64`, `Utf8`,
-   * `Dictionary<Int32, Utf8>`, …) or the CSV inferred type (`integer`, `number`, `boolean`,
-   * `string`, `null`).
+   * `Dictionary<Int32, Utf8>`, …), the Parquet logical or else physical type (`INT64`, `UINT32`,
+   * `DOUBLE`, `STRING`, `DECIMAL(10,2)`, `TIMESTAMP(MICROS)`, `LIST`, …) or the CSV inferred type
+   * (`integer`, `number`, `boolean`, `string`, `null`).
    */
   sourceType: string;
-  /** True when the storage type holds whole numbers only (Arrow integer types, CSV `integer`). */
+  /**
+   * True when the storage type holds whole numbers only (Arrow integer types, Parquet `INT32` /
+   * `INT64` read as numbers, CSV `integer`).
+   */
   integer: boolean;
 }
 
@@ -58,10 +65,23 @@ export interface NumberColumnBatch extends ColumnBatchBase {
   readonly values: Float64Array;
 }
 
-/** String values; `null` exactly where `nulls[i] === 1`. Dictionary columns arrive decoded. */
+/**
+ * String values; `null` exactly where `nulls[i] === 1`.
+ *
+ * A dictionary-encoded column (Arrow `Dictionary<*, Utf8>`; Parquet dictionary pages) also carries
+ * `dictionary` and `codes`, both or neither: `codes[i]` indexes `dictionary`, and is -1 exactly
+ * where `nulls[i] === 1`. Count per code, then look each used entry up once; entries need not be
+ * unique (Arrow does not require it, and a reader may join dictionaries), so fold counts by string.
+ * Consecutive batches may share one `dictionary` array. `values` then decodes lazily on first
+ * access, so a consumer that ignores the codes stays correct, and one that uses them pays nothing.
+ */
 export interface StringColumnBatch extends ColumnBatchBase {
   readonly kind: 'string';
   readonly values: ReadonlyArray<string | null>;
+  /** The distinct (usually) strings that `codes` index. */
+  readonly dictionary?: ReadonlyArray<string>;
+  /** One code per row: an index into `dictionary`, or -1 at a null row. */
+  readonly codes?: Int32Array;
 }
 
 /** Boolean values as 0/1; values at null positions are 0. */
@@ -105,7 +125,10 @@ export interface DatasetReader {
 export interface OpenDatasetOptions {
   /** Absolute directories the file must lie within after symlinks are resolved. */
   allowedRoots: readonly string[];
-  /** Largest batch handed out, in rows. Arrow record batches above it are sliced. Default 65 536. */
+  /**
+   * Largest batch handed out, in rows. Arrow record batches and Parquet row groups above it are
+   * split. Default 65 536.
+   */
   batchRows?: number;
   /**
    * CSV only: columns read as strings without type inference (e.g. zip codes such as `01234`,

@@ -1,0 +1,136 @@
+/**
+ * `mlcd validate` and `mlcd schema infer`: the data validation engine from the command line,
+ * without Temporal. Exit codes of `validate`: 0 every hard check passed, 1 a check failed,
+ * 2 unusable input (missing, unreadable or corrupt data; a bad schema or expectations file).
+ */
+import { writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+
+import type { Command } from 'commander';
+
+import { DataUnusableError, SpecError } from '../core/errors';
+import { SPEC_DEFAULTS } from '../core/spec/schema';
+import type { ValidationSpec } from '../core/spec/types';
+import { renderHtmlReport } from '../data/html-report';
+import { profileDataset } from '../data/profile-dataset';
+import { runValidation } from '../data/run-validation';
+import { inferSchema, schemaFileText } from '../data/schema-file';
+import { renderTerminalReport } from '../data/terminal-report';
+import { loadReleaseSpecFile } from '../spec-file';
+
+/** Exit codes of `mlcd validate`. */
+export const VALIDATE_EXIT = { passed: 0, failed: 1, unusable: 2 } as const;
+
+interface ValidateOptions {
+  schema?: string;
+  expectations?: string;
+  reference?: string;
+  spec?: string;
+  json?: boolean;
+  html?: string;
+  out?: string;
+  allowRoot: string[];
+  drift: boolean;
+}
+
+function collect(value: string, prev: string[]): string[] {
+  return [...prev, value];
+}
+
+/** The `validation` section used without a spec: no column rules, default drift settings. */
+function defaultValidation(): ValidationSpec {
+  return {
+    columns: {},
+    drift: {
+      enabled: true,
+      numeric: SPEC_DEFAULTS.driftNumeric,
+      categorical: SPEC_DEFAULTS.driftCategorical,
+      columns: {},
+      columnSeverity: SPEC_DEFAULTS.driftColumnSeverity,
+      maxDriftedShare: SPEC_DEFAULTS.maxDriftedShare,
+    },
+  };
+}
+
+/** Runs `mlcd validate`; returns the exit code. */
+export async function validateCommand(data: string, o: ValidateOptions): Promise<number> {
+  try {
+    let validation = defaultValidation();
+    let roots = o.allowRoot.map((r) => resolve(r));
+    let reference = o.reference;
+    if (o.spec !== undefined) {
+      const spec = await loadReleaseSpecFile(o.spec);
+      validation = spec.validation;
+      roots = [...spec.data.allowedRoots, ...roots];
+      reference ??= spec.data.reference;
+    }
+    if (roots.length === 0) roots = [process.cwd()];
+    if (o.schema !== undefined) validation = { ...validation, schemaFile: resolve(o.schema) };
+    if (o.expectations !== undefined) validation = { ...validation, expectationsFile: resolve(o.expectations) };
+    if (!o.drift) validation = { ...validation, drift: { ...validation.drift, enabled: false } };
+
+    const report = await runValidation(data, validation, {
+      allowedRoots: roots,
+      ...(reference !== undefined ? { reference } : {}),
+    });
+    if (o.out !== undefined) await writeFile(o.out, `${JSON.stringify(report, null, 2)}\n`);
+    if (o.html !== undefined) await writeFile(o.html, renderHtmlReport(report));
+    if (o.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    else console.log(renderTerminalReport(report, { color: process.stdout.isTTY === true }));
+    return report.passed ? VALIDATE_EXIT.passed : VALIDATE_EXIT.failed;
+  } catch (err) {
+    if (err instanceof DataUnusableError || err instanceof SpecError) {
+      console.error(`mlcd validate: ${err.message}`);
+      return VALIDATE_EXIT.unusable;
+    }
+    throw err;
+  }
+}
+
+/** Adds `validate` and `schema infer` to the program. */
+export function registerDataCommands(program: Command): void {
+  program
+    .command('validate')
+    .description('validate a dataset: schema, expectations, drift against a reference (exit 0 pass, 1 fail, 2 unusable)')
+    .argument('<data>', 'dataset: .arrow / .arrows / .feather / .parquet / .csv, path or file:// URI')
+    .option('--schema <file>', 'schema file (see `mlcd schema infer`)')
+    .option('--expectations <file>', 'Great Expectations suite JSON, or an mlcd expectations YAML')
+    .option('--reference <data>', 'reference dataset for drift')
+    .option('--spec <file>', "take the rules, reference and allowed roots from a release spec's validation section")
+    .option('--json', 'print the full JSON report on stdout')
+    .option('--out <file>', 'also write the JSON report to a file')
+    .option('--html <file>', 'also write a self-contained HTML report')
+    .option('--allow-root <dir>', 'a directory datasets may be read from (repeatable; default: the current directory)', collect, [])
+    .option('--no-drift', 'skip the drift checks')
+    .action(async (data: string, o: ValidateOptions) => {
+      process.exitCode = await validateCommand(data, o);
+    });
+
+  const schema = program.command('schema').description('schema files');
+  schema
+    .command('infer')
+    .description('infer a schema file from a reference dataset (then edit it)')
+    .argument('<data>', 'reference dataset')
+    .option('-o, --output <file>', 'write here instead of stdout')
+    .option('--max-categories <n>', 'string columns with at most this many values get a categorical domain', (v) => Number(v), 50)
+    .option('--allow-root <dir>', 'a directory datasets may be read from (repeatable; default: the current directory)', collect, [])
+    .action(async (data: string, o: { output?: string; maxCategories: number; allowRoot: string[] }) => {
+      try {
+        const roots = o.allowRoot.length > 0 ? o.allowRoot.map((r) => resolve(r)) : [process.cwd()];
+        const profile = await profileDataset(data, { allowedRoots: roots });
+        const rules = inferSchema(profile.profilers, profile.rows, { maxCategories: o.maxCategories });
+        const text = schemaFileText(rules, profile.file);
+        if (o.output !== undefined) {
+          await writeFile(o.output, text);
+          console.error(`wrote ${o.output}: ${Object.keys(rules.columns).length} columns from ${profile.rows} rows`);
+        } else process.stdout.write(text);
+      } catch (err) {
+        if (err instanceof DataUnusableError) {
+          console.error(`mlcd schema infer: ${err.message}`);
+          process.exitCode = VALIDATE_EXIT.unusable;
+          return;
+        }
+        throw err;
+      }
+    });
+}

@@ -1,0 +1,250 @@
+import { DistinctCounter, QuantileSketch, TopK } from '../sketch';
+
+import type { ColumnBatch, ColumnSchema, StringColumnBatch } from './readers/types';
+import type { ColumnProfile, HistogramProfile, QuantileValue } from './report';
+import { equalWidthEdges, histogramWeighted } from '../drift/weighted';
+
+/** Quantiles every numeric profile reports. */
+export const PROFILE_QUANTILES = [0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99] as const;
+/** Most frequent values a categorical profile reports. */
+export const PROFILE_TOP_VALUES = 10;
+/** Bins of the histogram a numeric profile reports (no reference: equal width over its range). */
+export const PROFILE_HISTOGRAM_BINS = 20;
+
+/**
+ * The one-pass profile of a column (TFDV's statistics, plus what Great Expectations' aggregate
+ * expectations and the drift checks need): counts of nulls, NaN, ±Inf and zeros; min, max,
+ * mean and sample standard deviation of the finite values; a mergeable quantile sketch (exact up
+ * to 65 536 values, KLL beyond); a distinct-count sketch (exact, then HyperLogLog); top values
+ * and category counts (exact, then Space-Saving); string lengths. Memory is bounded by the
+ * sketches, not by the rows.
+ */
+export class ColumnProfiler {
+  rows = 0;
+  nulls = 0;
+  nan = 0;
+  posInf = 0;
+  negInf = 0;
+  zeros = 0;
+  finite = 0;
+  min = Infinity;
+  max = -Infinity;
+  /** Sums of (x − shift) and (x − shift)², shift = the first finite value (keeps variance exact). */
+  private shift = NaN;
+  private sum1 = 0;
+  private sum2 = 0;
+  /** String columns: lengths of the non-null values. */
+  minLength = Infinity;
+  maxLength = -Infinity;
+  private lengthSum = 0;
+  trueCount = 0;
+  falseCount = 0;
+  readonly quantiles = new QuantileSketch();
+  readonly distinct = new DistinctCounter();
+  /** Category counts of string and boolean columns. */
+  readonly categories = new TopK();
+
+  constructor(readonly column: ColumnSchema) {}
+
+  /** Folds one batch of this column. */
+  add(batch: ColumnBatch): void {
+    this.rows += batch.length;
+    this.nulls += batch.nullCount;
+    switch (batch.kind) {
+      case 'number':
+        this.addNumbers(batch.values, batch.nulls, batch.nullCount);
+        break;
+      case 'string':
+        if (batch.codes !== undefined && batch.dictionary !== undefined)
+          this.addCodes(batch.codes, batch.dictionary);
+        else this.addStrings(batch);
+        break;
+      case 'boolean': {
+        let t = 0;
+        let f = 0;
+        const { values, nulls } = batch;
+        for (let i = 0; i < batch.length; i++) {
+          if (nulls[i] === 1) continue;
+          if (values[i] === 1) t++;
+          else f++;
+        }
+        this.trueCount += t;
+        this.falseCount += f;
+        if (t > 0) this.categories.add('true', t);
+        if (f > 0) this.categories.add('false', f);
+        break;
+      }
+      case 'null':
+      case 'other':
+        break;
+    }
+  }
+
+  private addNumbers(values: Float64Array, nulls: Uint8Array, nullCount: number): void {
+    const n = values.length;
+    let finite = 0;
+    let nan = 0;
+    let posInf = 0;
+    let negInf = 0;
+    let zeros = 0;
+    let min = this.min;
+    let max = this.max;
+    let s1 = 0;
+    let s2 = 0;
+    let shift = this.shift;
+    const checkNulls = nullCount > 0;
+    for (let i = 0; i < n; i++) {
+      if (checkNulls && nulls[i] === 1) continue;
+      const v = values[i] as number;
+      if (v - v !== 0) {
+        // NaN or ±Infinity: v − v is NaN for both.
+        if (v !== v) nan++;
+        else if (v > 0) posInf++;
+        else negInf++;
+        continue;
+      }
+      if (shift !== shift) shift = v;
+      finite++;
+      if (v === 0) zeros++;
+      if (v < min) min = v;
+      if (v > max) max = v;
+      const d = v - shift;
+      s1 += d;
+      s2 += d * d;
+    }
+    this.shift = shift;
+    this.finite += finite;
+    this.nan += nan;
+    this.posInf += posInf;
+    this.negInf += negInf;
+    this.zeros += zeros;
+    this.min = min;
+    this.max = max;
+    this.sum1 += s1;
+    this.sum2 += s2;
+    this.quantiles.addBatch(values, checkNulls ? nulls : undefined, n);
+    for (let i = 0; i < n; i++) {
+      if (checkNulls && nulls[i] === 1) continue;
+      const v = values[i] as number;
+      if (v - v === 0) this.distinct.addNumber(v);
+    }
+  }
+
+  /** Dictionary-encoded strings: count per code, then fold each used dictionary entry once. */
+  private addCodes(codes: Int32Array, dictionary: ReadonlyArray<string>): void {
+    const counts = new Float64Array(dictionary.length);
+    for (let i = 0; i < codes.length; i++) {
+      const c = codes[i] as number;
+      if (c >= 0) counts[c] = (counts[c] as number) + 1;
+    }
+    for (let c = 0; c < counts.length; c++) {
+      const k = counts[c] as number;
+      if (k > 0) this.addString(dictionary[c] as string, k);
+    }
+  }
+
+  private addStrings(batch: StringColumnBatch): void {
+    const counts = new Map<string, number>();
+    const { values } = batch;
+    for (let i = 0; i < batch.length; i++) {
+      const v = values[i];
+      if (v === null || v === undefined) continue;
+      counts.set(v, (counts.get(v) ?? 0) + 1);
+    }
+    for (const [v, k] of counts) this.addString(v, k);
+  }
+
+  private addString(v: string, count: number): void {
+    this.categories.add(v, count);
+    this.distinct.addString(v);
+    const len = v.length;
+    if (len < this.minLength) this.minLength = len;
+    if (len > this.maxLength) this.maxLength = len;
+    this.lengthSum += len * count;
+  }
+
+  /** Non-null, non-NaN values (Great Expectations' and pandas' notion of present). */
+  get nonMissing(): number {
+    return this.rows - this.nulls - this.nan;
+  }
+
+  /** Mean of the finite values; null when there are none. */
+  mean(): number | null {
+    return this.finite > 0 ? this.shift + this.sum1 / this.finite : null;
+  }
+
+  /** Sample standard deviation (ddof = 1, as pandas) of the finite values; null below 2 values. */
+  stdev(): number | null {
+    if (this.finite < 2) return null;
+    const n = this.finite;
+    const variance = (this.sum2 - (this.sum1 * this.sum1) / n) / (n - 1);
+    return Math.sqrt(Math.max(0, variance));
+  }
+
+  /** Category counts (all of them while exact; the tracked heavy hitters beyond). */
+  categoryCounts(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const { value, count } of this.categories.top(Number.MAX_SAFE_INTEGER)) out.set(value, count);
+    return out;
+  }
+
+  /** The column's profile; plain JSON. */
+  profile(): ColumnProfile {
+    const base = {
+      name: this.column.name,
+      sourceType: this.column.sourceType,
+      count: this.rows,
+      nulls: this.nulls,
+      distinct: { count: Math.round(this.distinct.estimate()), exact: this.distinct.isExact },
+    };
+    switch (this.column.kind) {
+      case 'number': {
+        const any = this.finite > 0;
+        return {
+          ...base,
+          kind: 'number',
+          nan: this.nan,
+          posInf: this.posInf,
+          negInf: this.negInf,
+          zeros: this.zeros,
+          min: any ? this.min : null,
+          max: any ? this.max : null,
+          mean: this.mean(),
+          std: this.stdev(),
+          quantiles: any ? this.quantileValues() : [],
+          quantilesExact: this.quantiles.isExact,
+          histogram: any ? this.ownHistogram() : null,
+        };
+      }
+      case 'string':
+        return {
+          ...base,
+          kind: 'string',
+          topValues: this.topValues(),
+          topValuesExact: this.categories.isExact,
+          minLength: this.nonMissing > 0 ? this.minLength : null,
+          maxLength: this.nonMissing > 0 ? this.maxLength : null,
+          meanLength: this.nonMissing > 0 ? this.lengthSum / this.nonMissing : null,
+        };
+      case 'boolean':
+        return { ...base, kind: 'boolean', trueCount: this.trueCount, falseCount: this.falseCount };
+      case 'null':
+      case 'other':
+        return { ...base, kind: this.column.kind };
+    }
+  }
+
+  private quantileValues(): QuantileValue[] {
+    return PROFILE_QUANTILES.map((q) => ({ q, value: this.quantiles.quantile(q) }));
+  }
+
+  private topValues(): Array<{ value: string; count: number }> {
+    return this.categories.top(PROFILE_TOP_VALUES).map(({ value, count }) => ({ value, count }));
+  }
+
+  private ownHistogram(): HistogramProfile {
+    const edges = equalWidthEdges(this.min, this.max, PROFILE_HISTOGRAM_BINS);
+    const counts = histogramWeighted(this.quantiles.sortedView(), edges);
+    return { edges: Array.from(edges), counts: Array.from(counts) };
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * Schema files: reading one (`validation.schema` in the spec, `--schema` on the CLI), merging it
+ * with the spec's inline rules, and inferring one from a reference dataset's profile
+ * (`mlcd schema infer`), which people then edit.
+ */
+import { readFile } from 'node:fs/promises';
+
+import { stringify } from 'yaml';
+
+import { SpecError } from '../core/errors';
+import { parseSpecText } from '../core/spec/parse-text';
+import { SPEC_DEFAULTS, schemaFileSchema, specErrorMap, specIssuesFromZod } from '../core/spec/schema';
+import type { ColumnRule, SchemaRules, ValidationSpec } from '../core/spec/types';
+
+import type { ColumnProfiler } from './column-profiler';
+
+/**
+ * Reads and checks a schema file.
+ * @throws SpecError naming the file and the field when it is missing, not YAML/JSON, or invalid
+ */
+export async function readSchemaFile(path: string): Promise<SchemaRules> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new SpecError(
+      path,
+      [{ path: '', message: code === 'ENOENT' ? `schema file not found: ${path}` : `cannot read schema file ${path}: ${String(e)}` }],
+      { cause: e },
+    );
+  }
+  const raw = parseSpecText(text, path);
+  const parsed = schemaFileSchema.safeParse(raw, { errorMap: specErrorMap });
+  if (!parsed.success) throw new SpecError(path, specIssuesFromZod(parsed.error.issues, raw));
+  const { schemaVersion: _version, ...rules } = parsed.data;
+  return rules;
+}
+
+/**
+ * The rules a validation runs with: the schema file's (when the spec names one) under the
+ * spec's own — inline columns replace the file's column of the same name, inline table rules
+ * replace the file's — and SPEC_DEFAULTS for whatever neither sets.
+ */
+export async function resolveSchemaRules(validation: ValidationSpec): Promise<SchemaRules> {
+  const file = validation.schemaFile !== undefined ? await readSchemaFile(validation.schemaFile) : undefined;
+  const maxRows = validation.maxRows ?? file?.maxRows;
+  return {
+    minRows: validation.minRows ?? file?.minRows ?? SPEC_DEFAULTS.minRows,
+    ...(maxRows !== undefined ? { maxRows } : {}),
+    allowExtraColumns: validation.allowExtraColumns ?? file?.allowExtraColumns ?? SPEC_DEFAULTS.allowExtraColumns,
+    columns: { ...(file?.columns ?? {}), ...validation.columns },
+  };
+}
+
+/** Options of `inferSchema`. */
+export interface InferSchemaOptions {
+  /** A string column becomes categorical (a `values` domain) with at most this many values. */
+  maxCategories?: number;
+}
+
+/** Default of `InferSchemaOptions.maxCategories`. */
+export const DEFAULT_MAX_CATEGORIES = 50;
+
+/**
+ * A schema from a reference dataset's profile: each column's type; required; nullable when it
+ * held nulls, with maxNullFraction set a little above what was seen; the observed numeric
+ * domain; the categorical domain of low-cardinality string columns; `unique` when every value
+ * was distinct. A starting point to edit, like TFDV's `infer_schema`.
+ */
+export function inferSchema(
+  profilers: readonly ColumnProfiler[],
+  rows: number,
+  opts: InferSchemaOptions = {},
+): SchemaRules {
+  const maxCategories = opts.maxCategories ?? DEFAULT_MAX_CATEGORIES;
+  const columns: Record<string, ColumnRule> = {};
+  for (const p of profilers) {
+    const rule = inferColumn(p, maxCategories);
+    if (rule) columns[p.column.name] = rule;
+  }
+  return { minRows: rows > 0 ? 1 : 0, allowExtraColumns: false, columns };
+}
+
+function inferColumn(p: ColumnProfiler, maxCategories: number): ColumnRule | undefined {
+  const nullable = p.nulls > 0;
+  const distinctExact = p.distinct.isExact;
+  const distinct = p.distinct.estimate();
+  const base = {
+    required: true,
+    nullable,
+    // Headroom over the reference's share: 1.5×, rounded up to a whole percent.
+    maxNullFraction: nullable ? Math.min(1, Math.ceil((p.nulls / Math.max(1, p.rows)) * 150) / 100) : 1,
+    unique: p.rows > 1 && p.nulls === 0 && distinctExact && distinct === p.rows,
+  };
+  switch (p.column.kind) {
+    case 'number':
+      return {
+        ...base,
+        type: p.column.integer ? 'integer' : 'number',
+        ...(p.finite > 0 ? { min: p.min, max: p.max } : {}),
+      };
+    case 'string': {
+      const categorical =
+        !base.unique && distinctExact && p.categories.isExact && distinct > 0 && distinct <= maxCategories;
+      return {
+        ...base,
+        type: 'string',
+        ...(categorical ? { values: [...p.categoryCounts().keys()].sort() } : {}),
+      };
+    }
+    case 'boolean':
+      return { ...base, type: 'boolean' };
+    case 'null':
+    case 'other':
+      return undefined;
+  }
+}
+
+/** A schema file's text: YAML with a header saying where it came from. */
+export function schemaFileText(rules: SchemaRules, source: string): string {
+  const header = [
+    `# mlcd schema inferred from ${source}`,
+    '# Edit freely: widen numeric ranges, add or drop categorical values, relax nullability.',
+    '',
+  ].join('\n');
+  const body = stringify({ schemaVersion: 1, ...rules }, { lineWidth: 0 });
+  return `${header}${body}`;
+}

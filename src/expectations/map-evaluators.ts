@@ -1,0 +1,420 @@
+/**
+ * Column map expectations: a yes/no question per row, `mostly` over the rows considered.
+ *
+ * As GE's pandas engine: missing values (null or NaN) are skipped, and `mostly` compares
+ * `(considered − unexpected) / considered` with considered = element_count − missing_count; with
+ * nothing considered the expectation passes (vacuously). The null checks consider every row.
+ */
+import type { BooleanColumnBatch, ColumnSchema, DataBatch, NumberColumnBatch, StringColumnBatch } from '../data/readers/types';
+import type { IssueValue } from '../data/report';
+
+import { codePointLength, describeColumnType, dictionaryOf, jsonNumber, jsonValueAt } from './column-values';
+import type { DictionaryStrings } from './column-values';
+import { DuplicateTable, numberKey, stringKey } from './duplicate-table';
+import type { Key64 } from './duplicate-table';
+import { UnexpectedTally } from './evaluator';
+import type { Evaluator } from './evaluator';
+import { compilePythonRegex } from './python-regex';
+import { numberStyleOf, pythonBoolStr, pythonNumberStr } from './python-str';
+import { expectedBounds, fmt, interval, pct, resultBase, setText, withinBounds } from './result-format';
+import type { ColumnAggregateSource, Expectation, ExpectationOf, ExpectationResult } from './types';
+
+/** Per-kind tests of a non-missing value; true when the value is as expected. */
+export interface ValueTests {
+  number?: (v: number) => boolean;
+  string?: (s: string) => boolean;
+  boolean?: (b: boolean) => boolean;
+}
+
+/** How a map result is worded: the predicate (e.g. `in [0, 120]`) and the considered rows. */
+interface MapWording {
+  column: string;
+  /** What an expected value is, e.g. `between 0 and 120`, `not null`. */
+  phrase: string;
+  /** Considered rows are all rows (null checks) or the non-missing ones. */
+  allRows: boolean;
+  expected: IssueValue;
+}
+
+/** Builds the result of a column map expectation from its tally (GE `_format_map_output`). */
+export function mapResult(
+  e: Expectation,
+  rows: number,
+  missing: number,
+  tally: UnexpectedTally,
+  mostly: number,
+  w: MapWording & { columns?: string[] },
+): ExpectationResult {
+  const considered = w.allRows ? rows : rows - missing;
+  const u = tally.count;
+  const success = rows === 0 || considered === 0 ? true : (considered - u) / considered >= mostly;
+  const fraction = considered > 0 ? u / considered : null;
+  const noun = w.allRows ? 'rows' : 'non-missing values';
+  const subject = w.columns ? `columns ${w.columns.map((c) => JSON.stringify(c)).join(', ')}` : `column ${JSON.stringify(w.column)}`;
+  let message: string;
+  if (considered === 0) {
+    message = `${subject}: no ${noun} to check for "${w.phrase}" (passes)`;
+  } else if (u === 0) {
+    message = `${subject}: all ${considered} ${noun} ${w.phrase}`;
+  } else {
+    const verdict = success
+      ? `within mostly ${fmt(mostly)}`
+      : mostly === 1
+        ? 'expected none'
+        : `mostly ${fmt(mostly)} allows at most ${pct(1 - mostly)}`;
+    message = `${subject}: ${u} of ${considered} ${noun} (${pct(u / considered)}) not ${w.phrase}; ${verdict}`;
+  }
+  return {
+    ...resultBase(e),
+    success,
+    ...(w.columns ? { columns: w.columns } : { column: w.column }),
+    observed: fraction,
+    expected: w.expected,
+    elementCount: rows,
+    ...(w.allRows ? {} : { missingCount: missing }),
+    unexpectedCount: u,
+    unexpectedPercent: considered > 0 ? (u / considered) * 100 : null,
+    partialUnexpected: tally.values(),
+    rows: { count: u, first: [...tally.rows] },
+    message,
+  };
+}
+
+/**
+ * A row-wise predicate over one column (between, in set, regex, lengths, …): missing rows are
+ * skipped, each other row is tested by the test of the column's kind.
+ */
+export class PredicateEvaluator implements Evaluator {
+  private rows = 0;
+  private missing = 0;
+  private readonly tally = new UnexpectedTally();
+  /** Per-dictionary verdict cache for dictionary-encoded strings: 0 unknown, 1 pass, 2 fail. */
+  private dictCache: { dictionary: ReadonlyArray<string | null>; verdicts: Uint8Array } | undefined;
+
+  constructor(
+    private readonly e: Expectation,
+    private readonly column: ColumnSchema,
+    private readonly tests: ValueTests,
+    private readonly mostly: number,
+    private readonly wording: MapWording,
+  ) {}
+
+  add(batch: DataBatch): void {
+    const b = batch.columns.get(this.column.name);
+    const n = batch.numRows;
+    this.rows += n;
+    if (b === undefined) return;
+    const base = batch.rowOffset;
+    switch (b.kind) {
+      case 'number':
+        this.addNumbers(b, base);
+        break;
+      case 'string':
+        this.addStrings(b, base);
+        break;
+      case 'boolean':
+        this.addBooleans(b, base);
+        break;
+      default:
+        this.missing += b.nullCount === b.length ? b.length : b.nullCount;
+    }
+  }
+
+  private addNumbers(b: NumberColumnBatch, base: number): void {
+    const test = this.tests.number as (v: number) => boolean;
+    const { nulls, values } = b;
+    for (let i = 0; i < b.length; i++) {
+      const v = values[i] as number;
+      if (nulls[i] === 1 || v !== v) {
+        this.missing++;
+        continue;
+      }
+      if (!test(v)) this.tally.flag(base + i, jsonNumber(v));
+    }
+  }
+
+  private addBooleans(b: BooleanColumnBatch, base: number): void {
+    const test = this.tests.boolean as (v: boolean) => boolean;
+    const pass0 = test(false);
+    const pass1 = test(true);
+    const { nulls, values } = b;
+    for (let i = 0; i < b.length; i++) {
+      if (nulls[i] === 1) {
+        this.missing++;
+        continue;
+      }
+      const v = values[i] === 1;
+      if (!(v ? pass1 : pass0)) this.tally.flag(base + i, v);
+    }
+  }
+
+  private addStrings(b: StringColumnBatch, base: number): void {
+    const test = this.tests.string as (s: string) => boolean;
+    const { nulls } = b;
+    const dict = dictionaryOf(b);
+    if (dict !== undefined) {
+      const verdicts = this.verdictsFor(dict);
+      for (let i = 0; i < b.length; i++) {
+        if (nulls[i] === 1) {
+          this.missing++;
+          continue;
+        }
+        const code = dict.codes[i] as number;
+        let v = verdicts[code] as number;
+        if (v === 0) {
+          v = test(dict.dictionary[code] ?? '') ? 1 : 2;
+          verdicts[code] = v;
+        }
+        if (v === 2) this.tally.flag(base + i, dict.dictionary[code] ?? '');
+      }
+      return;
+    }
+    const { values } = b;
+    for (let i = 0; i < b.length; i++) {
+      const s = values[i];
+      if (nulls[i] === 1 || s === null || s === undefined) {
+        this.missing++;
+        continue;
+      }
+      if (!test(s)) this.tally.flag(base + i, s);
+    }
+  }
+
+  private verdictsFor(dict: DictionaryStrings): Uint8Array {
+    if (this.dictCache?.dictionary !== dict.dictionary) {
+      this.dictCache = { dictionary: dict.dictionary, verdicts: new Uint8Array(dict.dictionary.length) };
+    }
+    return this.dictCache.verdicts;
+  }
+
+  finish(): ExpectationResult {
+    return mapResult(this.e, this.rows, this.missing, this.tally, this.mostly, this.wording);
+  }
+}
+
+/** `expect_column_values_to_not_be_null` / `_to_be_null`: every row is considered. */
+export class NullEvaluator implements Evaluator {
+  private rows = 0;
+  private readonly tally = new UnexpectedTally();
+
+  constructor(
+    private readonly e: ExpectationOf<'expect_column_values_to_not_be_null' | 'expect_column_values_to_be_null'>,
+    private readonly column: ColumnSchema,
+  ) {}
+
+  add(batch: DataBatch): void {
+    const b = batch.columns.get(this.column.name);
+    this.rows += batch.numRows;
+    if (b === undefined) return;
+    const wantNull = this.e.type === 'expect_column_values_to_be_null';
+    const base = batch.rowOffset;
+    const dict = b.kind === 'string' ? dictionaryOf(b) : undefined;
+    for (let i = 0; i < b.length; i++) {
+      const missing = b.nulls[i] === 1 || (b.kind === 'number' && Number.isNaN(b.values[i]));
+      if (missing !== wantNull) this.tally.flag(base + i, () => jsonValueAt(b, i, dict));
+    }
+  }
+
+  finish(): ExpectationResult {
+    const wantNull = this.e.type === 'expect_column_values_to_be_null';
+    return mapResult(this.e, this.rows, 0, this.tally, this.e.kwargs.mostly, {
+      column: this.column.name,
+      phrase: wantNull ? 'null' : 'not null',
+      allRows: true,
+      expected: { mostly: this.e.kwargs.mostly },
+    });
+  }
+}
+
+/**
+ * `expect_column_values_to_be_unique`: every row whose value occurs more than once is unexpected
+ * (pandas `duplicated(keep=False)`), counted in one pass with a `DuplicateTable`.
+ */
+export class UniqueEvaluator implements Evaluator {
+  private rows = 0;
+  private missing = 0;
+  private readonly tally = new UnexpectedTally();
+  private readonly table = new DuplicateTable();
+  private readonly key: Key64 = { hi: 0, lo: 0 };
+  private dictKeys: { dictionary: ReadonlyArray<string | null>; hi: Uint32Array; lo: Uint32Array; done: Uint8Array } | undefined;
+
+  constructor(
+    private readonly e: ExpectationOf<'expect_column_values_to_be_unique'>,
+    private readonly column: ColumnSchema,
+  ) {}
+
+  /** Records one occurrence of the value whose key is in `this.key`. */
+  private occurrence(row: number, value: () => IssueValue): void {
+    const count = this.table.add(this.key, row);
+    if (count === 1) return;
+    if (count === 2) {
+      const first = this.table.lastFirstRow;
+      const v = value();
+      this.tally.flag(first, v);
+      this.tally.flag(row, v);
+    } else {
+      this.tally.count++;
+      this.tally.addRow(row);
+    }
+  }
+
+  add(batch: DataBatch): void {
+    const b = batch.columns.get(this.column.name);
+    this.rows += batch.numRows;
+    if (b === undefined) return;
+    const base = batch.rowOffset;
+    const key = this.key;
+    switch (b.kind) {
+      case 'number':
+        for (let i = 0; i < b.length; i++) {
+          const v = b.values[i] as number;
+          if (b.nulls[i] === 1 || v !== v) {
+            this.missing++;
+            continue;
+          }
+          numberKey(v, key);
+          this.occurrence(base + i, () => jsonNumber(v));
+        }
+        break;
+      case 'boolean':
+        for (let i = 0; i < b.length; i++) {
+          if (b.nulls[i] === 1) {
+            this.missing++;
+            continue;
+          }
+          const v = b.values[i] as number;
+          numberKey(v, key);
+          this.occurrence(base + i, () => v === 1);
+        }
+        break;
+      case 'string': {
+        const dict = dictionaryOf(b);
+        if (dict !== undefined) {
+          const keys = this.keysFor(dict);
+          for (let i = 0; i < b.length; i++) {
+            if (b.nulls[i] === 1) {
+              this.missing++;
+              continue;
+            }
+            const code = dict.codes[i] as number;
+            if (keys.done[code] === 0) {
+              stringKey(dict.dictionary[code] ?? '', key);
+              keys.hi[code] = key.hi;
+              keys.lo[code] = key.lo;
+              keys.done[code] = 1;
+            }
+            key.hi = keys.hi[code] as number;
+            key.lo = keys.lo[code] as number;
+            this.occurrence(base + i, () => dict.dictionary[code] ?? '');
+          }
+        } else {
+          for (let i = 0; i < b.length; i++) {
+            const s = b.values[i];
+            if (b.nulls[i] === 1 || s === null || s === undefined) {
+              this.missing++;
+              continue;
+            }
+            stringKey(s, key);
+            this.occurrence(base + i, () => s);
+          }
+        }
+        break;
+      }
+      default:
+        this.missing += b.length;
+    }
+  }
+
+  private keysFor(dict: DictionaryStrings): NonNullable<UniqueEvaluator['dictKeys']> {
+    if (this.dictKeys?.dictionary !== dict.dictionary) {
+      const n = dict.dictionary.length;
+      this.dictKeys = { dictionary: dict.dictionary, hi: new Uint32Array(n), lo: new Uint32Array(n), done: new Uint8Array(n) };
+    }
+    return this.dictKeys;
+  }
+
+  finish(_agg: ColumnAggregateSource): ExpectationResult {
+    return mapResult(this.e, this.rows, this.missing, this.tally, this.e.kwargs.mostly, {
+      column: this.column.name,
+      phrase: 'unique',
+      allRows: false,
+      expected: { mostly: this.e.kwargs.mostly },
+    });
+  }
+}
+
+/** Map expectations that test each value on its own. */
+export type PredicateExpectation = ExpectationOf<
+  | 'expect_column_values_to_be_between'
+  | 'expect_column_values_to_be_in_set'
+  | 'expect_column_values_to_not_be_in_set'
+  | 'expect_column_values_to_match_regex'
+  | 'expect_column_values_to_not_match_regex'
+  | 'expect_column_value_lengths_to_be_between'
+>;
+
+/** The tests and wording of a predicate expectation, or a reason it cannot read this column. */
+export function predicateFor(
+  e: PredicateExpectation,
+  column: ColumnSchema,
+): { tests: ValueTests; wording: MapWording } | { unsupported: string } {
+  const style = numberStyleOf(column);
+  const strNumber = (v: number) => pythonNumberStr(v, style);
+  const base = { column: column.name, allRows: false };
+  const mostly = e.kwargs.mostly;
+  let tests: ValueTests;
+  let wording: MapWording;
+  switch (e.type) {
+    case 'expect_column_values_to_be_between': {
+      const k = e.kwargs;
+      tests = { number: (v) => withinBounds(v, k), boolean: (v) => withinBounds(v ? 1 : 0, k) };
+      wording = { ...base, phrase: `in ${interval(k)}`, expected: expectedBounds(k, { mostly }) };
+      break;
+    }
+    case 'expect_column_values_to_be_in_set':
+    case 'expect_column_values_to_not_be_in_set': {
+      const set = e.kwargs.value_set;
+      const numbers = new Set<number>();
+      const strings = new Set<string>();
+      for (const v of set) {
+        if (typeof v === 'string') strings.add(v);
+        else numbers.add(typeof v === 'boolean' ? (v ? 1 : 0) : v);
+      }
+      const want = e.type === 'expect_column_values_to_be_in_set';
+      tests = {
+        number: (v) => numbers.has(v) === want,
+        boolean: (v) => numbers.has(v ? 1 : 0) === want,
+        string: (s) => strings.has(s) === want,
+      };
+      wording = { ...base, phrase: `${want ? 'in' : 'not in'} ${setText(set)}`, expected: { valueSet: set, mostly } };
+      break;
+    }
+    case 'expect_column_values_to_match_regex':
+    case 'expect_column_values_to_not_match_regex': {
+      const re = compilePythonRegex(e.kwargs.regex);
+      const want = e.type === 'expect_column_values_to_match_regex';
+      tests = {
+        number: (v) => re.test(strNumber(v)) === want,
+        boolean: (v) => re.test(pythonBoolStr(v)) === want,
+        string: (s) => re.test(s) === want,
+      };
+      wording = { ...base, phrase: `${want ? 'matching' : 'not matching'} /${e.kwargs.regex}/`, expected: { regex: e.kwargs.regex, mostly } };
+      break;
+    }
+    case 'expect_column_value_lengths_to_be_between': {
+      const k = e.kwargs;
+      tests = {
+        number: (v) => withinBounds(strNumber(v).length, k),
+        boolean: (v) => withinBounds(v ? 4 : 5, k),
+        string: (s) => withinBounds(codePointLength(s), k),
+      };
+      wording = { ...base, phrase: `of length in ${interval(k)}`, expected: expectedBounds(k, { mostly }) };
+      break;
+    }
+  }
+  const readable = column.kind === 'null' || (column.kind !== 'other' && tests[column.kind] !== undefined);
+  if (!readable) {
+    return { unsupported: `column ${JSON.stringify(column.name)} is ${describeColumnType(column)}; ${e.type} cannot check its values` };
+  }
+  return { tests, wording };
+}

@@ -1,0 +1,243 @@
+/**
+ * Fast in-place ascending sort of a Float64Array prefix, for the sketches' buffers.
+ *
+ * `Float64Array.prototype.sort` costs about 90 ns per value on Node 20 for buffers of a few
+ * thousand values; this radix sort takes about a third of that. It maps each double to its
+ * order-preserving 64-bit key, keeps the 22 key bits just below the prefix that every value in
+ * the buffer shares (so the bits adapt to the data's range), sorts by them with two 11-bit LSD
+ * passes, then fixes the rare runs of equal 22-bit keys by insertion sort (or quicksort for a
+ * long run of distinct values). Scratch buffers are module-level and reused: no allocation per
+ * call once they have grown.
+ *
+ * Values must not be NaN. `-0` and `+0` compare equal and may come out in either order.
+ */
+
+const DIGIT_BITS = 11;
+const RADIX = 1 << DIGIT_BITS;
+const DIGIT_MASK = RADIX - 1;
+/** Key bits used for the radix passes: two digits. */
+const WINDOW_BITS = 2 * DIGIT_BITS;
+const WINDOW_SHIFT = 32 - WINDOW_BITS;
+/** Below this many values, insertion sort wins. */
+const SMALL = 48;
+
+/** Index of the high 32-bit word of a float64 in a Uint32Array view (1 on little-endian hosts). */
+const HI = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0;
+const LO = 1 - HI;
+
+let keysA = new Uint32Array(0);
+let keysB = new Uint32Array(0);
+let tmp = new Float64Array(0);
+const hist = new Uint32Array(2 * RADIX);
+const f64 = new Float64Array(1);
+const u32 = new Uint32Array(f64.buffer);
+
+/** Sorts `a[lo..hi)` by insertion. */
+function insertionSort(a: Float64Array, lo: number, hi: number): void {
+  for (let i = lo + 1; i < hi; i++) {
+    const x = a[i] as number;
+    let j = i - 1;
+    while (j >= lo && (a[j] as number) > x) {
+      a[j + 1] = a[j] as number;
+      j--;
+    }
+    a[j + 1] = x;
+  }
+}
+
+/** Sorts `a[lo..hi]` (inclusive) by median-of-three quicksort. */
+function quickSort(a: Float64Array, lo: number, hi: number): void {
+  while (hi - lo > SMALL) {
+    const x = a[lo] as number;
+    const y = a[(lo + hi) >>> 1] as number;
+    const z = a[hi] as number;
+    const p = x < y ? (y < z ? y : x < z ? z : x) : x < z ? x : y < z ? z : y;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while ((a[i] as number) < p) i++;
+      while ((a[j] as number) > p) j--;
+      if (i <= j) {
+        const t = a[i] as number;
+        a[i++] = a[j] as number;
+        a[j--] = t;
+      }
+    }
+    if (j - lo < hi - i) {
+      quickSort(a, lo, j);
+      lo = i;
+    } else {
+      quickSort(a, i, hi);
+      hi = j;
+    }
+  }
+  insertionSort(a, lo, hi + 1);
+}
+
+/** High word of the order-preserving key of `v` (−0 maps like +0). */
+function keyHi(v: number): number {
+  f64[0] = v === 0 ? 0 : v;
+  const hi = u32[HI] as number;
+  return (hi & 0x80000000) !== 0 ? ~hi >>> 0 : (hi | 0x80000000) >>> 0;
+}
+
+/** Low word of the order-preserving key of `v` (−0 maps like +0). */
+function keyLo(v: number): number {
+  f64[0] = v === 0 ? 0 : v;
+  const hi = u32[HI] as number;
+  const lo = u32[LO] as number;
+  return (hi & 0x80000000) !== 0 ? ~lo >>> 0 : lo;
+}
+
+/** Counts both digits of window key `w`. */
+function count(w: number): void {
+  const d0 = w & DIGIT_MASK;
+  const d1 = RADIX + (w >>> DIGIT_BITS);
+  hist[d0] = (hist[d0] as number) + 1;
+  hist[d1] = (hist[d1] as number) + 1;
+}
+
+/** Stable counting-sort pass on digit `shift` from (src, srcKeys) to (dst, dstKeys). */
+function scatter(
+  src: Float64Array,
+  srcKeys: Uint32Array,
+  dst: Float64Array,
+  dstKeys: Uint32Array,
+  n: number,
+  base: number,
+  shift: number,
+): void {
+  for (let i = 0; i < n; i++) {
+    const k = srcKeys[i] as number;
+    const d = base + ((k >>> shift) & DIGIT_MASK);
+    const pos = hist[d] as number;
+    hist[d] = pos + 1;
+    dst[pos] = src[i] as number;
+    dstKeys[pos] = k;
+  }
+}
+
+/** Turns digit counts `hist[base..base+RADIX)` into start offsets; false when one bucket holds all n. */
+function prefixSums(base: number, n: number): boolean {
+  let sum = 0;
+  for (let b = base; b < base + RADIX; b++) {
+    const c = hist[b] as number;
+    if (c === n) return false;
+    hist[b] = sum;
+    sum += c;
+  }
+  return true;
+}
+
+/**
+ * Sorts `a[0..n)` ascending in place. NaN must not occur.
+ * @param a the buffer
+ * @param n number of leading entries to sort, default `a.length`
+ */
+export function sortFloat64(a: Float64Array, n: number = a.length): void {
+  if (n <= SMALL) {
+    insertionSort(a, 0, n);
+    return;
+  }
+  let mn = a[0] as number;
+  let mx = mn;
+  for (let i = 1; i < n; i++) {
+    const v = a[i] as number;
+    if (v < mn) mn = v;
+    else if (v > mx) mx = v;
+  }
+  if (mn === mx) return;
+  if (tmp.length < n) {
+    const cap = Math.max(n, 2 * tmp.length);
+    keysA = new Uint32Array(cap);
+    keysB = new Uint32Array(cap);
+    tmp = new Float64Array(cap);
+  }
+  // Every key lies between the keys of min and max, so they share the prefix those two share.
+  const minHi = keyHi(mn);
+  const minLo = keyLo(mn);
+  const diffHi = (minHi ^ keyHi(mx)) >>> 0;
+  const diffLo = (minLo ^ keyLo(mx)) >>> 0;
+  const common = diffHi !== 0 ? Math.clz32(diffHi) : 32 + Math.clz32(diffLo);
+
+  const u = new Uint32Array(a.buffer, a.byteOffset, 2 * n);
+  const keys = keysA;
+  hist.fill(0);
+  if (common < 32) {
+    const c = common;
+    const cLo = 31 - c;
+    for (let i = 0; i < n; i++) {
+      let hi = u[2 * i + HI] as number;
+      let lo = u[2 * i + LO] as number;
+      if ((hi & 0x80000000) !== 0) {
+        if (hi === 0x80000000 && lo === 0) {
+          hi = 0x80000000; // −0 sorts as +0
+        } else {
+          hi = ~hi;
+          lo = ~lo;
+        }
+      } else {
+        hi |= 0x80000000;
+      }
+      const w = ((hi << c) | ((lo >>> 1) >>> cLo)) >>> WINDOW_SHIFT;
+      keys[i] = w;
+      count(w);
+    }
+  } else {
+    const c = common - 32;
+    for (let i = 0; i < n; i++) {
+      const hi = u[2 * i + HI] as number;
+      let lo = u[2 * i + LO] as number;
+      if ((hi & 0x80000000) !== 0 && !(hi === 0x80000000 && lo === 0)) lo = ~lo;
+      const w = (lo << c) >>> WINDOW_SHIFT;
+      keys[i] = w;
+      count(w);
+    }
+  }
+
+  let src: Float64Array = a;
+  let srcKeys: Uint32Array = keys;
+  let dst: Float64Array = tmp;
+  let dstKeys: Uint32Array = keysB;
+  for (let pass = 0; pass < 2; pass++) {
+    const base = pass * RADIX;
+    if (!prefixSums(base, n)) continue;
+    scatter(src, srcKeys, dst, dstKeys, n, base, pass * DIGIT_BITS);
+    const t = src;
+    src = dst;
+    dst = t;
+    const tk = srcKeys;
+    srcKeys = dstKeys;
+    dstKeys = tk;
+  }
+  if (src !== a) a.set(src.subarray(0, n));
+
+  // Runs of equal window keys are not ordered among themselves yet.
+  let start = 0;
+  let key = srcKeys[0] as number;
+  for (let i = 1; i <= n; i++) {
+    const k = i < n ? (srcKeys[i] as number) : -1;
+    if (k !== key) {
+      if (i - start > 1) fixRun(a, start, i);
+      start = i;
+      key = k;
+    }
+  }
+}
+
+/** Sorts a run whose values share their window key (mostly ties, cheap for insertion sort). */
+function fixRun(a: Float64Array, lo: number, hi: number): void {
+  if (hi - lo <= SMALL) {
+    insertionSort(a, lo, hi);
+    return;
+  }
+  const first = a[lo] as number;
+  let allEqual = true;
+  for (let i = lo + 1; i < hi; i++) {
+    if ((a[i] as number) !== first) {
+      allEqual = false;
+      break;
+    }
+  }
+  if (!allEqual) quickSort(a, lo, hi - 1);
+}
