@@ -7,11 +7,12 @@ Loads both files with pandas (load time counts), then:
   2. schema inferred from the reference (type, nullable, numeric range, category domain) and the
      current checked against it (type, unexpected nulls, out-of-range, out-of-domain counts);
   3. suite.json's expectations, each hand-written with pandas (see EXPECTATIONS);
-  4. drift of every non-id column, current vs reference: numeric columns KS (scipy ks_2samp),
-     Wasserstein (raw and divided by the reference std, as Evidently reports it), PSI and
-     Jensen-Shannon on 10 equal-width bins over the combined range (numpy.histogram_bin_edges of
-     both, as mlcd and Evidently bin); categorical columns chi-square, PSI, Jensen-Shannon and
-     L-infinity over the union of categories.
+  4. drift of every non-id column, current vs reference, with mlcd's (= Evidently's) definitions:
+     numeric columns KS (scipy ks_2samp), Wasserstein (raw, and divided by the reference's
+     population std, at least 0.001), PSI and Jensen-Shannon on Sturges bins over the pooled range
+     (numpy.histogram_bin_edges(..., bins="sturges")), or per value when the reference has at most
+     20 distinct values; categorical columns chi-square (expected = reference share x current
+     total), PSI (Evidently's zero fill), Jensen-Shannon and L-infinity over the union of categories.
 
 pandas reads nulls in float columns as NaN, so it cannot tell a null from a NaN; the profile counts
 them together as nulls (the generated data holds no NaN).
@@ -33,7 +34,7 @@ from scipy import stats
 from scipy.spatial.distance import jensenshannon
 
 QUANTILES = [0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99]
-N_BINS = 10
+NUMERIC_BINNING_MIN_DISTINCT = 20
 PSI_EPS = 0.0001
 
 
@@ -201,24 +202,39 @@ def run_suite(df: pd.DataFrame, suite: dict) -> list[dict]:
 
 # ---------------------------------------------------------------- drift
 
+def _zero_fill(p: np.ndarray) -> float:
+    """Evidently's replacement for a zero proportion in PSI: 0.0001, or min nonzero / 1e6 if smaller."""
+    nonzero = p[p > 0]
+    low = nonzero.min() if len(nonzero) else PSI_EPS
+    return low / 1e6 if low <= PSI_EPS else PSI_EPS
+
+
 def psi(ref_counts: np.ndarray, cur_counts: np.ndarray) -> float:
+    """PSI as Evidently's `psi` stat test: sum((ref - cur) * ln(ref / cur)) over zero-filled proportions."""
     r = ref_counts / ref_counts.sum()
     c = cur_counts / cur_counts.sum()
-    r = np.where(r == 0, PSI_EPS, r)
-    c = np.where(c == 0, PSI_EPS, c)
-    return float(np.sum((c - r) * np.log(c / r)))
+    r = np.where(r == 0, _zero_fill(r), r)
+    c = np.where(c == 0, _zero_fill(c), c)
+    return float(np.sum((r - c) * np.log(r / c)))
 
 
 def numeric_drift(ref: np.ndarray, cur: np.ndarray) -> dict:
     ks = stats.ks_2samp(ref, cur)
     w = stats.wasserstein_distance(ref, cur)
-    edges = np.histogram_bin_edges(np.concatenate([ref, cur]), bins=N_BINS)
-    rc = np.histogram(ref, bins=edges)[0].astype(np.float64)
-    cc = np.histogram(cur, bins=edges)[0].astype(np.float64)
-    std = float(np.std(ref))
-    return {"ks": float(ks.statistic), "ks_p": float(ks.pvalue), "wasserstein": float(w),
-            "wasserstein_norm": float(w / std) if std else float("nan"),
-            "psi": psi(rc, cc), "jensenshannon": float(jensenshannon(rc, cc))}
+    if len(np.unique(ref)) > NUMERIC_BINNING_MIN_DISTINCT:
+        # Evidently's binning: Sturges bins over the pooled range.
+        edges = np.histogram_bin_edges(np.concatenate([ref, cur]), bins="sturges")
+        rc = np.histogram(ref, bins=edges)[0].astype(np.float64)
+        cc = np.histogram(cur, bins=edges)[0].astype(np.float64)
+    else:  # few distinct values: each value is a category
+        rv, rn = np.unique(ref, return_counts=True)
+        cv, cn = np.unique(cur, return_counts=True)
+        values = np.union1d(rv, cv)
+        rc = np.zeros(len(values)); rc[np.searchsorted(values, rv)] = rn
+        cc = np.zeros(len(values)); cc[np.searchsorted(values, cv)] = cn
+    return {"ks": float(ks.pvalue), "ks_statistic": float(ks.statistic),
+            "wasserstein_distance": float(w), "wasserstein": float(w / max(float(np.std(ref)), 0.001)),
+            "psi": psi(rc, cc), "jensenshannon": float(jensenshannon(rc, cc)), "bins": int(len(rc))}
 
 
 def categorical_drift(ref: pd.Series, cur: pd.Series) -> dict:
@@ -230,8 +246,8 @@ def categorical_drift(ref: pd.Series, cur: pd.Series) -> dict:
     expected = r / r.sum() * c.sum()
     with np.errstate(divide="ignore", invalid="ignore"):
         chi = stats.chisquare(c, expected) if (expected > 0).all() else None
-    return {"chisquare": float(chi.statistic) if chi else float("inf"),
-            "chisquare_p": float(chi.pvalue) if chi else 0.0,
+    return {"chisquare_statistic": float(chi.statistic) if chi else float("inf"),
+            "chisquare": float(chi.pvalue) if chi else 0.0,
             "psi": psi(r, c), "jensenshannon": float(jensenshannon(r, c)),
             "linf": float(np.max(np.abs(r / r.sum() - c / c.sum()))), "categories": int(len(keys))}
 

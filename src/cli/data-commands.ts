@@ -87,6 +87,33 @@ export async function validateCommand(data: string, o: ValidateOptions): Promise
   }
 }
 
+interface SchemaInferOptions {
+  output?: string;
+  maxCategories: number;
+  allowRoot: string[];
+}
+
+/** Runs `mlcd schema infer`; returns the exit code (2 when the data cannot be read). */
+export async function schemaInferCommand(data: string, o: SchemaInferOptions): Promise<number> {
+  try {
+    const roots = o.allowRoot.length > 0 ? o.allowRoot.map((r) => resolve(r)) : [process.cwd()];
+    const profile = await profileDataset(data, { allowedRoots: roots });
+    const rules = inferSchema(profile.profilers, profile.rows, { maxCategories: o.maxCategories });
+    const text = schemaFileText(rules, profile.file);
+    if (o.output !== undefined) {
+      await writeFile(o.output, text);
+      console.error(`wrote ${o.output}: ${Object.keys(rules.columns).length} columns from ${profile.rows} rows`);
+    } else process.stdout.write(text);
+    return 0;
+  } catch (err) {
+    if (err instanceof DataUnusableError) {
+      console.error(`mlcd schema infer: ${err.message}`);
+      return VALIDATE_EXIT.unusable;
+    }
+    throw err;
+  }
+}
+
 /** Adds `validate` and `schema infer` to the program. */
 export function registerDataCommands(program: Command): void {
   program
@@ -114,23 +141,7 @@ export function registerDataCommands(program: Command): void {
     .option('-o, --output <file>', 'write here instead of stdout')
     .option('--max-categories <n>', 'string columns with at most this many values get a categorical domain', (v) => Number(v), 50)
     .option('--allow-root <dir>', 'a directory datasets may be read from (repeatable; default: the current directory)', collect, [])
-    .action(async (data: string, o: { output?: string; maxCategories: number; allowRoot: string[] }) => {
-      try {
-        const roots = o.allowRoot.length > 0 ? o.allowRoot.map((r) => resolve(r)) : [process.cwd()];
-        const profile = await profileDataset(data, { allowedRoots: roots });
-        const rules = inferSchema(profile.profilers, profile.rows, { maxCategories: o.maxCategories });
-        const text = schemaFileText(rules, profile.file);
-        if (o.output !== undefined) {
-          await writeFile(o.output, text);
-          console.error(`wrote ${o.output}: ${Object.keys(rules.columns).length} columns from ${profile.rows} rows`);
-        } else process.stdout.write(text);
-      } catch (err) {
-        if (err instanceof DataUnusableError) {
-          console.error(`mlcd schema infer: ${err.message}`);
-          process.exitCode = VALIDATE_EXIT.unusable;
-          return;
-        }
-        throw err;
-      }
+    .action(async (data: string, o: SchemaInferOptions) => {
+      process.exitCode = await schemaInferCommand(data, o);
     });
 }

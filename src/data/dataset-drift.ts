@@ -54,6 +54,15 @@ export function datasetDrift(
       skip(`no values in the ${!has(ref) ? 'reference' : 'current data'}`);
       continue;
     }
+    if (categorical && !(ref.categories.isExact && cur.categories.isExact)) {
+      // Beyond the exact category capacity only the heavy hitters are counted: shares over
+      // them would compare two different sets of categories, not two distributions.
+      skip(
+        `high cardinality (about ${Math.round(Math.max(ref.distinct.estimate(), cur.distinct.estimate()))} distinct values): ` +
+          'category shares are tracked exactly up to 10 000 values',
+      );
+      continue;
+    }
     const rule: DriftRule = override ?? (numeric ? spec.numeric : spec.categorical);
     const allowed: readonly string[] = numeric ? NUMERIC_DRIFT_METHODS : CATEGORICAL_DRIFT_METHODS;
     if (!allowed.includes(rule.method)) {

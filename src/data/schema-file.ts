@@ -65,7 +65,7 @@ export const DEFAULT_MAX_CATEGORIES = 50;
 /**
  * A schema from a reference dataset's profile: each column's type; required; nullable when it
  * held nulls, with maxNullFraction set a little above what was seen; the observed numeric
- * domain; the categorical domain of low-cardinality string columns; `unique` when every value
+ * domain with some slack; the categorical domain of low-cardinality string columns; `unique` when every value
  * was distinct. A starting point to edit, like TFDV's `infer_schema`.
  */
 export function inferSchema(
@@ -98,7 +98,7 @@ function inferColumn(p: ColumnProfiler, maxCategories: number): ColumnRule | und
       return {
         ...base,
         type: p.column.integer ? 'integer' : 'number',
-        ...(p.finite > 0 ? { min: p.min, max: p.max } : {}),
+        ...(p.finite > 0 ? numericDomain(p.min, p.max, p.column.integer) : {}),
       };
     case 'string': {
       const categorical =
@@ -117,11 +117,32 @@ function inferColumn(p: ColumnProfiler, maxCategories: number): ColumnRule | und
   }
 }
 
+/**
+ * The observed range widened by 10% of its span on each side (a new sample of the same
+ * distribution falls a little outside the old extremes), not crossing zero when every value was
+ * non-negative; whole numbers for integer columns.
+ */
+function numericDomain(min: number, max: number, integer: boolean): { min: number; max: number } {
+  const slack = (max - min) * DOMAIN_SLACK;
+  let lo = min - slack;
+  let hi = max + slack;
+  if (min >= 0 && lo < 0) lo = 0;
+  if (integer) {
+    lo = Math.floor(lo);
+    hi = Math.ceil(hi);
+  }
+  return { min: lo, max: hi };
+}
+
+/** Share of the observed span added on each side of an inferred numeric domain. */
+export const DOMAIN_SLACK = 0.1;
+
 /** A schema file's text: YAML with a header saying where it came from. */
 export function schemaFileText(rules: SchemaRules, source: string): string {
   const header = [
     `# mlcd schema inferred from ${source}`,
-    '# Edit freely: widen numeric ranges, add or drop categorical values, relax nullability.',
+    `# Numeric ranges are the observed ones widened by ${DOMAIN_SLACK * 100}% of their span on each side.`,
+    '# Edit freely: adjust ranges, add or drop categorical values, relax nullability.',
     '',
   ].join('\n');
   const body = stringify({ schemaVersion: 1, ...rules }, { lineWidth: 0 });

@@ -48,7 +48,10 @@ const NUMERIC_ONLY = new Set<ColumnAggregateExpectationType>([
 ]);
 
 /** Why an aggregate expectation cannot be evaluated on this column, or undefined. */
-export function aggregateUnsupported(type: ColumnAggregateExpectationType | 'expect_column_quantile_values_to_be_between', column: ColumnSchema): string | undefined {
+export function aggregateUnsupported(
+  type: ColumnAggregateExpectationType | 'expect_column_quantile_values_to_be_between',
+  column: ColumnSchema,
+): string | undefined {
   const numeric = type === 'expect_column_quantile_values_to_be_between' || NUMERIC_ONLY.has(type);
   if (numeric && column.kind !== 'number' && column.kind !== 'null') {
     return `column ${JSON.stringify(column.name)} is ${describeColumnType(column)}; ${type} needs a numeric column`;
@@ -154,7 +157,7 @@ function roundHalfEven(x: number): number {
 }
 
 /** A quantile with numpy's interpolation `method`, through the source's linear quantile. */
-export function quantileWith(
+function quantileWith(
   agg: ColumnAggregateSource,
   column: string,
   q: number,
@@ -217,7 +220,12 @@ export class QuantileEvaluator implements Evaluator {
       const high = hi ?? Infinity;
       const ok = v !== null && (isClose(v, low, 1e-4) || isClose(v, high, 1e-4) || (low <= v && v <= high));
       if (!ok) {
-        failing.push(`q${fmt(quantiles[i] ?? 0)} = ${fmt(v)} not in [${fmt(lo)}, ${fmt(hi)}]`);
+        const range = interval({ min_value: lo, max_value: hi, strict_min: false, strict_max: false });
+        failing.push(
+          v === null
+            ? `no q${fmt(quantiles[i] ?? 0)} (no values to compute it from)`
+            : `q${fmt(quantiles[i] ?? 0)} = ${fmt(v)}, expected ${range}`,
+        );
       }
       return ok;
     });
@@ -242,7 +250,9 @@ export class ColumnTypeEvaluator implements Evaluator {
   private readonly matchers: TypeNameMatcher[];
 
   constructor(
-    private readonly e: ExpectationOf<'expect_column_values_to_be_of_type' | 'expect_column_values_to_be_in_type_list'>,
+    private readonly e: ExpectationOf<
+      'expect_column_values_to_be_of_type' | 'expect_column_values_to_be_in_type_list'
+    >,
     private readonly column: ColumnSchema,
   ) {
     const names = e.type === 'expect_column_values_to_be_of_type' ? [e.kwargs.type_] : e.kwargs.type_list;
@@ -269,8 +279,9 @@ export class ColumnTypeEvaluator implements Evaluator {
       success,
       column: this.column.name,
       observed: storage,
-      expected: this.e.type === 'expect_column_values_to_be_of_type' ? { type: names[0] ?? '' } : { types: names },
-      message: `column ${JSON.stringify(this.column.name)}: type is ${observedText}, expected ${names.length === 1 ? names[0] ?? '' : `one of ${names.join(', ')}`}`,
+      expected:
+        this.e.type === 'expect_column_values_to_be_of_type' ? { type: names[0] ?? '' } : { types: names },
+      message: `column ${JSON.stringify(this.column.name)}: type is ${observedText}, expected ${names.length === 1 ? (names[0] ?? '') : `one of ${names.join(', ')}`}`,
     };
   }
 }
@@ -344,7 +355,11 @@ export class TableEvaluator implements Evaluator {
       case 'expect_table_columns_to_match_ordered_list': {
         const want = e.kwargs.column_list;
         const success = want.length === names.length && want.every((c, i) => names[i] === c);
-        const first = success ? -1 : Array.from({ length: Math.max(want.length, names.length) }, (_, i) => i).find((i) => want[i] !== names[i]) ?? -1;
+        const first = success
+          ? -1
+          : (Array.from({ length: Math.max(want.length, names.length) }, (_, i) => i).find(
+              (i) => want[i] !== names[i],
+            ) ?? -1);
         return {
           ...base,
           success,
@@ -370,7 +385,10 @@ export class TableEvaluator implements Evaluator {
           success,
           observed: [...names].sort(),
           expected: { columns: e.kwargs.column_set, exactMatch: e.kwargs.exact_match },
-          message: parts.length === 0 ? 'table columns match the set' : `table columns: ${parts.join('; ')}${success ? ' (allowed: exact_match is false)' : ''}`,
+          message:
+            parts.length === 0
+              ? 'table columns match the set'
+              : `table columns: ${parts.join('; ')}${success ? ' (allowed: exact_match is false)' : ''}`,
         };
       }
     }

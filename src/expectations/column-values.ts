@@ -6,8 +6,6 @@
 import type { ColumnBatch, ColumnSchema, StringColumnBatch } from '../data/readers/types';
 import type { IssueValue } from '../data/report';
 
-import { numberStyleOf, pythonBoolStr, pythonNumberStr } from './python-str';
-
 /** A dictionary-encoded view of a string batch: row i is `dictionary[codes[i]]` unless null. */
 export interface DictionaryStrings {
   dictionary: ReadonlyArray<string | null>;
@@ -22,9 +20,13 @@ export function dictionaryOf(batch: StringColumnBatch): DictionaryStrings | unde
   const b = batch as StringColumnBatch & { dictionary?: unknown; codes?: unknown };
   const dictionary = b.dictionary;
   const codes = b.codes;
-  if (!Array.isArray(dictionary) || codes === undefined || codes === null || !ArrayBuffer.isView(codes)) return undefined;
+  if (!Array.isArray(dictionary) || codes === undefined || codes === null || !ArrayBuffer.isView(codes))
+    return undefined;
   if ((codes as unknown as ArrayLike<number>).length !== batch.length) return undefined;
-  return { dictionary: dictionary as ReadonlyArray<string | null>, codes: codes as unknown as ArrayLike<number> };
+  return {
+    dictionary: dictionary as ReadonlyArray<string | null>,
+    codes: codes as unknown as ArrayLike<number>,
+  };
 }
 
 /** Whether row i of a batch is missing (null, or NaN in a numeric column). */
@@ -57,25 +59,6 @@ export function jsonValueAt(batch: ColumnBatch, i: number, dict?: DictionaryStri
       return batch.values[i] === 1;
     default:
       return null;
-  }
-}
-
-/**
- * `str(value)` as pandas `astype(str)` writes a value of this column (what GE's regex and
- * length checks read), or undefined when the column's values cannot be read.
- */
-export function pythonStrOf(column: ColumnSchema): ((batch: ColumnBatch, i: number) => string) | undefined {
-  switch (column.kind) {
-    case 'number': {
-      const style = numberStyleOf(column);
-      return (batch, i) => pythonNumberStr((batch as { values: Float64Array }).values[i] as number, style);
-    }
-    case 'boolean':
-      return (batch, i) => pythonBoolStr((batch as { values: Uint8Array }).values[i] === 1);
-    case 'string':
-      return (batch, i) => stringAt(batch as StringColumnBatch, i, undefined);
-    default:
-      return undefined;
   }
 }
 

@@ -2,7 +2,7 @@
  * Duplicate detection for `expect_column_values_to_be_unique` and
  * `expect_compound_columns_to_be_unique` in one streaming pass: an open-addressing hash table on
  * typed arrays, keyed by a 64-bit value key, holding per distinct value its count and first row.
- * 16 bytes per slot (24 past row 2^32 − 1) at a load factor of at most 4/5, so 20–40 bytes per
+ * 16 bytes per slot (18 past row 2^32 − 1) at a load factor of at most 4/5, so 20–40 bytes per
  * distinct value (about 30 on average over growth), and no JS object per value.
  *
  * Keys: a number is its own key (its IEEE-754 bits, −0 read as +0), so numeric columns are exact.
@@ -77,18 +77,21 @@ export class KeyCombiner {
   private lo = SEED_LO;
   private words = 0;
 
+  /** Starts a new row. */
   reset(): void {
     this.hi = SEED_HI;
     this.lo = SEED_LO;
     this.words = 0;
   }
 
+  /** Adds the next column's key. */
   push(key: Key64): void {
     this.hi = mixH(mixH(this.hi, key.hi), key.lo);
     this.lo = mixH(mixH(this.lo, key.lo), key.hi);
     this.words += 2;
   }
 
+  /** Writes the row's key into `out`. */
   result(out: Key64): void {
     out.hi = fmix(this.hi, this.words << 2);
     out.lo = fmix(this.lo, this.words << 2);
@@ -96,19 +99,20 @@ export class KeyCombiner {
 }
 
 const INITIAL_CAPACITY = 1024;
+/** Uint32 words per slot: key hi, key lo, count, first row (low 32 bits). */
+const STRIDE = 4;
 
 /**
  * value key → (count, first row). `add` returns the value's count including this occurrence;
- * after it, `lastFirstRow` holds the value's first row.
+ * after it, `lastFirstRow` holds the value's first row. The four words of a slot are interleaved
+ * in one array, so a probe touches one cache line.
  */
 export class DuplicateTable {
   private capacity = INITIAL_CAPACITY;
-  private keyHi = new Uint32Array(INITIAL_CAPACITY);
-  private keyLo = new Uint32Array(INITIAL_CAPACITY);
-  /** 0 marks an empty slot. */
-  private counts = new Uint32Array(INITIAL_CAPACITY);
-  /** Uint32 until a row index needs more, then Float64. */
-  private firstRows: Uint32Array | Float64Array = new Uint32Array(INITIAL_CAPACITY);
+  /** A count of 0 marks an empty slot. */
+  private slots = new Uint32Array(INITIAL_CAPACITY * STRIDE);
+  /** High bits of first rows, allocated once a row index passes 2^32 − 1. */
+  private rowHigh: Uint16Array | undefined;
   /** Distinct keys stored. */
   size = 0;
   /** First row of the value of the last `add`. */
@@ -116,33 +120,39 @@ export class DuplicateTable {
 
   /** Bytes held by the table's arrays. */
   get bytes(): number {
-    return this.capacity * (12 + this.firstRows.BYTES_PER_ELEMENT);
+    return this.slots.byteLength + (this.rowHigh?.byteLength ?? 0);
   }
 
   /** Records one occurrence of `key` at `row`; returns the count so far (1 for a new value). */
   add(key: Key64, row: number): number {
     if ((this.size + 1) * 5 > this.capacity * 4) this.grow();
-    if (row > 0xffffffff && this.firstRows instanceof Uint32Array) this.firstRows = Float64Array.from(this.firstRows);
-    const slot = this.find(key.hi, key.lo);
-    const c = this.counts[slot] as number;
+    if (row > 0xffffffff && this.rowHigh === undefined) this.rowHigh = new Uint16Array(this.capacity);
+    const slots = this.slots;
+    const slot = this.find(key.hi >>> 0, key.lo >>> 0);
+    const at = slot * STRIDE;
+    const c = slots[at + 2] as number;
     if (c === 0) {
-      this.keyHi[slot] = key.hi;
-      this.keyLo[slot] = key.lo;
-      this.firstRows[slot] = row;
-      this.counts[slot] = 1;
+      slots[at] = key.hi;
+      slots[at + 1] = key.lo;
+      slots[at + 2] = 1;
+      slots[at + 3] = row % 0x100000000;
+      if (this.rowHigh !== undefined) this.rowHigh[slot] = Math.floor(row / 0x100000000);
       this.size++;
       this.lastFirstRow = row;
       return 1;
     }
     // Saturate rather than wrap beyond 2^32 - 1 occurrences; only 1, 2 and "more" matter.
-    if (c < 0xffffffff) this.counts[slot] = c + 1;
-    this.lastFirstRow = this.firstRows[slot] as number;
+    if (c < 0xffffffff) slots[at + 2] = c + 1;
+    this.lastFirstRow =
+      (slots[at + 3] as number) +
+      (this.rowHigh !== undefined ? (this.rowHigh[slot] as number) * 0x100000000 : 0);
     return c + 1;
   }
 
   /** The slot holding the key, or the empty slot where it goes (linear probing). */
   private find(hi: number, lo: number): number {
     const mask = this.capacity - 1;
+    const slots = this.slots;
     // Murmur's finaliser spreads the high bits (where small floats differ) into the low ones.
     let h = hi ^ Math.imul(lo, 0x9e3779b1);
     h ^= h >>> 16;
@@ -152,30 +162,31 @@ export class DuplicateTable {
     h ^= h >>> 16;
     let slot = h & mask;
     for (;;) {
-      if (this.counts[slot] === 0) return slot;
-      if (this.keyHi[slot] === hi && this.keyLo[slot] === lo) return slot;
+      const at = slot * STRIDE;
+      if (slots[at + 2] === 0) return slot;
+      if (slots[at] === hi && slots[at + 1] === lo) return slot;
       slot = (slot + 1) & mask;
     }
   }
 
   private grow(): void {
-    const { keyHi, keyLo, counts, firstRows } = this;
-    const old = this.capacity;
-    this.capacity = old * 2;
-    this.keyHi = new Uint32Array(this.capacity);
-    this.keyLo = new Uint32Array(this.capacity);
-    this.counts = new Uint32Array(this.capacity);
-    this.firstRows = firstRows instanceof Uint32Array ? new Uint32Array(this.capacity) : new Float64Array(this.capacity);
-    for (let s = 0; s < old; s++) {
-      const c = counts[s] as number;
-      if (c === 0) continue;
-      const hi = keyHi[s] as number;
-      const lo = keyLo[s] as number;
-      const slot = this.find(hi, lo);
-      this.keyHi[slot] = hi;
-      this.keyLo[slot] = lo;
-      this.counts[slot] = c;
-      this.firstRows[slot] = firstRows[s] as number;
+    const old = this.slots;
+    const oldHigh = this.rowHigh;
+    const oldCapacity = this.capacity;
+    this.capacity = oldCapacity * 2;
+    this.slots = new Uint32Array(this.capacity * STRIDE);
+    this.rowHigh = oldHigh === undefined ? undefined : new Uint16Array(this.capacity);
+    for (let s = 0; s < oldCapacity; s++) {
+      const from = s * STRIDE;
+      if (old[from + 2] === 0) continue;
+      const slot = this.find(old[from] as number, old[from + 1] as number);
+      const to = slot * STRIDE;
+      const slots = this.slots;
+      slots[to] = old[from] as number;
+      slots[to + 1] = old[from + 1] as number;
+      slots[to + 2] = old[from + 2] as number;
+      slots[to + 3] = old[from + 3] as number;
+      if (oldHigh !== undefined && this.rowHigh !== undefined) this.rowHigh[slot] = oldHigh[s] as number;
     }
   }
 }

@@ -23,7 +23,6 @@ import { shortJson } from '../core/spec/schema';
 
 import { compileExpectation, isExpectationType } from './schema';
 import type { RawExpectationPaths } from './schema';
-import { EXPECTATION_TYPES } from './types';
 import type { Expectation, ExpectationSuite } from './types';
 
 /** An expectation file is unreadable or invalid; `issues` name each problem's path. */
@@ -53,7 +52,10 @@ const IGNORED_KWARGS = new Set(['result_format', 'catch_exceptions', 'include_co
  * what is checked, which this engine does not do, so the expectation is rejected.
  */
 const OFF_ONLY_KWARGS: ReadonlyMap<string, string> = new Map([
-  ['row_condition', 'row_condition is not supported: the expectation would be checked on all rows, not the filtered ones; remove it or split the dataset'],
+  [
+    'row_condition',
+    'row_condition is not supported: the expectation would be checked on all rows, not the filtered ones; remove it or split the dataset',
+  ],
   ['condition_parser', 'condition_parser is not supported (it only applies with a row_condition)'],
   ['parse_strings_as_datetimes', 'parse_strings_as_datetimes is not supported: compare numbers'],
   ['allow_cross_type_comparisons', 'allow_cross_type_comparisons is not supported'],
@@ -86,7 +88,11 @@ function describe(v: unknown): string {
  * @returns the expectations, in file order (skipped ones left out, see `options.unsupported`)
  * @throws ExpectationSuiteError naming the file and, per problem, its path
  */
-export function parseExpectationSuite(text: string, file: string, options: ParseSuiteOptions = {}): Expectation[] {
+export function parseExpectationSuite(
+  text: string,
+  file: string,
+  options: ParseSuiteOptions = {},
+): Expectation[] {
   const value = parseJson(text, file);
   if (!isRecord(value) || !Array.isArray(value.expectations)) {
     throw new ExpectationSuiteError(file, [
@@ -107,14 +113,23 @@ export function parseExpectationSuite(text: string, file: string, options: Parse
  * @returns the expectations, in file order (skipped ones left out, see `options.unsupported`)
  * @throws ExpectationSuiteError naming the file and, per problem, its path
  */
-export function parseExpectationsFile(text: string, file: string, options: ParseSuiteOptions = {}): Expectation[] {
+export function parseExpectationsFile(
+  text: string,
+  file: string,
+  options: ParseSuiteOptions = {},
+): Expectation[] {
   return parseExpectationsDocument(text, file, options).expectations;
 }
 
 /** Like `parseExpectationsFile`, also telling the suite's name, its format and the warnings. */
-export function parseExpectationsDocument(text: string, file: string, options: ParseSuiteOptions = {}): ExpectationSuite {
+export function parseExpectationsDocument(
+  text: string,
+  file: string,
+  options: ParseSuiteOptions = {},
+): ExpectationSuite {
   const trimmed = text.trimStart();
-  const value = trimmed.startsWith('{') || trimmed.startsWith('[') ? parseJson(text, file) : parseYaml(text, file);
+  const value =
+    trimmed.startsWith('{') || trimmed.startsWith('[') ? parseJson(text, file) : parseYaml(text, file);
   return withWarnings(expectationsFromValue(value, file, options), options);
 }
 
@@ -124,7 +139,11 @@ function withWarnings(suite: ExpectationSuite, options: ParseSuiteOptions): Expe
 }
 
 /** Like `parseExpectationsDocument`, for an already parsed value (warnings are not copied to `options.warnings`). */
-export function expectationsFromValue(value: unknown, file: string, options: ParseSuiteOptions = {}): ExpectationSuite {
+export function expectationsFromValue(
+  value: unknown,
+  file: string,
+  options: ParseSuiteOptions = {},
+): ExpectationSuite {
   const list = Array.isArray(value) ? value : isRecord(value) ? value.expectations : undefined;
   if (!Array.isArray(list)) {
     throw new ExpectationSuiteError(file, [
@@ -137,14 +156,25 @@ export function expectationsFromValue(value: unknown, file: string, options: Par
     ]);
   }
   const ge =
-    (isRecord(value) && ('expectation_suite_name' in value || 'data_asset_type' in value || 'ge_cloud_id' in value)) ||
+    (isRecord(value) &&
+      ('expectation_suite_name' in value || 'data_asset_type' in value || 'ge_cloud_id' in value)) ||
     list.some((e) => isRecord(e) && ('expectation_type' in e || 'type' in e || 'kwargs' in e));
   if (ge && isRecord(value)) return compileGeSuite(value, file, options);
   if (ge) return compileGeSuite({ expectations: list }, file, options);
-  return compileListForm(isRecord(value) ? value : {}, list, Array.isArray(value) ? [] : ['expectations'], file, options);
+  return compileListForm(
+    isRecord(value) ? value : {},
+    list,
+    Array.isArray(value) ? [] : ['expectations'],
+    file,
+    options,
+  );
 }
 
-function compileGeSuite(suite: Record<string, unknown>, file: string, options: ParseSuiteOptions): ExpectationSuite {
+function compileGeSuite(
+  suite: Record<string, unknown>,
+  file: string,
+  options: ParseSuiteOptions,
+): ExpectationSuite {
   const list = suite.expectations as unknown[];
   const issues: SpecIssue[] = [];
   const warnings: string[] = [];
@@ -156,7 +186,11 @@ function compileGeSuite(suite: Record<string, unknown>, file: string, options: P
     const at = ['expectations', index];
     const where = `expectations[${index}]`;
     if (!isRecord(entry)) {
-      issues.push({ path: where, message: 'expected an object {"expectation_type" or "type": …, "kwargs": {…}}', value: describe(entry) });
+      issues.push({
+        path: where,
+        message: 'expected an object {"expectation_type" or "type": …, "kwargs": {…}}',
+        value: describe(entry),
+      });
       return;
     }
     const typeKey = 'expectation_type' in entry ? 'expectation_type' : 'type';
@@ -166,7 +200,8 @@ function compileGeSuite(suite: Record<string, unknown>, file: string, options: P
     if (typeof type !== 'string' || type === '') {
       issues.push({
         path: `${where}.${typeKey}`,
-        message: 'required field is missing: the expectation type, e.g. "expect_column_values_to_not_be_null"',
+        message:
+          'required field is missing: the expectation type, e.g. "expect_column_values_to_not_be_null"',
         ...(type !== undefined ? { value: shortJson(type) ?? '' } : {}),
       });
       return;
@@ -198,7 +233,12 @@ function compileGeSuite(suite: Record<string, unknown>, file: string, options: P
   });
 
   if (issues.length > 0) throw new ExpectationSuiteError(file, issues);
-  const name = typeof suite.expectation_suite_name === 'string' ? suite.expectation_suite_name : typeof suite.name === 'string' ? suite.name : undefined;
+  const name =
+    typeof suite.expectation_suite_name === 'string'
+      ? suite.expectation_suite_name
+      : typeof suite.name === 'string'
+        ? suite.name
+        : undefined;
   return {
     ...(name !== undefined ? { name } : {}),
     source: file,
@@ -216,7 +256,11 @@ function geSeverity(v: unknown): 'error' | 'warning' | undefined {
 }
 
 /** kwargs without GE-only keys; undefined (with issues) when a set one changes the meaning. */
-function cleanKwargs(kwargs: Record<string, unknown>, where: string, issues: SpecIssue[]): Record<string, unknown> | undefined {
+function cleanKwargs(
+  kwargs: Record<string, unknown>,
+  where: string,
+  issues: SpecIssue[],
+): Record<string, unknown> | undefined {
   const out: Record<string, unknown> = {};
   let ok = true;
   for (const [key, value] of Object.entries(kwargs)) {
@@ -256,7 +300,11 @@ function compileListForm(
     const at = [...prefix, index];
     const where = prefix.length > 0 ? `expectations[${index}]` : `[${index}]`;
     if (!isRecord(entry)) {
-      issues.push({ path: where, message: 'expected an object {expect: <type>, column: …, …}', value: describe(entry) });
+      issues.push({
+        path: where,
+        message: 'expected an object {expect: <type>, column: …, …}',
+        value: describe(entry),
+      });
       return;
     }
     const expect = entry.expect;
@@ -307,7 +355,9 @@ function parseJson(text: string, file: string): unknown {
       const col = before.length - before.lastIndexOf('\n');
       where = ` (line ${line} column ${col})`;
     }
-    throw new ExpectationSuiteError(file, [{ path: '', message: `not valid JSON: ${raw}${where}` }], { cause: err });
+    throw new ExpectationSuiteError(file, [{ path: '', message: `not valid JSON: ${raw}${where}` }], {
+      cause: err,
+    });
   }
 }
 
@@ -319,6 +369,3 @@ function parseYaml(text: string, file: string): unknown {
     throw err;
   }
 }
-
-/** The supported expectation types, for help texts. */
-export const SUPPORTED_EXPECTATION_TYPES: readonly string[] = EXPECTATION_TYPES;

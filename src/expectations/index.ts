@@ -6,7 +6,6 @@ export {
   parseExpectationSuite,
   parseExpectationsDocument,
   parseExpectationsFile,
-  SUPPORTED_EXPECTATION_TYPES,
 } from './ge-suite';
 export type { ParseSuiteOptions } from './ge-suite';
 export { compileExpectation, KWARGS_SCHEMAS } from './schema';

@@ -5,7 +5,13 @@
  * `(considered − unexpected) / considered` with considered = element_count − missing_count; with
  * nothing considered the expectation passes (vacuously). The null checks consider every row.
  */
-import type { BooleanColumnBatch, ColumnSchema, DataBatch, NumberColumnBatch, StringColumnBatch } from '../data/readers/types';
+import type {
+  BooleanColumnBatch,
+  ColumnSchema,
+  DataBatch,
+  NumberColumnBatch,
+  StringColumnBatch,
+} from '../data/readers/types';
 import type { IssueValue } from '../data/report';
 
 import { codePointLength, describeColumnType, dictionaryOf, jsonNumber, jsonValueAt } from './column-values';
@@ -16,7 +22,16 @@ import { UnexpectedTally } from './evaluator';
 import type { Evaluator } from './evaluator';
 import { compilePythonRegex } from './python-regex';
 import { numberStyleOf, pythonBoolStr, pythonNumberStr } from './python-str';
-import { expectedBounds, fmt, interval, pct, resultBase, setText, withinBounds } from './result-format';
+import {
+  expectedBounds,
+  fmt,
+  interval,
+  outside,
+  pct,
+  resultBase,
+  setText,
+  withinBounds,
+} from './result-format';
 import type { ColumnAggregateSource, Expectation, ExpectationOf, ExpectationResult } from './types';
 
 /** Per-kind tests of a non-missing value; true when the value is as expected. */
@@ -29,10 +44,14 @@ export interface ValueTests {
 /** How a map result is worded: the predicate (e.g. `in [0, 120]`) and the considered rows. */
 interface MapWording {
   column: string;
-  /** What an expected value is, e.g. `between 0 and 120`, `not null`. */
+  /** What an expected value is, e.g. `in [0, 120]`, `not null`. */
   phrase: string;
+  /** What an unexpected one is, e.g. `outside [0, 120]`, `null`. */
+  failPhrase: string;
   /** Considered rows are all rows (null checks) or the non-missing ones. */
   allRows: boolean;
+  /** What the considered items are called; default `non-missing values` (`rows` with `allRows`). */
+  noun?: string;
   expected: IssueValue;
 }
 
@@ -49,8 +68,10 @@ export function mapResult(
   const u = tally.count;
   const success = rows === 0 || considered === 0 ? true : (considered - u) / considered >= mostly;
   const fraction = considered > 0 ? u / considered : null;
-  const noun = w.allRows ? 'rows' : 'non-missing values';
-  const subject = w.columns ? `columns ${w.columns.map((c) => JSON.stringify(c)).join(', ')}` : `column ${JSON.stringify(w.column)}`;
+  const noun = w.noun ?? (w.allRows ? 'rows' : 'non-missing values');
+  const subject = w.columns
+    ? `columns ${w.columns.map((c) => JSON.stringify(c)).join(', ')}`
+    : `column ${JSON.stringify(w.column)}`;
   let message: string;
   if (considered === 0) {
     message = `${subject}: no ${noun} to check for "${w.phrase}" (passes)`;
@@ -62,7 +83,7 @@ export function mapResult(
       : mostly === 1
         ? 'expected none'
         : `mostly ${fmt(mostly)} allows at most ${pct(1 - mostly)}`;
-    message = `${subject}: ${u} of ${considered} ${noun} (${pct(u / considered)}) not ${w.phrase}; ${verdict}`;
+    message = `${subject}: ${u} of ${considered} ${noun} (${pct(u / considered)}) ${w.failPhrase}; ${verdict}`;
   }
   return {
     ...resultBase(e),
@@ -116,7 +137,8 @@ export class PredicateEvaluator implements Evaluator {
         this.addBooleans(b, base);
         break;
       default:
-        this.missing += b.nullCount === b.length ? b.length : b.nullCount;
+        // An all-null column: every row is missing (`other` columns never get here).
+        this.missing += b.length;
     }
   }
 
@@ -198,7 +220,9 @@ export class NullEvaluator implements Evaluator {
   private readonly tally = new UnexpectedTally();
 
   constructor(
-    private readonly e: ExpectationOf<'expect_column_values_to_not_be_null' | 'expect_column_values_to_be_null'>,
+    private readonly e: ExpectationOf<
+      'expect_column_values_to_not_be_null' | 'expect_column_values_to_be_null'
+    >,
     private readonly column: ColumnSchema,
   ) {}
 
@@ -220,6 +244,7 @@ export class NullEvaluator implements Evaluator {
     return mapResult(this.e, this.rows, 0, this.tally, this.e.kwargs.mostly, {
       column: this.column.name,
       phrase: wantNull ? 'null' : 'not null',
+      failPhrase: wantNull ? 'not null' : 'null',
       allRows: true,
       expected: { mostly: this.e.kwargs.mostly },
     });
@@ -236,26 +261,33 @@ export class UniqueEvaluator implements Evaluator {
   private readonly tally = new UnexpectedTally();
   private readonly table = new DuplicateTable();
   private readonly key: Key64 = { hi: 0, lo: 0 };
-  private dictKeys: { dictionary: ReadonlyArray<string | null>; hi: Uint32Array; lo: Uint32Array; done: Uint8Array } | undefined;
+  private dictKeys:
+    | { dictionary: ReadonlyArray<string | null>; hi: Uint32Array; lo: Uint32Array; done: Uint8Array }
+    | undefined;
 
   constructor(
     private readonly e: ExpectationOf<'expect_column_values_to_be_unique'>,
     private readonly column: ColumnSchema,
   ) {}
 
-  /** Records one occurrence of the value whose key is in `this.key`. */
-  private occurrence(row: number, value: () => IssueValue): void {
+  /**
+   * Records one occurrence of the value whose key is in `this.key`; returns true when this is its
+   * second occurrence, and the caller then calls `pairFound` with the value (no closure per row).
+   */
+  private occurrence(row: number): boolean {
     const count = this.table.add(this.key, row);
-    if (count === 1) return;
-    if (count === 2) {
-      const first = this.table.lastFirstRow;
-      const v = value();
-      this.tally.flag(first, v);
-      this.tally.flag(row, v);
-    } else {
+    if (count === 2) return true;
+    if (count > 2) {
       this.tally.count++;
       this.tally.addRow(row);
     }
+    return false;
+  }
+
+  /** The value at `row` was seen before, at `this.table.lastFirstRow`: both rows are unexpected. */
+  private pairFound(row: number, value: IssueValue): void {
+    this.tally.flag(this.table.lastFirstRow, value);
+    this.tally.flag(row, value);
   }
 
   add(batch: DataBatch): void {
@@ -273,7 +305,7 @@ export class UniqueEvaluator implements Evaluator {
             continue;
           }
           numberKey(v, key);
-          this.occurrence(base + i, () => jsonNumber(v));
+          if (this.occurrence(base + i)) this.pairFound(base + i, jsonNumber(v));
         }
         break;
       case 'boolean':
@@ -284,7 +316,7 @@ export class UniqueEvaluator implements Evaluator {
           }
           const v = b.values[i] as number;
           numberKey(v, key);
-          this.occurrence(base + i, () => v === 1);
+          if (this.occurrence(base + i)) this.pairFound(base + i, v === 1);
         }
         break;
       case 'string': {
@@ -305,7 +337,7 @@ export class UniqueEvaluator implements Evaluator {
             }
             key.hi = keys.hi[code] as number;
             key.lo = keys.lo[code] as number;
-            this.occurrence(base + i, () => dict.dictionary[code] ?? '');
+            if (this.occurrence(base + i)) this.pairFound(base + i, dict.dictionary[code] ?? '');
           }
         } else {
           for (let i = 0; i < b.length; i++) {
@@ -315,7 +347,7 @@ export class UniqueEvaluator implements Evaluator {
               continue;
             }
             stringKey(s, key);
-            this.occurrence(base + i, () => s);
+            if (this.occurrence(base + i)) this.pairFound(base + i, s);
           }
         }
         break;
@@ -328,7 +360,12 @@ export class UniqueEvaluator implements Evaluator {
   private keysFor(dict: DictionaryStrings): NonNullable<UniqueEvaluator['dictKeys']> {
     if (this.dictKeys?.dictionary !== dict.dictionary) {
       const n = dict.dictionary.length;
-      this.dictKeys = { dictionary: dict.dictionary, hi: new Uint32Array(n), lo: new Uint32Array(n), done: new Uint8Array(n) };
+      this.dictKeys = {
+        dictionary: dict.dictionary,
+        hi: new Uint32Array(n),
+        lo: new Uint32Array(n),
+        done: new Uint8Array(n),
+      };
     }
     return this.dictKeys;
   }
@@ -337,6 +374,7 @@ export class UniqueEvaluator implements Evaluator {
     return mapResult(this.e, this.rows, this.missing, this.tally, this.e.kwargs.mostly, {
       column: this.column.name,
       phrase: 'unique',
+      failPhrase: 'duplicated',
       allRows: false,
       expected: { mostly: this.e.kwargs.mostly },
     });
@@ -368,7 +406,13 @@ export function predicateFor(
     case 'expect_column_values_to_be_between': {
       const k = e.kwargs;
       tests = { number: (v) => withinBounds(v, k), boolean: (v) => withinBounds(v ? 1 : 0, k) };
-      wording = { ...base, phrase: `in ${interval(k)}`, expected: expectedBounds(k, { mostly }) };
+      const twoSided = k.min_value !== null && k.max_value !== null;
+      wording = {
+        ...base,
+        phrase: twoSided ? `in ${interval(k)}` : interval(k),
+        failPhrase: outside(k),
+        expected: expectedBounds(k, { mostly }),
+      };
       break;
     }
     case 'expect_column_values_to_be_in_set':
@@ -386,7 +430,13 @@ export function predicateFor(
         boolean: (v) => numbers.has(v ? 1 : 0) === want,
         string: (s) => strings.has(s) === want,
       };
-      wording = { ...base, phrase: `${want ? 'in' : 'not in'} ${setText(set)}`, expected: { valueSet: set, mostly } };
+      const inSet = `in ${setText(set)}`;
+      wording = {
+        ...base,
+        phrase: want ? inSet : `not ${inSet}`,
+        failPhrase: want ? `not ${inSet}` : inSet,
+        expected: { valueSet: set, mostly },
+      };
       break;
     }
     case 'expect_column_values_to_match_regex':
@@ -398,7 +448,13 @@ export function predicateFor(
         boolean: (v) => re.test(pythonBoolStr(v)) === want,
         string: (s) => re.test(s) === want,
       };
-      wording = { ...base, phrase: `${want ? 'matching' : 'not matching'} /${e.kwargs.regex}/`, expected: { regex: e.kwargs.regex, mostly } };
+      const matching = `matching /${e.kwargs.regex}/`;
+      wording = {
+        ...base,
+        phrase: want ? matching : `not ${matching}`,
+        failPhrase: want ? `not ${matching}` : matching,
+        expected: { regex: e.kwargs.regex, mostly },
+      };
       break;
     }
     case 'expect_column_value_lengths_to_be_between': {
@@ -408,13 +464,21 @@ export function predicateFor(
         boolean: (v) => withinBounds(v ? 4 : 5, k),
         string: (s) => withinBounds(codePointLength(s), k),
       };
-      wording = { ...base, phrase: `of length in ${interval(k)}`, expected: expectedBounds(k, { mostly }) };
+      const twoSided = k.min_value !== null && k.max_value !== null;
+      wording = {
+        ...base,
+        phrase: `of length ${twoSided ? 'in ' : ''}${interval(k)}`,
+        failPhrase: `of length ${outside(k)}`,
+        expected: expectedBounds(k, { mostly }),
+      };
       break;
     }
   }
   const readable = column.kind === 'null' || (column.kind !== 'other' && tests[column.kind] !== undefined);
   if (!readable) {
-    return { unsupported: `column ${JSON.stringify(column.name)} is ${describeColumnType(column)}; ${e.type} cannot check its values` };
+    return {
+      unsupported: `column ${JSON.stringify(column.name)} is ${describeColumnType(column)}; ${e.type} cannot check its values`,
+    };
   }
   return { tests, wording };
 }

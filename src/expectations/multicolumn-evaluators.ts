@@ -98,7 +98,10 @@ export class PairEqualEvaluator implements Evaluator {
         continue;
       }
       if (ma || mb || !equalCells(a, b, i)) {
-        this.tally.flag(batch.rowOffset + i, () => [jsonValueAt(a.batch, i, a.dict), jsonValueAt(b.batch, i, b.dict)]);
+        this.tally.flag(batch.rowOffset + i, () => [
+          jsonValueAt(a.batch, i, a.dict),
+          jsonValueAt(b.batch, i, b.dict),
+        ]);
       }
     }
   }
@@ -110,7 +113,9 @@ export class PairEqualEvaluator implements Evaluator {
       column: a.name,
       columns: [a.name, b.name],
       phrase: 'equal',
+      failPhrase: 'unequal',
       allRows: false,
+      noun: 'rows',
       expected: { ignoreRowIf: k.ignore_row_if, mostly: k.mostly },
     });
   }
@@ -200,7 +205,9 @@ export class CompoundUniqueEvaluator implements Evaluator {
       column: this.columns[0]?.name ?? '',
       columns: k.column_list,
       phrase: 'unique as a combination',
+      failPhrase: 'duplicated as a combination',
       allRows: false,
+      noun: 'rows',
       expected: { ignoreRowIf: k.ignore_row_if, mostly: k.mostly },
     });
   }
@@ -267,8 +274,10 @@ export class WithinRecordUniqueEvaluator implements Evaluator {
     return mapResult(this.e, this.rows, this.missing, this.tally, k.mostly, {
       column: this.columns[0]?.name ?? '',
       columns: k.column_list,
-      phrase: 'distinct within the row',
+      phrase: 'with distinct values',
+      failPhrase: 'with a value repeated within the row',
       allRows: false,
+      noun: 'rows',
       expected: { ignoreRowIf: k.ignore_row_if, mostly: k.mostly },
     });
   }

@@ -245,7 +245,11 @@ export function translatePythonRegex(pattern: string): TranslatedRegex {
   return { source: out, flags: jsFlags };
 
   /** One escape sequence at `at` (a backslash); inside a class when `inClass`. */
-  function translateEscape(p: string, at: number, inClass: boolean): { text: string; next: number; atom: boolean } {
+  function translateEscape(
+    p: string,
+    at: number,
+    inClass: boolean,
+  ): { text: string; next: number; atom: boolean } {
     const e = p[at + 1];
     if (e === undefined) return fail('bad escape (end of pattern)');
     const next = at + 2;
@@ -319,7 +323,12 @@ export function translatePythonRegex(pattern: string): TranslatedRegex {
     }
     if (/[A-Za-z]/.test(e)) fail(`bad escape \\${e}`);
     // Any other escaped character is itself in Python.
-    if (inClass) return { text: e === '-' || e === ']' || e === '\\' || e === '^' ? `\\${e}` : literalInClass(e), next, atom: true };
+    if (inClass)
+      return {
+        text: e === '-' || e === ']' || e === '\\' || e === '^' ? `\\${e}` : literalInClass(e),
+        next,
+        atom: true,
+      };
     return { text: JS_SYNTAX.has(e) ? `\\${e}` : e, next, atom: true };
   }
 
@@ -352,7 +361,9 @@ export function translatePythonRegex(pattern: string): TranslatedRegex {
   }
 
   function literalInClass(ch: string): string {
-    return ch === '[' || ch === '/' || ch === '{' || ch === '}' || ch === '(' || ch === ')' || ch === '|' ? `\\${ch}` : ch;
+    return ch === '[' || ch === '/' || ch === '{' || ch === '}' || ch === '(' || ch === ')' || ch === '|'
+      ? `\\${ch}`
+      : ch;
   }
 }
 

@@ -23,7 +23,8 @@ export function pythonNumberStr(v: number, style: NumberStyle): string {
   if (Number.isNaN(v)) return 'nan';
   if (v === Infinity) return 'inf';
   if (v === -Infinity) return '-inf';
-  if (style === 'integer' && Number.isInteger(v)) return Math.abs(v) < 1e21 ? v.toFixed(0) : BigInt(v).toString();
+  if (style === 'integer' && Number.isInteger(v))
+    return Math.abs(v) < 1e21 ? v.toFixed(0) : BigInt(v).toString();
   const { digits, exponent } = shortestDigits(v, style === 'integer' ? 'float64' : style);
   const upper = style === 'float32' ? 6 : style === 'float16' ? 3 : 16;
   const negative = v < 0 || Object.is(v, -0);
@@ -46,7 +47,10 @@ export function pythonBoolStr(b: boolean): string {
  * Shortest decimal digits that read back as `v` at the given width, and the decimal exponent of
  * the first digit (`1.5` → digits "15", exponent 0).
  */
-function shortestDigits(v: number, width: 'float64' | 'float32' | 'float16'): { digits: string; exponent: number } {
+function shortestDigits(
+  v: number,
+  width: 'float64' | 'float32' | 'float16',
+): { digits: string; exponent: number } {
   const a = Math.abs(v);
   if (a === 0) return { digits: '0', exponent: 0 };
   let text: string;

@@ -33,6 +33,15 @@ export function interval(b: BetweenKwargs): string {
   return `${b.strict_min ? '(' : '['}${fmt(lo)}, ${fmt(hi)}${b.strict_max ? ')' : ']'}`;
 }
 
+/** What lies outside the bounds: `outside [0, 120]`, `< 0` (for `>= 0`), `>= 5` (for `< 5`). */
+export function outside(b: BetweenKwargs): string {
+  const { min_value: lo, max_value: hi } = b;
+  if (lo !== null && hi !== null) return `outside ${interval(b)}`;
+  if (lo !== null) return `${b.strict_min ? '<=' : '<'} ${fmt(lo)}`;
+  if (hi !== null) return `${b.strict_max ? '>=' : '>'} ${fmt(hi)}`;
+  return 'none';
+}
+
 /** `{min, max}` plus the strict flags when set, as `expected` carries bounds. */
 export function expectedBounds(b: BetweenKwargs, extra: Record<string, IssueValue> = {}): IssueValue {
   return {
@@ -55,10 +64,4 @@ export function withinBounds(v: number, b: BetweenKwargs): boolean {
 export function setText(values: ReadonlyArray<string | number | boolean>, max = 8): string {
   const shown = values.slice(0, max).map((v) => (typeof v === 'string' ? JSON.stringify(v) : String(v)));
   return `{${shown.join(', ')}${values.length > max ? `, … (${values.length} values)` : ''}}`;
-}
-
-/** A JSON value for a message, shortened. */
-export function valueText(v: IssueValue): string {
-  const s = JSON.stringify(v);
-  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }

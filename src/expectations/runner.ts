@@ -104,7 +104,11 @@ function missingMessage(names: readonly string[], schema: DatasetSchema): string
   return `${names.length === 1 ? 'column' : 'columns'} ${list} ${names.length === 1 ? 'is' : 'are'} not in the dataset (columns: ${have})`;
 }
 
-function evaluatorFor(e: Expectation, columns: ReadonlyMap<string, ColumnSchema>, schema: DatasetSchema): Evaluator {
+function evaluatorFor(
+  e: Expectation,
+  columns: ReadonlyMap<string, ColumnSchema>,
+  schema: DatasetSchema,
+): Evaluator {
   const lookup = (names: readonly string[]): ColumnSchema[] | string => {
     const missing = names.filter((n) => !columns.has(n));
     if (missing.length > 0) return missingMessage(missing, schema);
@@ -152,7 +156,11 @@ function evaluatorFor(e: Expectation, columns: ReadonlyMap<string, ColumnSchema>
       return new NullEvaluator(e, column);
     case 'expect_column_values_to_be_unique':
       if (column.kind === 'other') {
-        return fixed(e, `column ${JSON.stringify(name)} is ${column.sourceType}; ${e.type} cannot read its values`, { column: name });
+        return fixed(
+          e,
+          `column ${JSON.stringify(name)} is ${column.sourceType}; ${e.type} cannot read its values`,
+          { column: name },
+        );
       }
       return new UniqueEvaluator(e, column);
     case 'expect_column_values_to_be_between':

@@ -31,7 +31,9 @@ function strictObject<T extends z.ZodRawShape>(shape: T): z.ZodObject<T, 'strict
   return z.object(shape).strict(ALLOWED_FIELDS + Object.keys(shape).join(', '));
 }
 
-const column = z.string({ invalid_type_error: 'expected a column name (a string)' }).min(1, 'expected a non-empty column name');
+const column = z
+  .string({ invalid_type_error: 'expected a column name (a string)' })
+  .min(1, 'expected a non-empty column name');
 const columnList = (min: number) =>
   z
     .array(column, { invalid_type_error: 'expected a list of column names' })
@@ -87,16 +89,18 @@ const valueSet = z
   // Missing values never reach a set check (they are skipped as missing), so null adds nothing.
   .transform((vs) => vs.filter((v): v is string | number | boolean => v !== null));
 
-const regex = z.string({ invalid_type_error: 'expected a regular expression (a string)' }).superRefine((r, ctx) => {
-  try {
-    translatePythonRegex(r);
-  } catch (e) {
-    ctx.addIssue({
-      code: z.ZodIssueCode.custom,
-      message: e instanceof PythonRegexError ? e.reason : String(e),
-    });
-  }
-});
+const regex = z
+  .string({ invalid_type_error: 'expected a regular expression (a string)' })
+  .superRefine((r, ctx) => {
+    try {
+      translatePythonRegex(r);
+    } catch (e) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        message: e instanceof PythonRegexError ? e.reason : String(e),
+      });
+    }
+  });
 
 const typeName = z.string({ invalid_type_error: 'expected a type name (a string)' }).superRefine((t, ctx) => {
   if (resolveGeTypeName(t) === undefined) {
@@ -109,7 +113,8 @@ const typeName = z.string({ invalid_type_error: 'expected a type name (a string)
 
 const quantileRanges = strictObject({
   quantiles: z.array(
-    z.number({ invalid_type_error: 'expected a quantile between 0 and 1' })
+    z
+      .number({ invalid_type_error: 'expected a quantile between 0 and 1' })
       .min(0, 'expected a quantile between 0 and 1')
       .max(1, 'expected a quantile between 0 and 1'),
     { invalid_type_error: 'expected a list of quantiles' },
@@ -161,7 +166,9 @@ export const KWARGS_SCHEMAS: KwargsSchemas = {
   }),
   expect_column_values_to_not_be_null: strictObject(columnMap),
   expect_column_values_to_be_null: strictObject(columnMap),
-  expect_column_values_to_be_between: strictObject({ ...columnMap, ...betweenShape }).superRefine(checkBounds(true)),
+  expect_column_values_to_be_between: strictObject({ ...columnMap, ...betweenShape }).superRefine(
+    checkBounds(true),
+  ),
   expect_column_values_to_be_in_set: strictObject({ ...columnMap, value_set: valueSet }),
   expect_column_values_to_not_be_in_set: strictObject({ ...columnMap, value_set: valueSet }),
   expect_column_values_to_be_unique: strictObject(columnMap),
@@ -176,7 +183,9 @@ export const KWARGS_SCHEMAS: KwargsSchemas = {
   expect_column_values_to_be_of_type: strictObject({ ...columnMap, type_: typeName }),
   expect_column_values_to_be_in_type_list: strictObject({
     ...columnMap,
-    type_list: z.array(typeName, { invalid_type_error: 'expected a list of type names' }).min(1, 'expected at least one type name'),
+    type_list: z
+      .array(typeName, { invalid_type_error: 'expected a list of type names' })
+      .min(1, 'expected at least one type name'),
   }),
   expect_column_mean_to_be_between: aggregate(),
   expect_column_median_to_be_between: aggregate(),
@@ -196,12 +205,19 @@ export const KWARGS_SCHEMAS: KwargsSchemas = {
   }),
   expect_table_row_count_to_be_between: strictObject(betweenShape).superRefine(checkBounds(false)),
   expect_table_row_count_to_equal: strictObject({
-    value: z.number({ invalid_type_error: 'expected a row count' }).int('expected a whole number').min(0, 'expected a row count >= 0'),
+    value: z
+      .number({ invalid_type_error: 'expected a row count' })
+      .int('expected a whole number')
+      .min(0, 'expected a row count >= 0'),
   }),
   expect_table_columns_to_match_ordered_list: strictObject({ column_list: columnList(0) }),
   expect_table_columns_to_match_set: strictObject({
     column_set: columnList(0),
-    exact_match: z.boolean().nullable().default(true).transform((v) => v ?? true),
+    exact_match: z
+      .boolean()
+      .nullable()
+      .default(true)
+      .transform((v) => v ?? true),
   }),
   expect_column_pair_values_to_be_equal: strictObject({
     column_A: column,
@@ -213,13 +229,6 @@ export const KWARGS_SCHEMAS: KwargsSchemas = {
   expect_select_column_values_to_be_unique_within_record: multicolumn(),
   expect_multicolumn_values_to_be_unique: multicolumn(),
 };
-
-/** The kwarg names each type accepts, for messages. */
-export function kwargNames(type: ExpectationType): string[] {
-  let schema: z.ZodTypeAny = KWARGS_SCHEMAS[type];
-  while (schema instanceof z.ZodEffects) schema = schema.innerType() as z.ZodTypeAny;
-  return schema instanceof z.ZodObject ? Object.keys(schema.shape as object) : [];
-}
 
 /** True when `type` is a supported expectation type. */
 export function isExpectationType(type: string): type is ExpectationType {

@@ -93,15 +93,26 @@ const SQL_NAMES: ReadonlyMap<string, Family> = new Map<string, Family>([
   ...['INTEGER', 'INT', 'BIGINT', 'SMALLINT', 'TINYINT', 'INT64', 'INT32', 'INT16', 'LONG'].map(
     (n) => [n, 'integer'] as const,
   ),
-  ...['FLOAT', 'DOUBLE', 'DOUBLE PRECISION', 'DOUBLE_PRECISION', 'REAL', 'FLOAT64', 'FLOAT32', 'NUMERIC', 'DECIMAL', 'NUMBER'].map(
-    (n) => [n, 'float'] as const,
-  ),
+  ...[
+    'FLOAT',
+    'DOUBLE',
+    'DOUBLE PRECISION',
+    'DOUBLE_PRECISION',
+    'REAL',
+    'FLOAT64',
+    'FLOAT32',
+    'NUMERIC',
+    'DECIMAL',
+    'NUMBER',
+  ].map((n) => [n, 'float'] as const),
   ...['STRING', 'VARCHAR', 'CHAR', 'TEXT', 'NVARCHAR', 'NCHAR', 'CHARACTER VARYING', 'UTF8'].map(
     (n) => [n, 'string'] as const,
   ),
   ...['BOOLEAN', 'BOOL', 'BIT'].map((n) => [n, 'boolean'] as const),
   ['DATE', 'date'],
-  ...['TIMESTAMP', 'DATETIME', 'TIMESTAMP_NTZ', 'TIMESTAMPTZ', 'TIMESTAMP_TZ'].map((n) => [n, 'timestamp'] as const),
+  ...['TIMESTAMP', 'DATETIME', 'TIMESTAMP_NTZ', 'TIMESTAMPTZ', 'TIMESTAMP_TZ'].map(
+    (n) => [n, 'timestamp'] as const,
+  ),
 ]);
 
 /** Every accepted name, for error messages (SQL names in upper case). */
@@ -147,7 +158,9 @@ function familyMatches(family: Family, c: ColumnSchema): boolean {
     case 'integer':
       return c.kind === 'number' && c.integer;
     case 'float':
-      return (c.kind === 'number' && !c.integer) || (c.kind === 'other' && c.sourceType.startsWith('Decimal'));
+      return (
+        (c.kind === 'number' && !c.integer) || (c.kind === 'other' && c.sourceType.startsWith('Decimal'))
+      );
     case 'string':
       return c.kind === 'string';
     case 'boolean':
@@ -161,7 +174,8 @@ function familyMatches(family: Family, c: ColumnSchema): boolean {
 
 /** Resolves a GE type name; undefined when the name is unknown. */
 export function resolveGeTypeName(name: string): TypeNameMatcher | undefined {
-  const dtypes = NUMPY_NAMES.get(name) ?? (/^datetime64\[[a-z]+(, .+)?\]$/.test(name) ? ['datetime64'] : undefined);
+  const dtypes =
+    NUMPY_NAMES.get(name) ?? (/^datetime64\[[a-z]+(, .+)?\]$/.test(name) ? ['datetime64'] : undefined);
   if (dtypes !== undefined) {
     return {
       name,

@@ -57,8 +57,6 @@ export const EXPECTATION_TYPES = [
 ] as const;
 /** See `EXPECTATION_TYPES`. */
 export type ExpectationType = (typeof EXPECTATION_TYPES)[number];
-/** See `COLUMN_MAP_EXPECTATION_TYPES`. */
-export type ColumnMapExpectationType = (typeof COLUMN_MAP_EXPECTATION_TYPES)[number];
 /** See `COLUMN_AGGREGATE_EXPECTATION_TYPES`. */
 export type ColumnAggregateExpectationType = (typeof COLUMN_AGGREGATE_EXPECTATION_TYPES)[number];
 

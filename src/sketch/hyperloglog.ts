@@ -170,7 +170,12 @@ export class DistinctCounter {
    * @param length rows to read, default `values.length`
    */
   addNumberBatch(values: Float64Array, nulls: Uint8Array | undefined, length: number = values.length): void {
-    if (length > values.length || (nulls !== undefined && length > nulls.length) || !(length >= 0)) {
+    if (
+      !Number.isInteger(length) ||
+      length < 0 ||
+      length > values.length ||
+      (nulls !== undefined && length > nulls.length)
+    ) {
       throw new SketchInputError('length', `must be within the arrays (got ${length})`);
     }
     let i = 0;
@@ -272,7 +277,8 @@ export class DistinctCounter {
       const registers = decodeBase64(obj.registers, 'json.registers');
       if (registers.length !== M) throw new SketchInputError('json.registers', `must hold ${M} registers`);
       for (let i = 0; i < M; i++) {
-        if ((registers[i] as number) > Q + 1) throw new SketchInputError('json.registers', 'register out of range');
+        if ((registers[i] as number) > Q + 1)
+          throw new SketchInputError('json.registers', 'register out of range');
       }
       counter.dropExact();
       counter.registers = registers;
@@ -285,7 +291,8 @@ export class DistinctCounter {
       return v as unknown[];
     };
     for (const v of list('numbers')) {
-      if (typeof v !== 'number' || !Number.isFinite(v)) throw new SketchInputError('json.numbers', 'must be finite numbers');
+      if (typeof v !== 'number' || !Number.isFinite(v))
+        throw new SketchInputError('json.numbers', 'must be finite numbers');
       counter.addNumber(v);
     }
     for (const v of list('nonFinite')) {
@@ -328,13 +335,15 @@ export class DistinctCounter {
   /** Feeds every exactly-kept value of this counter to `target`. */
   private forEachExact(target: DistinctCounter): void {
     const numbers = this.numbers as Float64HashSet;
-    for (let i = 0; i < numbers.used.length; i++) if (numbers.used[i] === 1) target.addNumber(numbers.keys[i] as number);
+    for (let i = 0; i < numbers.used.length; i++)
+      if (numbers.used[i] === 1) target.addNumber(numbers.keys[i] as number);
     if (this.nonFinite & 1) target.addNumber(NaN);
     if (this.nonFinite & 2) target.addNumber(Infinity);
     if (this.nonFinite & 4) target.addNumber(-Infinity);
     for (const s of this.strings as Set<string>) target.addString(s);
     const hashes = this.hashes as Float64HashSet;
-    for (let i = 0; i < hashes.used.length; i++) if (hashes.used[i] === 1) target.addHash(hashes.keys[i] as number);
+    for (let i = 0; i < hashes.used.length; i++)
+      if (hashes.used[i] === 1) target.addHash(hashes.keys[i] as number);
   }
 
   /** HyperLogLog registers of the exactly-kept values (this counter is not modified). */

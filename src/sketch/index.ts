@@ -22,10 +22,4 @@ export {
   type WeightedSortedView,
 } from './quantile-sketch';
 export { sortFloat64 } from './sort-float64';
-export {
-  DEFAULT_TOP_K_CAPACITY,
-  TopK,
-  type TopKEntry,
-  type TopKJSON,
-  type TopKOptions,
-} from './top-k';
+export { DEFAULT_TOP_K_CAPACITY, TopK, type TopKEntry, type TopKJSON, type TopKOptions } from './top-k';

@@ -38,6 +38,14 @@ export interface TopKJSON {
   readonly entries: Array<[string, number, number]>;
 }
 
+/** A Space-Saving counter; `pos` is its index in the heap. */
+interface Counter {
+  value: string;
+  count: number;
+  error: number;
+  pos: number;
+}
+
 /** Orders entries by count descending, then value ascending (UTF-16 code units). */
 function compareEntries(a: TopKEntry, b: TopKEntry): number {
   if (a.count !== b.count) return b.count - a.count;
@@ -63,16 +71,19 @@ export class TopK {
   /** Exact mode: value → count; `null` in Space-Saving mode. */
   private exact: Map<string, number> | null = new Map();
 
-  /** Space-Saving: a min-heap on count of (value, count, error), with value → heap slot. */
-  private values: string[] = [];
-  private counts = new Float64Array(0);
-  private errors = new Float64Array(0);
-  private slot = new Map<string, number>();
+  /** Space-Saving: a min-heap of counters on count, and value → counter. */
+  private heap: Counter[] = [];
+  private slot = new Map<string, Counter>();
   /** Upper bound on the true count of any value not in the heap; ≤ the smallest count. */
   private unlistedBound = 0;
 
   constructor(options: TopKOptions = {}) {
-    this.capacity = requireInteger(options.capacity ?? DEFAULT_TOP_K_CAPACITY, 1, MAX_CAPACITY, 'options.capacity');
+    this.capacity = requireInteger(
+      options.capacity ?? DEFAULT_TOP_K_CAPACITY,
+      1,
+      MAX_CAPACITY,
+      'options.capacity',
+    );
   }
 
   /** True while every count is exact (at most `capacity` distinct values seen). */
@@ -158,7 +169,8 @@ export class TopK {
     }
     merged.sort(compareEntries);
     let bound = myBound + theirBound;
-    for (let i = this.capacity; i < merged.length; i++) bound = Math.max(bound, (merged[i] as TopKEntry).count);
+    for (let i = this.capacity; i < merged.length; i++)
+      bound = Math.max(bound, (merged[i] as TopKEntry).count);
     this.total += other.total;
     this.loadHeap(merged.slice(0, this.capacity), bound);
   }
@@ -167,11 +179,7 @@ export class TopK {
   toJSON(): TopKJSON {
     const entries: Array<[string, number, number]> = [];
     if (this.exact !== null) for (const [v, c] of this.exact) entries.push([v, c, 0]);
-    else {
-      for (let i = 0; i < this.values.length; i++) {
-        entries.push([this.values[i] as string, this.counts[i] as number, this.errors[i] as number]);
-      }
-    }
+    else for (const c of this.heap) entries.push([c.value, c.count, c.error]);
     return {
       type: JSON_TYPE,
       version: 1,
@@ -197,7 +205,8 @@ export class TopK {
     const bound = requireFiniteField(obj, 'unlistedBound', 'json');
     if (!Array.isArray(obj.entries)) throw new SketchInputError('json.entries', 'must be an array');
     const raw: unknown[] = obj.entries;
-    if (raw.length > topK.capacity) throw new SketchInputError('json.entries', 'has more entries than capacity');
+    if (raw.length > topK.capacity)
+      throw new SketchInputError('json.entries', 'has more entries than capacity');
     const entries: TopKEntry[] = raw.map((e, i) => {
       if (
         !Array.isArray(e) ||
@@ -206,7 +215,10 @@ export class TopK {
         typeof e[2] !== 'number' ||
         !(e[1] > 0 && e[1] < Infinity && e[2] >= 0 && e[2] <= e[1])
       ) {
-        throw new SketchInputError(`json.entries[${i}]`, 'must be [value, count > 0, 0 <= errorBound <= count]');
+        throw new SketchInputError(
+          `json.entries[${i}]`,
+          'must be [value, count > 0, 0 <= errorBound <= count]',
+        );
       }
       return { value: e[0], count: e[1], errorBound: e[2] };
     });
@@ -228,9 +240,7 @@ export class TopK {
       for (const [value, count] of this.exact) out.push({ value, count, errorBound: 0 });
       return out;
     }
-    for (let i = 0; i < this.values.length; i++) {
-      out.push({ value: this.values[i] as string, count: this.counts[i] as number, errorBound: this.errors[i] as number });
-    }
+    for (const c of this.heap) out.push({ value: c.value, count: c.count, errorBound: c.error });
     return out;
   }
 
@@ -241,86 +251,78 @@ export class TopK {
 
   /** Replaces the state with a Space-Saving heap over `entries` (heapified unless `heapify` is false). */
   private loadHeap(entries: readonly TopKEntry[], bound: number, heapify = true): void {
-    const n = entries.length;
     this.exact = null;
-    this.values = new Array<string>(n);
-    this.counts = new Float64Array(this.capacity);
-    this.errors = new Float64Array(this.capacity);
+    this.heap = entries.map((e, pos) => ({ value: e.value, count: e.count, error: e.errorBound, pos }));
     this.slot = new Map();
-    for (let i = 0; i < n; i++) {
-      const e = entries[i] as TopKEntry;
-      this.values[i] = e.value;
-      this.counts[i] = e.count;
-      this.errors[i] = e.errorBound;
-      this.slot.set(e.value, i);
-    }
+    for (const c of this.heap) this.slot.set(c.value, c);
     this.unlistedBound = bound;
-    if (heapify) for (let i = (n >>> 1) - 1; i >= 0; i--) this.siftDown(i);
+    if (heapify) for (let i = (this.heap.length >>> 1) - 1; i >= 0; i--) this.siftDown(i);
   }
 
   private addSpaceSaving(value: string, count: number): void {
-    const i = this.slot.get(value);
-    if (i !== undefined) {
-      this.counts[i] = (this.counts[i] as number) + count;
-      this.siftDown(i);
+    const heap = this.heap;
+    const counter = this.slot.get(value);
+    if (counter !== undefined) {
+      counter.count += count;
+      this.siftDown(counter.pos);
       return;
     }
-    const n = this.values.length;
-    if (n < this.capacity) {
+    if (heap.length < this.capacity) {
       // Only after a merge can the heap have room; an unlisted value may already have had up
       // to `unlistedBound` occurrences.
-      this.values.push(value);
-      this.counts[n] = this.unlistedBound + count;
-      this.errors[n] = this.unlistedBound;
-      this.slot.set(value, n);
-      this.siftUp(n);
+      const c: Counter = {
+        value,
+        count: this.unlistedBound + count,
+        error: this.unlistedBound,
+        pos: heap.length,
+      };
+      heap.push(c);
+      this.slot.set(value, c);
+      this.siftUp(c.pos);
       return;
     }
-    // Evict the smallest counter; the newcomer inherits its count as error.
-    const min = this.counts[0] as number;
-    this.slot.delete(this.values[0] as string);
-    if (min > this.unlistedBound) this.unlistedBound = min;
-    this.values[0] = value;
-    this.counts[0] = min + count;
-    this.errors[0] = min;
-    this.slot.set(value, 0);
+    // Evict the smallest counter and reuse it: the newcomer inherits its count as error.
+    const root = heap[0] as Counter;
+    this.slot.delete(root.value);
+    if (root.count > this.unlistedBound) this.unlistedBound = root.count;
+    root.value = value;
+    root.error = root.count;
+    root.count += count;
+    this.slot.set(value, root);
     this.siftDown(0);
   }
 
-  private swap(i: number, j: number): void {
-    const vi = this.values[i] as string;
-    const vj = this.values[j] as string;
-    this.values[i] = vj;
-    this.values[j] = vi;
-    this.slot.set(vj, i);
-    this.slot.set(vi, j);
-    const c = this.counts[i] as number;
-    this.counts[i] = this.counts[j] as number;
-    this.counts[j] = c;
-    const e = this.errors[i] as number;
-    this.errors[i] = this.errors[j] as number;
-    this.errors[j] = e;
-  }
-
   private siftUp(i: number): void {
+    const heap = this.heap;
+    const c = heap[i] as Counter;
     while (i > 0) {
-      const parent = (i - 1) >>> 1;
-      if ((this.counts[parent] as number) <= (this.counts[i] as number)) return;
-      this.swap(i, parent);
-      i = parent;
+      const parentPos = (i - 1) >>> 1;
+      const parent = heap[parentPos] as Counter;
+      if (parent.count <= c.count) break;
+      heap[i] = parent;
+      parent.pos = i;
+      i = parentPos;
     }
+    heap[i] = c;
+    c.pos = i;
   }
 
   private siftDown(i: number): void {
-    const n = this.values.length;
+    const heap = this.heap;
+    const n = heap.length;
+    const c = heap[i] as Counter;
     for (;;) {
       const l = 2 * i + 1;
-      if (l >= n) return;
-      const r = l + 1;
-      const c = r < n && (this.counts[r] as number) < (this.counts[l] as number) ? r : l;
-      if ((this.counts[i] as number) <= (this.counts[c] as number)) return;
-      this.swap(i, c);
-      i = c;
+      if (l >= n) break;
+      const left = heap[l] as Counter;
+      const right = l + 1 < n ? (heap[l + 1] as Counter) : undefined;
+      const child = right !== undefined && right.count < left.count ? right : left;
+      if (c.count <= child.count) break;
+      heap[i] = child;
+      child.pos = i;
+      i = child === left ? l : l + 1;
     }
+    heap[i] = c;
+    c.pos = i;
   }
 }

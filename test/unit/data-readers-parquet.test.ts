@@ -161,6 +161,44 @@ describe('Parquet reader', () => {
     for (const b of batches) expect(b.columns.get('plain')).not.toHaveProperty('codes');
   });
 
+  it('reads less common types and encodings: UINT64, FLOAT16, INT96, struct, map, REQUIRED, delta and byte-stream-split pages', async () => {
+    const reader = await openDataset(tmp.path('exotic.parquet'), { allowedRoots: roots });
+    expect(reader.schema().columns.map((c) => [c.name, c.kind, c.sourceType])).toEqual([
+      ['u64', 'number', 'UINT64'],
+      ['h', 'number', 'FLOAT16'],
+      ['ts96', 'other', 'INT96'],
+      ['st', 'other', 'STRUCT'],
+      ['m', 'other', 'MAP'],
+      ['bss', 'number', 'DOUBLE'],
+      ['dbp', 'number', 'INT64'],
+      ['dlba', 'string', 'STRING'],
+      ['dba', 'string', 'STRING'],
+      ['date', 'other', 'DATE'],
+      ['fsb', 'other', 'FIXED_LEN_BYTE_ARRAY(2)'],
+      ['req', 'number', 'INT32'],
+    ]);
+    const batches = await readAll(reader);
+    expect(columnValues(batches, 'u64')).toEqual([0, 2 ** 64, null, 2 ** 63]);
+    expect(columnValues(batches, 'h')).toEqual([1.5, null, -2, 65504]);
+    expect(columnValues(batches, 'bss')).toEqual([1.25, null, 3.5, -0.5]);
+    expect(columnValues(batches, 'dbp')).toEqual([10, null, 30, -40]);
+    expect(columnValues(batches, 'dlba')).toEqual(['x', null, 'yy', 'zzz']);
+    expect(columnValues(batches, 'dba')).toEqual(['abc', 'abd', null, 'abe']);
+    expect(columnValues(batches, 'req')).toEqual([1, 2, 3, 4]);
+    // Opaque: a null struct or map is null; an empty map, or a struct of nulls, is not.
+    for (const column of ['ts96', 'st', 'm', 'date', 'fsb'])
+      expect([column, columnValues(batches, column)]).toEqual([
+        column,
+        column === 'ts96' ? ['?', '?', null, '?'] : ['?', null, '?', '?'],
+      ]);
+  });
+
+  it('reads a table without rows as a schema and no batches', async () => {
+    const reader = await openDataset(tmp.path('empty-table.parquet'), { allowedRoots: roots });
+    expect(reader.schema().columns.map((c) => c.kind)).toEqual(['number', 'string']);
+    expect(await readAll(reader)).toEqual([]);
+  });
+
   it('reads a file without a known extension when it starts with PAR1', async () => {
     const path = tmp.path('blob');
     copyFileSync(tmp.path('typed-snappy.parquet'), path);

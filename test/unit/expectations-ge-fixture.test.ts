@@ -61,14 +61,16 @@ function close(actual: unknown, expected: unknown, where: string): void {
     return;
   }
   if (expected !== null && typeof expected === 'object') {
-    if (actual === null || typeof actual !== 'object') throw new Error(`${where}: expected an object, got ${JSON.stringify(actual)}`);
+    if (actual === null || typeof actual !== 'object')
+      throw new Error(`${where}: expected an object, got ${JSON.stringify(actual)}`);
     const a = actual as Record<string, unknown>;
     const e = expected as Record<string, unknown>;
     expect(Object.keys(a).sort()).toEqual(Object.keys(e).sort());
     for (const k of Object.keys(e)) close(a[k], e[k], `${where}.${k}`);
     return;
   }
-  if (actual !== expected) throw new Error(`${where}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
+  if (actual !== expected)
+    throw new Error(`${where}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
 }
 
 /** Distinct values in order of first appearance. */
@@ -85,14 +87,24 @@ function distinctInOrder(values: readonly unknown[]): unknown[] {
   return out;
 }
 
-async function runOnFile(expectations: readonly Expectation[], batchRows?: number): Promise<ExpectationResult[]> {
-  const reader = await openDataset(DATASET, { allowedRoots: [DIR], ...(batchRows !== undefined ? { batchRows } : {}) });
+async function runOnFile(
+  expectations: readonly Expectation[],
+  batchRows?: number,
+): Promise<ExpectationResult[]> {
+  const reader = await openDataset(DATASET, {
+    allowedRoots: [DIR],
+    ...(batchRows !== undefined ? { batchRows } : {}),
+  });
   const schema = reader.schema();
   const batches = await readAll(reader);
   return runOnBatches(expectations, schema, batches);
 }
 
-function runOnBatches(expectations: readonly Expectation[], schema: DatasetSchema, batches: readonly DataBatch[]): ExpectationResult[] {
+function runOnBatches(
+  expectations: readonly Expectation[],
+  schema: DatasetSchema,
+  batches: readonly DataBatch[],
+): ExpectationResult[] {
   const runner = new ExpectationRunner(expectations, schema);
   const aggregates = new ExactAggregates();
   for (const b of batches) {
@@ -175,13 +187,20 @@ describe('GE suite files from the fixture', () => {
   });
 
   it('parseExpectationsFile detects both GE forms', () => {
-    expect(parseExpectationsFile(readFileSync(join(DIR, 'suite-v0.json'), 'utf8'), 'suite-v0.json')).toEqual(v0);
-    expect(parseExpectationsFile(readFileSync(join(DIR, 'suite-v1.json'), 'utf8'), 'suite-v1.json')).toEqual(v1);
+    expect(parseExpectationsFile(readFileSync(join(DIR, 'suite-v0.json'), 'utf8'), 'suite-v0.json')).toEqual(
+      v0,
+    );
+    expect(parseExpectationsFile(readFileSync(join(DIR, 'suite-v1.json'), 'utf8'), 'suite-v1.json')).toEqual(
+      v1,
+    );
   });
 });
 
 describe('results equal Great Expectations (pandas engine) on the fixture dataset', () => {
-  const expectations = parseExpectationSuite(readFileSync(join(DIR, 'suite-v1.json'), 'utf8'), 'suite-v1.json');
+  const expectations = parseExpectationSuite(
+    readFileSync(join(DIR, 'suite-v1.json'), 'utf8'),
+    'suite-v1.json',
+  );
   let results: ExpectationResult[];
 
   beforeAll(async () => {
@@ -210,19 +229,22 @@ describe('results equal Great Expectations (pandas engine) on the fixture datase
       it('element, missing and unexpected counts', () => {
         const r = results[i] as ExpectationResult;
         const ge = c.ge;
-        if (ge.exception !== undefined || ge.element_count === undefined || r.elementCount === undefined) return;
+        if (ge.exception !== undefined || ge.element_count === undefined || r.elementCount === undefined)
+          return;
         expect(r.elementCount).toBe(ge.element_count);
         if (ge.missing_count !== undefined) expect(r.missingCount).toBe(ge.missing_count);
         else expect(r.missingCount).toBeUndefined();
         expect(r.unexpectedCount).toBe(ge.unexpected_count);
-        if (ge.unexpected_percent === null || ge.unexpected_percent === undefined) expect(r.unexpectedPercent).toBeNull();
+        if (ge.unexpected_percent === null || ge.unexpected_percent === undefined)
+          expect(r.unexpectedPercent).toBeNull();
         else close(r.unexpectedPercent, ge.unexpected_percent, 'unexpectedPercent');
       });
 
       it('first unexpected rows and distinct unexpected values', () => {
         const r = results[i] as ExpectationResult;
         const ge = c.ge;
-        if (ge.exception !== undefined || ge.unexpected_index_list === undefined || r.rows === undefined) return;
+        if (ge.exception !== undefined || ge.unexpected_index_list === undefined || r.rows === undefined)
+          return;
         expect(r.rows.count).toBe(ge.unexpected_count);
         expect(r.rows.first).toEqual(ge.unexpected_index_list.slice(0, MAX_EXAMPLE_ROWS));
         const geDistinct = distinctInOrder(ge.partial_unexpected_list ?? []);
@@ -250,7 +272,10 @@ describe('results equal Great Expectations (pandas engine) on the fixture datase
 });
 
 describe('streaming: any batch size gives the one-batch result', () => {
-  const expectations = parseExpectationSuite(readFileSync(join(DIR, 'suite-v1.json'), 'utf8'), 'suite-v1.json');
+  const expectations = parseExpectationSuite(
+    readFileSync(join(DIR, 'suite-v1.json'), 'utf8'),
+    'suite-v1.json',
+  );
 
   it('batches of 150 (the file), 64, 7 and 1 rows equal one concatenated batch', async () => {
     const reader = await openDataset(DATASET, { allowedRoots: [DIR] });

@@ -1,6 +1,10 @@
 // Python outcomes come from test/fixtures/expectations/generate.py (`re.search`, pandas
 // `astype(str)`); regenerate, never edit by hand.
-import { compilePythonRegex, PythonRegexError, translatePythonRegex } from '../../src/expectations/python-regex';
+import {
+  compilePythonRegex,
+  PythonRegexError,
+  translatePythonRegex,
+} from '../../src/expectations/python-regex';
 import { pythonNumberStr } from '../../src/expectations/python-str';
 import type { NumberStyle } from '../../src/expectations/python-str';
 import fixture from '../fixtures/expectations/ge-results.json';
@@ -17,7 +21,9 @@ describe('Python regex translated to JS: re.search outcomes equal Python', () =>
   it('GE-typical patterns compile to what one would expect', () => {
     expect(compilePythonRegex(String.raw`^\d{3}-\d{2}-\d{4}$`).test('123-45-6789')).toBe(true);
     expect(compilePythonRegex(String.raw`^[A-Z]{2}\d{6}$`).test('AB123456')).toBe(true);
-    expect(compilePythonRegex(String.raw`(?P<year>\d{4})-(?P<month>\d{2})`).exec('on 2024-05-01')?.groups).toEqual({ year: '2024', month: '05' });
+    expect(
+      compilePythonRegex(String.raw`(?P<year>\d{4})-(?P<month>\d{2})`).exec('on 2024-05-01')?.groups,
+    ).toEqual({ year: '2024', month: '05' });
     expect(compilePythonRegex('(?i)^yes|no$').test('YES')).toBe(true);
   });
 });

@@ -1,4 +1,11 @@
-import type { ColumnBatch, ColumnKind, ColumnSchema, DataBatch, DatasetSchema, StringColumnBatch } from '../../src/data/readers/types';
+import type {
+  ColumnBatch,
+  ColumnKind,
+  ColumnSchema,
+  DataBatch,
+  DatasetSchema,
+  StringColumnBatch,
+} from '../../src/data/readers/types';
 import { DuplicateTable, numberKey, stringKey } from '../../src/expectations/duplicate-table';
 import type { Key64 } from '../../src/expectations/duplicate-table';
 import { parseExpectationsFile } from '../../src/expectations/ge-suite';
@@ -19,7 +26,12 @@ function nullsOf(values: readonly unknown[]): { nulls: Uint8Array; nullCount: nu
 }
 
 function numbers(values: ReadonlyArray<number | null>): ColumnBatch {
-  return { kind: 'number', length: values.length, values: Float64Array.from(values, (v) => v ?? 0), ...nullsOf(values) };
+  return {
+    kind: 'number',
+    length: values.length,
+    values: Float64Array.from(values, (v) => v ?? 0),
+    ...nullsOf(values),
+  };
 }
 
 function strings(values: ReadonlyArray<string | null>): ColumnBatch {
@@ -43,7 +55,12 @@ function dictStrings(dictionary: readonly string[], codes: readonly number[]): S
 }
 
 function booleans(values: ReadonlyArray<boolean | null>): ColumnBatch {
-  return { kind: 'boolean', length: values.length, values: Uint8Array.from(values, (v) => (v ? 1 : 0)), ...nullsOf(values) };
+  return {
+    kind: 'boolean',
+    length: values.length,
+    values: Uint8Array.from(values, (v) => (v ? 1 : 0)),
+    ...nullsOf(values),
+  };
 }
 
 function opaque(kind: 'null' | 'other', length: number, nullAt: readonly number[] = []): ColumnBatch {
@@ -108,7 +125,10 @@ describe('a column the dataset lacks, or cannot read, fails that expectation wit
     );
     expect(results.map((r) => r.success)).toEqual([false, false, false, false, false]);
     expect(results[0]?.message).toBe('column "nope" is not in the dataset (columns: x, n, s, b, d, z)');
-    expect(results[2]).toMatchObject({ columns: ['x', 'nope'], message: 'column "nope" is not in the dataset (columns: x, n, s, b, d, z)' });
+    expect(results[2]).toMatchObject({
+      columns: ['x', 'nope'],
+      message: 'column "nope" is not in the dataset (columns: x, n, s, b, d, z)',
+    });
     expect(results[3]?.message).toMatch(/^columns "nope", "also_nope" are not in the dataset/);
     expect(results[4]?.message).toMatch(/^column "nope" is not in the dataset/);
   });
@@ -127,8 +147,12 @@ describe('a column the dataset lacks, or cannot read, fails that expectation wit
       [sample()],
     );
     expect(results.map((r) => r.success)).toEqual([false, false, false, false, false, false]);
-    expect(results[0]?.message).toBe('column "s" is string (Utf8); expect_column_values_to_be_between cannot check its values');
-    expect(results[1]?.message).toBe('column "s" is string (Utf8); expect_column_mean_to_be_between needs a numeric column');
+    expect(results[0]?.message).toBe(
+      'column "s" is string (Utf8); expect_column_values_to_be_between cannot check its values',
+    );
+    expect(results[1]?.message).toBe(
+      'column "s" is string (Utf8); expect_column_mean_to_be_between needs a numeric column',
+    );
     expect(results[4]?.message).toMatch(/column "d" is other \(Date32<DAY>\)/);
     // Null checks read the null mask of any column.
     expect(results[5]).toMatchObject({ unexpectedCount: 1, rows: { count: 1, first: [1] } });
@@ -144,7 +168,13 @@ describe('a column the dataset lacks, or cannot read, fails that expectation wit
       SCHEMA,
       [sample()],
     );
-    expect(between).toMatchObject({ success: true, missingCount: 6, unexpectedCount: 0, unexpectedPercent: null, observed: null });
+    expect(between).toMatchObject({
+      success: true,
+      missingCount: 6,
+      unexpectedCount: 0,
+      unexpectedPercent: null,
+      observed: null,
+    });
     expect(unique).toMatchObject({ success: true, missingCount: 6 });
     expect(notNull).toMatchObject({ success: false, unexpectedCount: 6, unexpectedPercent: 100 });
   });
@@ -152,10 +182,21 @@ describe('a column the dataset lacks, or cannot read, fails that expectation wit
 
 describe('map expectations', () => {
   it('between: NaN and null are missing, mostly over the non-missing values, one-line message', () => {
-    const [r] = run('expectations: [{expect: column_values_to_be_between, column: x, min_value: 0, max_value: 100, mostly: 0.5}]', SCHEMA, [sample()]);
+    const [r] = run(
+      'expectations: [{expect: column_values_to_be_between, column: x, min_value: 0, max_value: 100, mostly: 0.5}]',
+      SCHEMA,
+      [sample()],
+    );
     expect(r).toEqual({
       type: 'expect_column_values_to_be_between',
-      kwargs: { column: 'x', min_value: 0, max_value: 100, strict_min: false, strict_max: false, mostly: 0.5 },
+      kwargs: {
+        column: 'x',
+        min_value: 0,
+        max_value: 100,
+        strict_min: false,
+        strict_max: false,
+        mostly: 0.5,
+      },
       severity: 'error',
       success: true,
       column: 'x',
@@ -167,16 +208,19 @@ describe('map expectations', () => {
       unexpectedPercent: 50,
       partialUnexpected: [200, -1],
       rows: { count: 2, first: [3, 4] },
-      message: 'column "x": 2 of 4 non-missing values (50%) not in [0, 100]; within mostly 0.5',
+      message: 'column "x": 2 of 4 non-missing values (50%) outside [0, 100]; within mostly 0.5',
     });
   });
 
   it('mostly: the passing fraction may equal mostly; below it fails', () => {
-    const yaml = (mostly: number) => `expectations: [{expect: column_values_to_be_in_set, column: n, value_set: [1, 2, 3], mostly: ${mostly}}]`;
+    const yaml = (mostly: number) =>
+      `expectations: [{expect: column_values_to_be_in_set, column: n, value_set: [1, 2, 3], mostly: ${mostly}}]`;
     expect(run(yaml(0.8), SCHEMA, [sample()])[0]?.success).toBe(true); // 4 of 5 pass
     const [r] = run(yaml(0.81), SCHEMA, [sample()]);
     expect(r?.success).toBe(false);
-    expect(r?.message).toBe('column "n": 1 of 5 non-missing values (20%) not in {1, 2, 3}; mostly 0.81 allows at most 19%');
+    expect(r?.message).toBe(
+      'column "n": 1 of 5 non-missing values (20%) not in {1, 2, 3}; mostly 0.81 allows at most 19%',
+    );
   });
 
   it('in_set compares numbers numerically and booleans as 0 / 1, never a number with a string', () => {
@@ -231,7 +275,12 @@ describe('map expectations', () => {
       SCHEMA,
       [sample()],
     );
-    expect(r).toMatchObject({ severity: 'warning', success: false, unexpectedCount: 1, partialUnexpected: [null] });
+    expect(r).toMatchObject({
+      severity: 'warning',
+      success: false,
+      unexpectedCount: 1,
+      partialUnexpected: [null],
+    });
   });
 });
 
@@ -254,8 +303,14 @@ describe('dictionary-encoded strings give the same results as plain strings', ()
 `;
 
   it('in one run with codes and one with values', () => {
-    const coded = run(yaml, schema, [batch(0, { c: dictStrings(dictionary, codesA) }), batch(6, { c: dictStrings(dictionary, codesB) })]);
-    const plain = run(yaml, schema, [batch(0, { c: strings(decode(codesA)) }), batch(6, { c: strings(decode(codesB)) })]);
+    const coded = run(yaml, schema, [
+      batch(0, { c: dictStrings(dictionary, codesA) }),
+      batch(6, { c: dictStrings(dictionary, codesB) }),
+    ]);
+    const plain = run(yaml, schema, [
+      batch(0, { c: strings(decode(codesA)) }),
+      batch(6, { c: strings(decode(codesB)) }),
+    ]);
     expect(coded).toEqual(plain);
     expect(coded[4]).toMatchObject({ unexpectedCount: 10, rows: { count: 10, first: [0, 1, 2, 4, 5] } });
     expect(coded[3]?.partialUnexpected).toEqual(['ccc']); // "é😀" is 2 code points
@@ -265,7 +320,12 @@ describe('dictionary-encoded strings give the same results as plain strings', ()
 describe('multicolumn expectations', () => {
   const schema: DatasetSchema = {
     format: 'arrow-file',
-    columns: [col('i', 'number', 'Int64', true), col('f', 'number', 'Float64'), col('s', 'string', 'Utf8'), col('b', 'boolean', 'Bool')],
+    columns: [
+      col('i', 'number', 'Int64', true),
+      col('f', 'number', 'Float64'),
+      col('s', 'string', 'Utf8'),
+      col('b', 'boolean', 'Bool'),
+    ],
   };
   const data = batch(0, {
     i: numbers([1, 1, 2, 3, 0]),
@@ -285,7 +345,16 @@ describe('multicolumn expectations', () => {
       schema,
       [data],
     );
-    expect(ifs).toMatchObject({ missingCount: 0, unexpectedCount: 4, partialUnexpected: [[1, null], [2, 2.5], [3, null], [0, null]] });
+    expect(ifs).toMatchObject({
+      missingCount: 0,
+      unexpectedCount: 4,
+      partialUnexpected: [
+        [1, null],
+        [2, 2.5],
+        [3, null],
+        [0, null],
+      ],
+    });
     expect(ib).toMatchObject({ unexpectedCount: 2, rows: { first: [2, 3] } });
     expect(both).toMatchObject({ missingCount: 1, unexpectedCount: 4 });
     expect(neither).toMatchObject({ missingCount: 0, unexpectedCount: 5 });
@@ -304,35 +373,72 @@ describe('multicolumn expectations', () => {
     expect(ifb).toMatchObject({
       unexpectedCount: 3,
       rows: { first: [0, 1, 4] },
-      partialUnexpected: [{ i: 1, f: 1, b: true }, { i: 1, f: null, b: true }, { i: 0, f: null, b: false }],
+      partialUnexpected: [
+        { i: 1, f: 1, b: true },
+        { i: 1, f: null, b: true },
+        { i: 0, f: null, b: false },
+      ],
     });
     // Row 0: 1.0 == True; row 1: NaN, '1', True and row 2: 2.5, NaN, None and row 3: NaN, 'x', None
     // are distinct; row 4: NaN (float), NaN (str), False → two NaNs.
-    expect(fsb).toMatchObject({ type: 'expect_multicolumn_values_to_be_unique', unexpectedCount: 2, rows: { first: [0, 4] } });
+    expect(fsb).toMatchObject({
+      type: 'expect_multicolumn_values_to_be_unique',
+      unexpectedCount: 2,
+      rows: { first: [0, 4] },
+    });
   });
 
   it('compound unique: missing values equal each other', () => {
-    const [r] = run('expectations: [{expect: compound_columns_to_be_unique, column_list: [f, s], ignore_row_if: never}]', schema, [data]);
+    const [r] = run(
+      'expectations: [{expect: compound_columns_to_be_unique, column_list: [f, s], ignore_row_if: never}]',
+      schema,
+      [data],
+    );
     expect(r).toMatchObject({ unexpectedCount: 0 });
-    const [r2] = run('expectations: [{expect: compound_columns_to_be_unique, column_list: [f, s], ignore_row_if: never}]', schema, [data, batch(5, {
-      i: numbers([9]),
-      f: numbers([null]),
-      s: strings([null]),
-      b: booleans([null]),
-    })]);
-    expect(r2).toMatchObject({ unexpectedCount: 2, rows: { first: [4, 5] }, partialUnexpected: [{ f: null, s: null }] });
+    const [r2] = run(
+      'expectations: [{expect: compound_columns_to_be_unique, column_list: [f, s], ignore_row_if: never}]',
+      schema,
+      [
+        data,
+        batch(5, {
+          i: numbers([9]),
+          f: numbers([null]),
+          s: strings([null]),
+          b: booleans([null]),
+        }),
+      ],
+    );
+    expect(r2).toMatchObject({
+      unexpectedCount: 2,
+      rows: { first: [4, 5] },
+      partialUnexpected: [{ f: null, s: null }],
+    });
   });
 });
 
 describe('aggregates and types', () => {
-  const schema: DatasetSchema = { format: 'csv', columns: [col('v', 'number', 'number'), col('k', 'number', 'integer', true), col('s', 'string', 'string')] };
-  const data = batch(0, { v: numbers([4, 1, 3, 2, null]), k: numbers([1, 2, null, 4, 5]), s: strings(['a', 'b', 'a', null, 'c']) });
+  const schema: DatasetSchema = {
+    format: 'csv',
+    columns: [
+      col('v', 'number', 'number'),
+      col('k', 'number', 'integer', true),
+      col('s', 'string', 'string'),
+    ],
+  };
+  const data = batch(0, {
+    v: numbers([4, 1, 3, 2, null]),
+    k: numbers([1, 2, null, 4, 5]),
+    s: strings(['a', 'b', 'a', null, 'c']),
+  });
 
   it('quantiles with each numpy interpolation (values as pandas gives them)', () => {
     const results = run(
       `expectations:
 ${['nearest', 'lower', 'higher', 'midpoint', 'linear']
-  .map((m) => `  - {expect: column_quantile_values_to_be_between, column: v, quantile_ranges: {quantiles: [0.1, 0.5, 0.25, 0.75], value_ranges: [[null, null], [null, null], [null, null], [null, null]]}, allow_relative_error: ${m}}`)
+  .map(
+    (m) =>
+      `  - {expect: column_quantile_values_to_be_between, column: v, quantile_ranges: {quantiles: [0.1, 0.5, 0.25, 0.75], value_ranges: [[null, null], [null, null], [null, null], [null, null]]}, allow_relative_error: ${m}}`,
+  )
   .join('\n')}
 `,
       schema,
@@ -366,12 +472,22 @@ ${['nearest', 'lower', 'higher', 'midpoint', 'linear']
   - {expect: column_stdev_to_be_between, column: k, max_value: 0, strict_max: true}
 `,
       schema,
-      [batch(0, { v: numbers([4, 1, 3, 2, null]), k: numbers([null, null, null, null, 7]), s: strings(['a', 'b', 'a', null, 'c']) })],
+      [
+        batch(0, {
+          v: numbers([4, 1, 3, 2, null]),
+          k: numbers([null, null, null, null, 7]),
+          s: strings(['a', 'b', 'a', null, 'c']),
+        }),
+      ],
     );
     expect(prop).toMatchObject({ success: true, observed: 0.75 });
     expect(count).toMatchObject({ success: true, observed: 3 });
     expect(sd?.success).toBe(true);
-    expect(none).toMatchObject({ success: false, observed: null, message: 'column "k": no standard deviation (no values to compute it from), expected < 0' });
+    expect(none).toMatchObject({
+      success: false,
+      observed: null,
+      message: 'column "k": no standard deviation (no values to compute it from), expected < 0',
+    });
   });
 
   it('type names: numpy, pandas and SQL names, storage or pandas view', () => {
@@ -428,8 +544,15 @@ ${['nearest', 'lower', 'higher', 'midpoint', 'linear']
     const yaml = `expectations:\n${checks.map(([c, t]) => `  - {expect: column_values_to_be_of_type, column: ${c}, type_: "${t}"}`).join('\n')}\n`;
     const results = run(yaml, typed, [withNulls]);
     expect(results.map((r, k) => [checks[k]?.[0], checks[k]?.[1], r.success])).toEqual(checks);
-    expect(results[0]).toMatchObject({ observed: 'int64', message: 'column "i": type is int64 (float64 in pandas), from Int64, expected int64' });
-    const [list] = run('expectations: [{expect: column_values_to_be_in_type_list, column: s, type_list: [int64, TEXT]}]', typed, [withNulls]);
+    expect(results[0]).toMatchObject({
+      observed: 'int64',
+      message: 'column "i": type is int64 (float64 in pandas), from Int64, expected int64',
+    });
+    const [list] = run(
+      'expectations: [{expect: column_values_to_be_in_type_list, column: s, type_list: [int64, TEXT]}]',
+      typed,
+      [withNulls],
+    );
     expect(list).toMatchObject({ success: true, expected: { types: ['int64', 'TEXT'] } });
   });
 });

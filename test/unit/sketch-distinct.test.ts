@@ -26,11 +26,14 @@ describe('DistinctCounter exact mode', () => {
     },
   );
 
-  it.each(fixture.categoricalCases.map((c) => [c.name, c] as const))('%s: counts distinct strings exactly', (_n, c) => {
-    const counter = new DistinctCounter();
-    for (const i of c.stream) counter.addString(c.labels[i] as string);
-    expect(counter.estimate()).toBe(c.distinct);
-  });
+  it.each(fixture.categoricalCases.map((c) => [c.name, c] as const))(
+    '%s: counts distinct strings exactly',
+    (_n, c) => {
+      const counter = new DistinctCounter();
+      for (const i of c.stream) counter.addString(c.labels[i] as string);
+      expect(counter.estimate()).toBe(c.distinct);
+    },
+  );
 
   it('treats -0 as +0, every NaN as one value, numbers and strings as different values', () => {
     const c = new DistinctCounter();
@@ -187,9 +190,13 @@ describe('DistinctCounter merge and JSON', () => {
   });
 
   it('rejects malformed JSON forms, naming the field', () => {
-    expect(() => DistinctCounter.fromJSON({ type: 'mlcd.distinct-counter', version: 2 })).toThrow(/json\.type/);
+    expect(() => DistinctCounter.fromJSON({ type: 'mlcd.distinct-counter', version: 2 })).toThrow(
+      /json\.type/,
+    );
     const base = { type: 'mlcd.distinct-counter', version: 1, exactLimit: 10 };
-    expect(() => DistinctCounter.fromJSON({ ...base, registers: 'AAAA' })).toThrow(/json\.registers: must hold 16384/);
+    expect(() => DistinctCounter.fromJSON({ ...base, registers: 'AAAA' })).toThrow(
+      /json\.registers: must hold 16384/,
+    );
     expect(() => DistinctCounter.fromJSON({ ...base, numbers: ['x'] })).toThrow(/json\.numbers/);
     expect(() => DistinctCounter.fromJSON({ ...base, nonFinite: ['nan'] })).toThrow(/json\.nonFinite/);
   });

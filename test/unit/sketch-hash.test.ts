@@ -89,7 +89,8 @@ describe('hashNumber', () => {
       for (let bit = 0; bit < 64; bit++) {
         f[0] = v;
         u[bit >>> 5] = (u[bit >>> 5] as number) ^ (1 << (bit & 31));
-        const w = f[0] as number;
+        const w = f[0];
+        if (w === undefined) continue;
         if (Number.isNaN(w) || w === 0) continue;
         flipped += popcount((base ^ hashNumber(w)) >>> 0);
         trials++;

@@ -18,7 +18,7 @@ const generators: Array<[string, () => number]> = [
 
 describe('sortFloat64 sorts like the native typed-array sort', () => {
   it.each(generators)('%s', (_name, g) => {
-    for (const n of [0, 1, 2, 47, 48, 49, 100, 2048, 5001, 65_536]) {
+    for (const n of [0, 1, 2, 47, 48, 49, 100, 2048, 20_001]) {
       const a = new Float64Array(n + 3);
       for (let i = 0; i < a.length; i++) a[i] = g();
       const tail = Array.from(a.subarray(n));
@@ -38,8 +38,8 @@ describe('sortFloat64 sorts like the native typed-array sort', () => {
     const up = Float64Array.from({ length: n }, (_, i) => i * 0.5);
     const down = up.slice().reverse();
     sortFloat64(down);
-    expect(down).toEqual(up);
+    expect(down.every((v, i) => v === up[i])).toBe(true);
     sortFloat64(up);
-    expect(up).toEqual(down);
+    expect(up.every((v, i) => v === i * 0.5)).toBe(true);
   });
 });

@@ -2,31 +2,36 @@
  * The Parquet reader, on hyparquet (pure JavaScript) with hyparquet-compressors (snappy, gzip,
  * brotli, zstd, lz4).
  *
- * Chosen over parquet-wasm (Rust arrow-rs in WebAssembly) after reading a pyarrow file of 2M rows
- * × 20 columns (8 float64, 6 int, 3 string, 1 dictionary, 2 bool; 5 % nulls; row groups of 1Mi
- * rows) on this project's 2-core machine, Node 20:
+ * Chosen over parquet-wasm (arrow-rs compiled to WebAssembly) after reading a pyarrow file of
+ * 2M rows × 20 columns (8 float64, 6 int, 3 string, 1 dictionary, 2 bool; 5 % nulls; row groups
+ * of 1Mi rows; 217 MB snappy, 194 MB zstd) into typed column batches on this project's 2-core
+ * machine, Node 20 (wall time, peak RSS):
  *
- * | reader                                          | snappy        | zstd          |
- * | ----------------------------------------------- | ------------- | ------------- |
- * | parquet-wasm 0.8 `ParquetFile.stream`, via IPC  | 5.1 s, 662 MB | 5.4 s, 645 MB |
- * | parquet-wasm 0.8 `read` per row group, via IPC  | 8.7 s, 1.1 GB | 7.8 s, 1.1 GB |
- * | hyparquet 1.33 `parquetScan` per row group      | 10.2 s, 833 MB | 9.5 s, 834 MB |
- * | this reader (hyparquet page decoders)           | see CHANGELOG / below |
+ * | reader                                              | snappy         | zstd           |
+ * | --------------------------------------------------- | -------------- | -------------- |
+ * | parquet-wasm 0.8 `ParquetFile.stream` → Arrow IPC   | 5.1 s, 662 MB  | 5.4 s, 645 MB  |
+ * | parquet-wasm 0.8 `read` per row group → Arrow IPC   | 8.7 s, 1.1 GB  | 7.8 s, 1.1 GB  |
+ * | hyparquet 1.33 `parquetScan` per row group          | 10.2 s, 833 MB | 9.5 s, 834 MB  |
+ * | this reader (hyparquet's page decoders, see below)  | 2.6–3.5 s, 250 MB | 8.6–11 s, 230 MB |
  *
- * (time to typed column batches; peak RSS.) parquet-wasm is the fastest, but a corrupt column
- * chunk makes its async reader abort inside WebAssembly (`RuntimeError: unreachable`) outside any
- * promise chain: an uncaught exception that ends the process, and a poisoned instance after. That
- * rules it out for a reader whose contract is "never crash on bad input". hyparquet fails with
- * ordinary exceptions, loads no native or wasm code of its own (snappy is a 4 kB wasm module in
- * hysnappy; its errors are return codes), and is maintained. Its row-oriented API materializes a
- * whole row group column as a JS array of boxed values and never exposes dictionary codes, so
- * this reader uses hyparquet's footer, page-header and value decoders (`hyparquet/src/*.js`,
- * a public subpath export; the version is pinned exactly for that reason) and does the rest
- * itself: page-by-page reads from the file handle, levels and dictionary indices into typed
- * arrays, and the column batch shapes.
+ * and 10M rows (1.1 GB snappy / 0.97 GB zstd): this reader 15 s, 255 MB / 42 s, 238 MB;
+ * parquet-wasm stream – / 24 s, 686 MB; hyparquet `parquetScan` – / 43 s, 904 MB. zstd time is
+ * mostly fzstd's (pure JS) Huffman decoding.
  *
- * hyparquet is an ES module; Node ≥ 20.19 loads it with `require`, and jest transforms it (see
- * `transformIgnorePatterns` in jest.config.js).
+ * parquet-wasm's async reader aborts inside WebAssembly on a corrupt column chunk
+ * (`RuntimeError: unreachable`, raised outside any promise chain): an uncaught exception that ends
+ * the process. That rules it out for a reader whose contract is "never crash on bad input".
+ * hyparquet fails with ordinary exceptions, ships no native code (snappy is a 4 kB wasm module in
+ * hysnappy that reports errors as return codes) and is actively maintained. Its row-oriented API
+ * materializes a whole column chunk as a JS array of boxed values and keeps dictionary codes to
+ * itself, so this reader uses hyparquet for the footer, page headers, decompression and the
+ * plain / delta / byte-stream-split value decoders (`hyparquet/src/*.js`, a subpath its package
+ * exports; the version is pinned exactly because of it), and does the rest in
+ * `parquet-column-chunk.ts`: page-by-page reads from the file handle, levels and dictionary
+ * indices into bounded typed arrays, dictionary codes for string columns, the batch shapes.
+ *
+ * hyparquet is an ES module: Node ≥ 20.19 loads it with `require`; jest compiles it
+ * (`transformIgnorePatterns` in jest.config.js).
  */
 import { promises as fs } from 'node:fs';
 
