@@ -123,10 +123,14 @@ export class ColumnProfiler {
     this.sum1 += s1;
     this.sum2 += s2;
     this.quantiles.addBatch(values, checkNulls ? nulls : undefined, n);
-    for (let i = 0; i < n; i++) {
-      if (checkNulls && nulls[i] === 1) continue;
-      const v = values[i] as number;
-      if (v - v === 0) this.distinct.addNumber(v);
+    if (nan + posInf + negInf === 0) this.distinct.addNumberBatch(values, checkNulls ? nulls : undefined, n);
+    else {
+      // Distinct counts cover finite values only (as pandas' nunique after Evidently drops ±Inf).
+      for (let i = 0; i < n; i++) {
+        if (checkNulls && nulls[i] === 1) continue;
+        const v = values[i] as number;
+        if (v - v === 0) this.distinct.addNumber(v);
+      }
     }
   }
 

@@ -5,9 +5,9 @@
  * thousand values; this radix sort takes about a third of that. It maps each double to its
  * order-preserving 64-bit key, keeps the 22 key bits just below the prefix that every value in
  * the buffer shares (so the bits adapt to the data's range), sorts by them with two 11-bit LSD
- * passes, then fixes the rare runs of equal 22-bit keys by insertion sort (or quicksort for a
- * long run of distinct values). Scratch buffers are module-level and reused: no allocation per
- * call once they have grown.
+ * passes, then orders the values sharing a 22-bit key with one insertion pass (falling back to
+ * quicksort per run if that would cost more than 4 moves per value). Scratch buffers are
+ * module-level and reused: no allocation per call once they have grown.
  *
  * Values must not be NaN. `-0` and `+0` compare equal and may come out in either order.
  */
@@ -74,19 +74,20 @@ function quickSort(a: Float64Array, lo: number, hi: number): void {
   insertionSort(a, lo, hi + 1);
 }
 
-/** High word of the order-preserving key of `v` (−0 maps like +0). */
+/**
+ * The order-preserving 64-bit key of a double, as its high and low words: flip every bit of a
+ * negative number, only the sign bit of a positive one. −0 gets the key just below +0's.
+ * `keyHi` / `keyLo` compute it for one value; the sort's main loop inlines it branch-free.
+ */
 function keyHi(v: number): number {
-  f64[0] = v === 0 ? 0 : v;
+  f64[0] = v;
   const hi = u32[HI] as number;
-  return (hi & 0x80000000) !== 0 ? ~hi >>> 0 : (hi | 0x80000000) >>> 0;
+  return (hi ^ ((hi >> 31) | 0x80000000)) >>> 0;
 }
 
-/** Low word of the order-preserving key of `v` (−0 maps like +0). */
 function keyLo(v: number): number {
-  f64[0] = v === 0 ? 0 : v;
-  const hi = u32[HI] as number;
-  const lo = u32[LO] as number;
-  return (hi & 0x80000000) !== 0 ? ~lo >>> 0 : lo;
+  f64[0] = v;
+  return ((u32[LO] as number) ^ ((u32[HI] as number) >> 31)) >>> 0;
 }
 
 /** Counts both digits of window key `w`. */
@@ -154,10 +155,11 @@ export function sortFloat64(a: Float64Array, n: number = a.length): void {
     tmp = new Float64Array(cap);
   }
   // Every key lies between the keys of min and max, so they share the prefix those two share.
-  const minHi = keyHi(mn);
-  const minLo = keyLo(mn);
-  const diffHi = (minHi ^ keyHi(mx)) >>> 0;
-  const diffLo = (minLo ^ keyLo(mx)) >>> 0;
+  // Zeros compare equal, so take the extreme key of the pair: −0 at the bottom, +0 at the top.
+  if (mn === 0) mn = -0;
+  if (mx === 0) mx = 0;
+  const diffHi = (keyHi(mn) ^ keyHi(mx)) >>> 0;
+  const diffLo = (keyLo(mn) ^ keyLo(mx)) >>> 0;
   const common = diffHi !== 0 ? Math.clz32(diffHi) : 32 + Math.clz32(diffLo);
 
   const u = new Uint32Array(a.buffer, a.byteOffset, 2 * n);
@@ -167,18 +169,10 @@ export function sortFloat64(a: Float64Array, n: number = a.length): void {
     const c = common;
     const cLo = 31 - c;
     for (let i = 0; i < n; i++) {
-      let hi = u[2 * i + HI] as number;
-      let lo = u[2 * i + LO] as number;
-      if ((hi & 0x80000000) !== 0) {
-        if (hi === 0x80000000 && lo === 0) {
-          hi = 0x80000000; // −0 sorts as +0
-        } else {
-          hi = ~hi;
-          lo = ~lo;
-        }
-      } else {
-        hi |= 0x80000000;
-      }
+      const raw = u[2 * i + HI] as number;
+      const flip = raw >> 31;
+      const hi = raw ^ (flip | 0x80000000);
+      const lo = (u[2 * i + LO] as number) ^ flip;
       const w = ((hi << c) | ((lo >>> 1) >>> cLo)) >>> WINDOW_SHIFT;
       keys[i] = w;
       count(w);
@@ -186,9 +180,7 @@ export function sortFloat64(a: Float64Array, n: number = a.length): void {
   } else {
     const c = common - 32;
     for (let i = 0; i < n; i++) {
-      const hi = u[2 * i + HI] as number;
-      let lo = u[2 * i + LO] as number;
-      if ((hi & 0x80000000) !== 0 && !(hi === 0x80000000 && lo === 0)) lo = ~lo;
+      const lo = (u[2 * i + LO] as number) ^ ((u[2 * i + HI] as number) >> 31);
       const w = (lo << c) >>> WINDOW_SHIFT;
       keys[i] = w;
       count(w);
@@ -212,7 +204,30 @@ export function sortFloat64(a: Float64Array, n: number = a.length): void {
   }
   if (src !== a) a.set(src.subarray(0, n));
 
-  // Runs of equal window keys are not ordered among themselves yet.
+  // Values sharing a window key are not ordered among themselves yet; one insertion pass
+  // fixes that (a value only moves past larger values, which share its key). A budget on
+  // the moves guards against long runs of distinct values: then sort each run instead.
+  let moves = 0;
+  const budget = 4 * n;
+  for (let i = 1; i < n; i++) {
+    const x = a[i] as number;
+    if ((a[i - 1] as number) <= x) continue;
+    let j = i - 1;
+    do {
+      a[j + 1] = a[j] as number;
+      j--;
+    } while (j >= 0 && (a[j] as number) > x);
+    a[j + 1] = x;
+    moves += i - j;
+    if (moves > budget) {
+      fixRuns(a, srcKeys, n);
+      return;
+    }
+  }
+}
+
+/** Sorts every run of equal window keys (`keys` as permuted by the radix passes). */
+function fixRuns(a: Float64Array, srcKeys: Uint32Array, n: number): void {
   let start = 0;
   let key = srcKeys[0] as number;
   for (let i = 1; i <= n; i++) {

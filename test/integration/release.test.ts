@@ -56,6 +56,7 @@ function writeSpec(extra: (raw: Record<string, any>) => void = () => undefined):
   raw.params.data_dir = join(dataDir, 'clean');
   raw.data.reference = join(dataDir, 'clean', 'reference.arrow');
   raw.data.allowedRoots = [dataDir];
+  raw.validation.expectations = join(exampleDir, 'expectations.json');
   for (const job of ['training', 'scoring', 'serving']) raw[job].cwd = exampleDir;
   raw.canary.steps = [{ setWeight: 50 }, { bake: '4s' }, { setWeight: 100 }];
   raw.canary.analysis = { ...raw.canary.analysis, interval: '1s', window: '2s', minRequests: 10 };

@@ -1,4 +1,4 @@
-import { promises as fs } from 'node:fs';
+import type { promises as fs } from 'node:fs';
 
 import { RecordBatchReader } from 'apache-arrow';
 import type { DataType, RecordBatch, Vector } from 'apache-arrow';
@@ -9,6 +9,7 @@ import { arrowColumnBatch, arrowColumnSchema } from './arrow-columns';
 import { datasetUnusable, errorMessage } from './dataset-unusable';
 import { DEFAULT_BATCH_ROWS } from './types';
 import type { ColumnBatch, DataBatch, DatasetReader, DatasetSchema, OpenDatasetOptions } from './types';
+import { openDataFile } from './open-file';
 
 /** "ARROW1": the first and last six bytes of an Arrow IPC file. */
 const ARROW_MAGIC = Buffer.from('ARROW1', 'latin1');
@@ -51,18 +52,7 @@ export async function openArrowDataset(
   opts: OpenDatasetOptions,
 ): Promise<DatasetReader> {
   const batchRows = opts.batchRows ?? DEFAULT_BATCH_ROWS;
-  let handle: fs.FileHandle;
-  try {
-    handle = await fs.open(realPath, 'r');
-  } catch (err) {
-    throw datasetUnusable(realPath, 'cannot open file', err);
-  }
-  let closed = false;
-  const close = async (): Promise<void> => {
-    if (closed) return;
-    closed = true;
-    await handle.close().catch(() => undefined);
-  };
+  const { handle, close } = await openDataFile(realPath);
 
   try {
     const format = await checkFraming(handle, realPath, size);

@@ -33,7 +33,7 @@
  * hyparquet is an ES module: Node ≥ 20.19 loads it with `require`; jest compiles it
  * (`transformIgnorePatterns` in jest.config.js).
  */
-import { promises as fs } from 'node:fs';
+import type { promises as fs } from 'node:fs';
 
 import { parquetMetadata, parquetSchema } from 'hyparquet';
 import type { ColumnChunk, FileMetaData, RowGroup, SchemaTree } from 'hyparquet';
@@ -48,6 +48,7 @@ import { parquetColumnPlans } from './parquet-columns';
 import type { ParquetColumnPlan } from './parquet-columns';
 import { DEFAULT_BATCH_ROWS } from './types';
 import type { ColumnBatch, DataBatch, DatasetReader, DatasetSchema, OpenDatasetOptions } from './types';
+import { openDataFile } from './open-file';
 
 /** "PAR1": the first and last four bytes of a Parquet file. */
 const PARQUET_MAGIC = Buffer.from('PAR1', 'latin1');
@@ -83,18 +84,7 @@ export async function openParquetDataset(
   opts: OpenDatasetOptions,
 ): Promise<DatasetReader> {
   const batchRows = opts.batchRows ?? DEFAULT_BATCH_ROWS;
-  let handle: fs.FileHandle;
-  try {
-    handle = await fs.open(realPath, 'r');
-  } catch (err) {
-    throw datasetUnusable(realPath, 'cannot open file', err);
-  }
-  let closed = false;
-  const close = async (): Promise<void> => {
-    if (closed) return;
-    closed = true;
-    await handle.close().catch(() => undefined);
-  };
+  const { handle, close } = await openDataFile(realPath);
 
   try {
     const { metadata, dataEnd } = await readFooter(handle, realPath, size);
