@@ -71,18 +71,29 @@ export function datasetDrift(
     }
     columns.push(numeric ? numericDrift(ref, cur, rule) : categoricalDrift(ref, cur, rule));
   }
+  return driftSummary(reference.file, reference.rows, columns, skipped, spec.maxDriftedShare);
+}
+
+/** The dataset rule over judged columns (also used to merge the parts of a parallel run). */
+export function driftSummary(
+  reference: string,
+  referenceRows: number,
+  columns: ColumnDrift[],
+  skipped: DriftReport['skipped'],
+  maxDriftedShare: number,
+): DriftReport {
   const driftedColumns = columns.filter((c) => c.drifted).length;
   const judgedColumns = columns.length;
   const driftedShare = judgedColumns > 0 ? driftedColumns / judgedColumns : 0;
   return {
-    reference: reference.file,
-    referenceRows: reference.rows,
+    reference,
+    referenceRows,
     columns,
     skipped,
     driftedColumns,
     judgedColumns,
     driftedShare,
-    maxDriftedShare: spec.maxDriftedShare,
-    datasetDrift: driftedShare > spec.maxDriftedShare,
+    maxDriftedShare,
+    datasetDrift: driftedShare > maxDriftedShare,
   };
 }

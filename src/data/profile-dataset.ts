@@ -8,7 +8,7 @@ export interface DatasetProfile {
   file: string;
   rows: number;
   schema: DatasetSchema;
-  /** In file order. */
+  /** In file order (the selected columns only, when `columns` was given). */
   profilers: ColumnProfiler[];
 }
 
@@ -18,6 +18,8 @@ export interface ProfileDatasetOptions {
   batchRows?: number;
   /** CSV: columns read as strings without type inference. */
   stringColumns?: readonly string[];
+  /** Profile (and read) only these columns; default every column. */
+  columns?: readonly string[];
   onProgress?: (rowsProcessed: number) => void;
   /** Called once with the schema, before the first batch. */
   onSchema?: (schema: DatasetSchema) => void;
@@ -37,11 +39,13 @@ export async function profileDataset(path: string, opts: ProfileDatasetOptions):
     allowedRoots: opts.allowedRoots,
     ...(opts.batchRows !== undefined ? { batchRows: opts.batchRows } : {}),
     ...(opts.stringColumns !== undefined ? { stringColumns: opts.stringColumns } : {}),
+    ...(opts.columns !== undefined ? { columns: opts.columns } : {}),
   });
   try {
     const schema = reader.schema();
     opts.onSchema?.(schema);
-    const profilers = schema.columns.map((c) => new ColumnProfiler(c));
+    const selected = opts.columns ? new Set(opts.columns) : undefined;
+    const profilers = schema.columns.filter((c) => !selected || selected.has(c.name)).map((c) => new ColumnProfiler(c));
     let rows = 0;
     for await (const batch of reader.batches()) {
       for (const p of profilers) {

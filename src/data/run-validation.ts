@@ -4,16 +4,21 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { extname } from 'node:path';
 
 import { SpecError } from '../core/errors';
 import type { ValidationSpec } from '../core/spec/types';
 import { parseExpectationsFile } from '../expectations/ge-suite';
 import type { Expectation } from '../expectations/types';
 
-import { profileDataset } from './profile-dataset';
-import { resolveSchemaRules } from './schema-file';
+import { DEFAULT_WORKER_SCRIPT, partitionColumns, runPartsInParallel, workerScriptAvailable } from './parallel-validation';
+import { CSV_EXTENSIONS, openDataset } from './readers/open-dataset';
+import type { DatasetSchema } from './readers/types';
 import type { ValidationReport } from './report';
-import { validateDataset } from './validate';
+import { resolveSchemaRules } from './schema-file';
+import { runValidationPart } from './validation-part';
+import type { ValidationPartInput } from './validation-part';
 
 /** Options of `runValidation`. */
 export interface RunValidationOptions {
@@ -24,6 +29,18 @@ export interface RunValidationOptions {
   /** Called with the phase and the rows read so far. */
   onProgress?: (phase: 'reference' | 'data', rows: number) => void;
   batchRows?: number;
+  /**
+   * Worker threads to split the columns over (Arrow and Parquet files); 1 validates in this
+   * thread. Default: the machine's available parallelism, at most 4.
+   */
+  workers?: number;
+  /** The compiled worker entry (tests point at dist/); default next to this module. */
+  workerScript?: string;
+}
+
+/** Default of `RunValidationOptions.workers`. */
+export function defaultValidationWorkers(): number {
+  return Math.max(1, Math.min(4, availableParallelism()));
 }
 
 /**
@@ -41,36 +58,60 @@ export async function runValidation(
   const sha256: Record<string, string> = {};
   const rules = await resolveSchemaRules(validation);
   if (validation.schemaFile !== undefined) sha256[validation.schemaFile] = sha256Hex(await readFile(validation.schemaFile));
-  let expectations: Expectation[] | undefined;
+  let expectations: Expectation[] = [];
   if (validation.expectationsFile !== undefined) {
     const text = await readRuleFile(validation.expectationsFile, 'expectations');
     sha256[validation.expectationsFile] = sha256Hex(text);
     expectations = parseExpectationsFile(text, validation.expectationsFile);
   }
-  const stringColumns = Object.entries(rules.columns)
-    .filter(([, rule]) => rule.type === 'string')
-    .map(([name]) => name);
-  const referenceProfile =
-    opts.reference !== undefined && validation.drift.enabled
-      ? await profileDataset(opts.reference, {
-          allowedRoots: opts.allowedRoots,
-          stringColumns,
-          ...(opts.batchRows !== undefined ? { batchRows: opts.batchRows } : {}),
-          ...(opts.onProgress ? { onProgress: (rows: number) => opts.onProgress?.('reference', rows) } : {}),
-        })
-      : undefined;
-  return validateDataset(dataPath, rules, {
-    allowedRoots: opts.allowedRoots,
+  const base: ValidationPartInput = {
+    dataPath,
+    rules,
+    expectations,
+    ...(opts.reference !== undefined ? { reference: opts.reference } : {}),
+    drift: validation.drift,
+    allowedRoots: [...opts.allowedRoots],
     ...(opts.batchRows !== undefined ? { batchRows: opts.batchRows } : {}),
-    ...(opts.onProgress ? { onProgress: (rows: number) => opts.onProgress?.('data', rows) } : {}),
-    ...(expectations !== undefined ? { expectations } : {}),
-    ...(referenceProfile !== undefined ? { reference: { profile: referenceProfile, drift: validation.drift } } : {}),
+    tableChecks: true,
     inputs: {
       ...(validation.schemaFile !== undefined ? { schemaFile: validation.schemaFile } : {}),
       ...(validation.expectationsFile !== undefined ? { expectationsFile: validation.expectationsFile } : {}),
       sha256,
     },
-  });
+  };
+
+  const workers = opts.workers ?? defaultValidationWorkers();
+  const script = opts.workerScript ?? DEFAULT_WORKER_SCRIPT;
+  // CSV is parsed whole by every reader, so splitting its columns would only repeat the parsing.
+  const csv = (CSV_EXTENSIONS as readonly string[]).includes(extname(dataPath).toLowerCase());
+  if (workers > 1 && !csv && workerScriptAvailable(script)) {
+    const schema = await readSchema(dataPath, opts.allowedRoots);
+    if (schema && schema.format !== 'csv' && schema.columns.length > 1) {
+      const { groups, expectationGroup } = partitionColumns(schema, expectations, workers);
+      if (groups.length > 1) {
+        return runPartsInParallel(base, schema, groups, expectationGroup, {
+          script,
+          ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+        });
+      }
+    }
+  }
+  return runValidationPart(base, opts.onProgress);
+}
+
+/** The dataset's schema, or undefined when it cannot be opened (the single-thread run reports why). */
+async function readSchema(path: string, allowedRoots: readonly string[]): Promise<DatasetSchema | undefined> {
+  let reader;
+  try {
+    reader = await openDataset(path, { allowedRoots });
+  } catch {
+    return undefined;
+  }
+  try {
+    return reader.schema();
+  } finally {
+    await reader.close();
+  }
 }
 
 async function readRuleFile(path: string, what: string): Promise<string> {

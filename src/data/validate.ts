@@ -1,17 +1,20 @@
 import { performance } from 'node:perf_hooks';
 
-import type { DriftSpec, SchemaRules } from '../core/spec/types';
+import { P_VALUE_DRIFT_METHODS } from '../core/spec/types';
+import type { ColumnRule, DriftMethod, DriftSpec, SchemaRules } from '../core/spec/types';
 import type { Expectation, ExpectationResult } from '../expectations/types';
 import { ExpectationRunner } from '../expectations/runner';
 
 import { ColumnAccumulator } from './column-accumulator';
+import type { ColumnProfiler } from './column-profiler';
 import { columnIssues } from './column-issues';
 import { datasetDrift } from './dataset-drift';
 import { profilerAggregates } from './profiler-aggregates';
 import { profileDataset } from './profile-dataset';
 import type { DatasetProfile } from './profile-dataset';
 import { MAX_EXAMPLE_ROWS } from './report';
-import type { IssueValue, ValidationIssue, ValidationReport } from './report';
+import type { DatasetSchema } from './readers/types';
+import type { DriftReport, IssueValue, ValidationIssue, ValidationReport } from './report';
 
 export { summarizeReport } from './summarize-report';
 export type { ColumnProfile, ValidationIssue, ValidationReport } from './report';
@@ -33,6 +36,13 @@ export interface ValidateDatasetOptions {
   reference?: { profile: DatasetProfile; drift: DriftSpec };
   /** Recorded in the report as the rule files used, with their SHA-256. */
   inputs?: ValidationReport['inputs'];
+  /**
+   * Validate only these columns (a part of a parallel run, see parallel-validation.ts): column
+   * rules, profiles and drift for them alone. Default: every column.
+   */
+  columns?: readonly string[];
+  /** Emit the table-level issues (row count, column presence, extra columns). Default true. */
+  tableChecks?: boolean;
 }
 
 /**
@@ -56,12 +66,15 @@ export async function validateDataset(
 ): Promise<ValidationReport> {
   const started = performance.now();
   const ruleFor = (name: string) => (Object.hasOwn(rules.columns, name) ? rules.columns[name] : undefined);
+  const selected = opts.columns ? new Set(opts.columns) : undefined;
+  const inPart = (name: string): boolean => selected === undefined || selected.has(name);
+  const tableChecks = opts.tableChecks ?? true;
   const stringColumns = Object.entries(rules.columns)
     .filter(([, rule]) => rule.type === 'string')
     .map(([name]) => name);
   // Schema `unique` rules run on the expectation engine's duplicate finder.
   const uniqueExpectations: Expectation[] = Object.entries(rules.columns)
-    .filter(([, rule]) => rule.unique)
+    .filter(([column, rule]) => rule.unique && inPart(column))
     .map(([column]) => ({ type: 'expect_column_values_to_be_unique', kwargs: { column }, severity: 'error' }) as Expectation);
   const userExpectations = opts.expectations ?? [];
 
@@ -71,9 +84,12 @@ export async function validateDataset(
     allowedRoots: opts.allowedRoots,
     ...(opts.batchRows !== undefined ? { batchRows: opts.batchRows } : {}),
     stringColumns,
+    ...(opts.columns !== undefined ? { columns: opts.columns } : {}),
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
     onSchema: (schema) => {
-      accumulators = schema.columns.map((column) => new ColumnAccumulator(column, ruleFor(column.name)));
+      accumulators = schema.columns
+        .filter((column) => inPart(column.name))
+        .map((column) => new ColumnAccumulator(column, ruleFor(column.name)));
       const all = [...uniqueExpectations, ...userExpectations];
       if (all.length > 0) runner = new ExpectationRunner(all, schema);
     },
@@ -87,6 +103,79 @@ export async function validateDataset(
   });
   const { file, rows, schema, profilers } = profile;
 
+  const issues: ValidationIssue[] = tableChecks ? tableIssues(file, rows, schema, rules) : [];
+  // Per column in file order: its rule issues, then its warnings (accumulators and profilers
+  // hold the same columns in the same order).
+  profilers.forEach((p, i) => {
+    const acc = accumulators[i];
+    if (acc) issues.push(...columnIssues(file, acc));
+    issues.push(...columnWarnings(file, rows, p, ruleFor(p.column.name)));
+  });
+
+  let expectations: ExpectationResult[] | undefined;
+  if (runner) {
+    const results = runner.finish(profilerAggregates(profile));
+    for (const r of results.slice(0, uniqueExpectations.length)) if (!r.success) issues.push(resultIssue(file, r, 'unique'));
+    expectations = results.slice(uniqueExpectations.length);
+    issues.push(...expectationIssues(file, expectations));
+  }
+
+  let drift: ValidationReport['drift'];
+  if (opts.reference && opts.reference.drift.enabled) {
+    drift = datasetDrift(opts.reference.profile, profile, opts.reference.drift, rules);
+    issues.push(...driftIssues(file, drift, opts.reference.drift));
+  }
+
+  return {
+    file,
+    rows,
+    columns: profilers.map((p) => p.profile()),
+    issues,
+    ...(expectations !== undefined ? { expectations } : {}),
+    ...(drift !== undefined ? { drift } : {}),
+    passed: !issues.some((i) => i.severity === 'error'),
+    durationMs: Math.round((performance.now() - started) * 1000) / 1000,
+    inputs: opts.inputs ?? { sha256: {} },
+  };
+}
+
+/** All-null and very high-cardinality columns: warnings, never failures. */
+function columnWarnings(file: string, rows: number, p: ColumnProfiler, rule: ColumnRule | undefined): ValidationIssue[] {
+  const name = p.column.name;
+  const out: ValidationIssue[] = [];
+  // A non-nullable rule already reports the nulls as an error.
+  if (rows > 0 && p.nulls === rows && (rule === undefined || rule.nullable)) {
+    out.push({
+      severity: 'warning',
+      check: 'all_null',
+      file,
+      column: name,
+      message: `column ${name}: every one of the ${rows} values is null`,
+      observed: rows,
+    });
+  }
+  if (p.column.kind === 'string' && p.distinct.estimate() > HIGH_CARDINALITY) {
+    const distinct = Math.round(p.distinct.estimate());
+    out.push({
+      severity: 'warning',
+      check: 'high_cardinality',
+      file,
+      column: name,
+      message: `column ${name}: about ${distinct} distinct values; its category counts keep the most frequent ones and drift leaves it out`,
+      observed: distinct,
+      expected: { atMost: HIGH_CARDINALITY },
+    });
+  }
+  return out;
+}
+
+/** Row count, column presence and extra columns: the checks of the table as a whole. */
+export function tableIssues(
+  file: string,
+  rows: number,
+  schema: DatasetSchema,
+  rules: SchemaRules,
+): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
   const rowIssue = rowCountIssue(file, rows, rules);
   if (rowIssue) issues.push(rowIssue);
@@ -104,7 +193,7 @@ export async function validateDataset(
   }
   if (!rules.allowExtraColumns) {
     for (const column of schema.columns) {
-      if (ruleFor(column.name)) continue;
+      if (Object.hasOwn(rules.columns, column.name)) continue;
       issues.push({
         severity: 'error',
         check: 'unexpected_column',
@@ -115,85 +204,45 @@ export async function validateDataset(
       });
     }
   }
-  for (const acc of accumulators) issues.push(...columnIssues(file, acc));
-  for (const p of profilers) {
-    const name = p.column.name;
-    if (rows > 0 && p.nulls === rows && !(ruleFor(name) && !ruleFor(name)?.nullable)) {
-      issues.push({
-        severity: 'warning',
-        check: 'all_null',
-        file,
-        column: name,
-        message: `column ${name}: every one of the ${rows} values is null`,
-        observed: rows,
-      });
-    }
-    if (p.column.kind === 'string' && p.distinct.estimate() > HIGH_CARDINALITY) {
-      const distinct = Math.round(p.distinct.estimate());
-      issues.push({
-        severity: 'warning',
-        check: 'high_cardinality',
-        file,
-        column: name,
-        message: `column ${name}: about ${distinct} distinct values; category shares and drift use its most frequent values only`,
-        observed: distinct,
-        expected: { atMost: HIGH_CARDINALITY },
-      });
-    }
-  }
+  return issues;
+}
 
-  let expectations: ExpectationResult[] | undefined;
-  if (runner) {
-    const results = runner.finish(profilerAggregates(profile));
-    const uniqueResults = results.slice(0, uniqueExpectations.length);
-    for (const r of uniqueResults) if (!r.success) issues.push(resultIssue(file, r, 'unique'));
-    expectations = results.slice(uniqueExpectations.length);
-    for (const r of expectations) if (!r.success) issues.push(resultIssue(file, r, 'expectation'));
-  }
+/** One issue per failed expectation, in the expectations' order. */
+export function expectationIssues(file: string, results: readonly ExpectationResult[]): ValidationIssue[] {
+  return results.filter((r) => !r.success).map((r) => resultIssue(file, r, 'expectation'));
+}
 
-  let drift: ValidationReport['drift'];
-  if (opts.reference && opts.reference.drift.enabled) {
-    drift = datasetDrift(opts.reference.profile, profile, opts.reference.drift, rules);
-    for (const c of drift.columns) {
-      if (!c.drifted) continue;
-      const test = c.method === 'ks' || c.method === 'chisquare';
-      issues.push({
-        severity: opts.reference.drift.columnSeverity,
-        check: 'drift',
-        file,
-        column: c.column,
-        message:
-          `column ${c.column} drifted from the reference: ${c.method} ${test ? 'p-value ' : ''}${num(c.score)} ` +
-          `${test ? '<' : '>='} ${c.threshold}${c.approximate ? ' (from sketches)' : ''}`,
-        observed: { [c.method]: c.score },
-        expected: test ? { [c.method]: { atLeast: c.threshold } } : { [c.method]: { below: c.threshold } },
-      });
-    }
-    if (drift.datasetDrift) {
-      issues.push({
-        severity: 'error',
-        check: 'dataset_drift',
-        file,
-        message:
-          `${drift.driftedColumns} of ${drift.judgedColumns} columns drifted (${(drift.driftedShare * 100).toFixed(1)}%), ` +
-          `more than the allowed share ${drift.maxDriftedShare}`,
-        observed: drift.driftedShare,
-        expected: { atMost: drift.maxDriftedShare },
-      });
-    }
+/** One issue per drifted column, then the dataset rule's when it fails. */
+export function driftIssues(file: string, drift: DriftReport, spec: DriftSpec): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  for (const c of drift.columns) {
+    if (!c.drifted) continue;
+    const test = P_VALUE_DRIFT_METHODS.includes(c.method as DriftMethod);
+    issues.push({
+      severity: spec.columnSeverity,
+      check: 'drift',
+      file,
+      column: c.column,
+      message:
+        `column ${c.column} drifted from the reference: ${c.method} ${test ? 'p-value ' : ''}${num(c.score)} ` +
+        `${test ? '<' : '>='} ${c.threshold}${c.approximate ? ' (from sketches)' : ''}`,
+      observed: { [c.method]: c.score },
+      expected: test ? { [c.method]: { atLeast: c.threshold } } : { [c.method]: { below: c.threshold } },
+    });
   }
-
-  return {
-    file,
-    rows,
-    columns: profilers.map((p) => p.profile()),
-    issues,
-    ...(expectations !== undefined ? { expectations } : {}),
-    ...(drift !== undefined ? { drift } : {}),
-    passed: !issues.some((i) => i.severity === 'error'),
-    durationMs: Math.round((performance.now() - started) * 1000) / 1000,
-    inputs: opts.inputs ?? { sha256: {} },
-  };
+  if (drift.datasetDrift) {
+    issues.push({
+      severity: 'error',
+      check: 'dataset_drift',
+      file,
+      message:
+        `${drift.driftedColumns} of ${drift.judgedColumns} columns drifted (${(drift.driftedShare * 100).toFixed(1)}%), ` +
+        `more than the allowed share ${drift.maxDriftedShare}`,
+      observed: drift.driftedShare,
+      expected: { atMost: drift.maxDriftedShare },
+    });
+  }
+  return issues;
 }
 
 function resultIssue(file: string, r: ExpectationResult, check: 'unique' | 'expectation'): ValidationIssue {

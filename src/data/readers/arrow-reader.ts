@@ -52,6 +52,7 @@ export async function openArrowDataset(
   opts: OpenDatasetOptions,
 ): Promise<DatasetReader> {
   const batchRows = opts.batchRows ?? DEFAULT_BATCH_ROWS;
+  const selected = opts.columns ? new Set(opts.columns) : undefined;
   const { handle, close } = await openDataFile(realPath);
 
   try {
@@ -97,7 +98,7 @@ export async function openArrowDataset(
             start === 0 && end === recordBatch.numRows ? recordBatch : recordBatch.slice(start, end);
           let dataBatch: DataBatch;
           try {
-            dataBatch = toDataBatch(slice, schema, rowOffset, realPath);
+            dataBatch = toDataBatch(slice, schema, rowOffset, realPath, selected);
           } catch (err) {
             if (err instanceof DataUnusableError) throw err;
             throw datasetUnusable(
@@ -175,9 +176,16 @@ async function readAt(
   }
 }
 
-function toDataBatch(batch: RecordBatch, schema: DatasetSchema, rowOffset: number, file: string): DataBatch {
+function toDataBatch(
+  batch: RecordBatch,
+  schema: DatasetSchema,
+  rowOffset: number,
+  file: string,
+  selected: ReadonlySet<string> | undefined,
+): DataBatch {
   const columns = new Map<string, ColumnBatch>();
   schema.columns.forEach((column, index) => {
+    if (selected && !selected.has(column.name)) return;
     const vector: Vector<DataType> | null = batch.getChildAt<DataType>(index);
     if (!vector) throw datasetUnusable(file, `record batch at row ${rowOffset} lacks column ${column.name}`);
     columns.set(column.name, arrowColumnBatch(column.kind, vector));

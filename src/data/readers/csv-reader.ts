@@ -48,6 +48,7 @@ interface CsvRecord {
 export async function openCsvDataset(realPath: string, opts: OpenDatasetOptions): Promise<DatasetReader> {
   const batchRows = opts.batchRows ?? DEFAULT_BATCH_ROWS;
   const forcedStrings = new Set(opts.stringColumns ?? []);
+  const selected = opts.columns ? new Set(opts.columns) : undefined;
 
   let header: string[] | undefined;
   let inference: ReturnType<typeof newCsvInference>[] = [];
@@ -82,7 +83,7 @@ export async function openCsvDataset(realPath: string, opts: OpenDatasetOptions)
   async function* batches(): AsyncGenerator<DataBatch> {
     if (started) throw new Error(`dataset reader for ${realPath} is read once`);
     started = true;
-    let builder = new BatchBuilder(columns, 0, Math.min(batchRows, Math.max(rowCount, 1)));
+    let builder = new BatchBuilder(columns, 0, Math.min(batchRows, Math.max(rowCount, 1)), selected);
     for await (const chunk of csvRecordChunks(realPath)) {
       for (const record of chunk) {
         if (record.row < 0) {
@@ -93,7 +94,7 @@ export async function openCsvDataset(realPath: string, opts: OpenDatasetOptions)
         if (builder.full) {
           yield builder.build();
           const offset = record.row + 1;
-          builder = new BatchBuilder(columns, offset, Math.min(batchRows, Math.max(rowCount - offset, 1)));
+          builder = new BatchBuilder(columns, offset, Math.min(batchRows, Math.max(rowCount - offset, 1)), selected);
         }
       }
     }
@@ -259,6 +260,7 @@ class BatchBuilder {
     columns: ColumnSchema[],
     readonly rowOffset: number,
     private readonly capacity: number,
+    private readonly selected?: ReadonlySet<string>,
   ) {
     this.cols = columns.map((schema) => ({
       schema,
@@ -311,6 +313,7 @@ class BatchBuilder {
     const n = this.rows;
     const columns = new Map<string, ColumnBatch>();
     for (const col of this.cols) {
+      if (this.selected !== undefined && !this.selected.has(col.schema.name)) continue;
       const nulls = n === this.capacity ? col.nulls : col.nulls.slice(0, n);
       const base = { length: n, nulls, nullCount: col.nullCount };
       const v = col.values;

@@ -84,6 +84,7 @@ export async function openParquetDataset(
   opts: OpenDatasetOptions,
 ): Promise<DatasetReader> {
   const batchRows = opts.batchRows ?? DEFAULT_BATCH_ROWS;
+  const selected = opts.columns ? new Set(opts.columns) : undefined;
   const { handle, close } = await openDataFile(realPath);
 
   try {
@@ -121,7 +122,7 @@ export async function openParquetDataset(
         let readers: Array<ColumnChunkReader | undefined>;
         try {
           readers = plans.map((plan, index) =>
-            plan.schema.kind === 'null'
+            plan.schema.kind === 'null' || (selected !== undefined && !selected.has(plan.schema.name))
               ? undefined
               : chunkReader({
                   file: realPath,
@@ -143,6 +144,7 @@ export async function openParquetDataset(
           const n = Math.min(batchRows, rows - start);
           const columns = new Map<string, ColumnBatch>();
           for (const [index, plan] of plans.entries()) {
+            if (selected !== undefined && !selected.has(plan.schema.name)) continue;
             const reader = readers[index];
             let batch: ColumnBatch;
             try {

@@ -103,7 +103,7 @@ export interface DataBatch {
   /** 0-based index, in the whole file, of this batch's first row. */
   rowOffset: number;
   numRows: number;
-  /** Keyed by column name, one entry per schema column. */
+  /** Keyed by column name, one entry per schema column (per selected column, see `columns`). */
   columns: Map<string, ColumnBatch>;
 }
 
@@ -135,6 +135,12 @@ export interface OpenDatasetOptions {
    * which inference would read as the integer 1234). The validator passes its `string` columns.
    */
   stringColumns?: readonly string[];
+  /**
+   * Read only these columns into batches (the schema still lists every column); others are
+   * absent from `DataBatch.columns`. Parquet skips their column chunks, Arrow does not convert
+   * them. Default: every column.
+   */
+  columns?: readonly string[];
 }
 
 /** Default of `OpenDatasetOptions.batchRows`. */

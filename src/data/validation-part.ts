@@ -1,0 +1,63 @@
+/**
+ * One part of a validation: a subset of the columns (or all of them), with the expectations that
+ * read them. `runValidation` runs a single part covering everything, or several parts on worker
+ * threads (parallel-validation.ts) and merges them. Inputs are plain data, so a part can be
+ * posted to a worker as is.
+ */
+import type { DriftSpec, SchemaRules } from '../core/spec/types';
+import type { Expectation } from '../expectations/types';
+
+import { profileDataset } from './profile-dataset';
+import type { ValidationReport } from './report';
+import { validateDataset } from './validate';
+
+/** What a part validates; plain data. */
+export interface ValidationPartInput {
+  dataPath: string;
+  rules: SchemaRules;
+  /** The part's expectations, in the order of the full list. */
+  expectations: Expectation[];
+  reference?: string;
+  drift: DriftSpec;
+  allowedRoots: string[];
+  batchRows?: number;
+  /** The part's columns; undefined for every column. */
+  columns?: string[];
+  /** Whether this part emits the table-level issues (exactly one part does). */
+  tableChecks: boolean;
+  inputs: ValidationReport['inputs'];
+}
+
+/** Progress of a part: which file it reads and the rows read so far. */
+export type PartProgress = (phase: 'reference' | 'data', rows: number) => void;
+
+/**
+ * Profiles the reference (the part's columns) when drift applies, then validates the data.
+ * @throws DataUnusableError for a dataset that cannot be read
+ */
+export async function runValidationPart(input: ValidationPartInput, onProgress?: PartProgress): Promise<ValidationReport> {
+  const stringColumns = Object.entries(input.rules.columns)
+    .filter(([, rule]) => rule.type === 'string')
+    .map(([name]) => name);
+  const common = {
+    allowedRoots: input.allowedRoots,
+    ...(input.batchRows !== undefined ? { batchRows: input.batchRows } : {}),
+    ...(input.columns !== undefined ? { columns: input.columns } : {}),
+  };
+  const referenceProfile =
+    input.reference !== undefined && input.drift.enabled
+      ? await profileDataset(input.reference, {
+          ...common,
+          stringColumns,
+          ...(onProgress ? { onProgress: (rows: number) => onProgress('reference', rows) } : {}),
+        })
+      : undefined;
+  return validateDataset(input.dataPath, input.rules, {
+    ...common,
+    ...(onProgress ? { onProgress: (rows: number) => onProgress('data', rows) } : {}),
+    ...(input.expectations.length > 0 ? { expectations: input.expectations } : {}),
+    ...(referenceProfile !== undefined ? { reference: { profile: referenceProfile, drift: input.drift } } : {}),
+    tableChecks: input.tableChecks,
+    inputs: input.inputs,
+  });
+}

@@ -1,0 +1,115 @@
+/**
+ * Validation split over worker threads gives the report of a single pass: same profiles, issues
+ * (in the same order), expectation results and drift. The workers run the compiled entry in
+ * dist/ (`npm test` builds before jest).
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+import { tableFromIPC, tableToIPC } from 'apache-arrow';
+
+import { SPEC_DEFAULTS } from '../../src/core/spec/schema';
+import type { ValidationSpec } from '../../src/core/spec/types';
+import { partitionColumns } from '../../src/data/parallel-validation';
+import { openDataset } from '../../src/data/readers/open-dataset';
+import { runValidation } from '../../src/data/run-validation';
+import type { ValidationReport } from '../../src/data/report';
+import type { Expectation } from '../../src/expectations/types';
+
+const FIXTURES = resolve(__dirname, '../fixtures/profile');
+const WORKER = resolve(__dirname, '../../dist/src/data/validation-worker.js');
+let dir: string;
+
+beforeAll(() => {
+  if (!existsSync(WORKER)) throw new Error(`${WORKER} is missing: run \`npm run build\` first (npm test does)`);
+  dir = mkdtempSync(join(tmpdir(), 'mlcd-parallel-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function validation(extra: Partial<ValidationSpec> = {}): ValidationSpec {
+  return {
+    columns: {},
+    drift: {
+      enabled: true,
+      numeric: SPEC_DEFAULTS.driftNumeric,
+      categorical: SPEC_DEFAULTS.driftCategorical,
+      columns: {},
+      columnSeverity: 'error',
+      maxDriftedShare: 0.5,
+    },
+    ...extra,
+  };
+}
+
+function withoutDuration(r: ValidationReport): Omit<ValidationReport, 'durationMs'> {
+  const { durationMs: _d, ...rest } = r;
+  return rest;
+}
+
+describe('parallel validation', () => {
+  it('equals the single-thread report, issue for issue', async () => {
+    const expectations = join(dir, 'suite.json');
+    writeFileSync(
+      expectations,
+      JSON.stringify({
+        name: 'parallel',
+        expectations: [
+          { type: 'expect_table_row_count_to_be_between', kwargs: { min_value: 1, max_value: 20000 } },
+          { type: 'expect_column_values_to_not_be_null', kwargs: { column: 'normal' } },
+          { type: 'expect_column_values_to_be_between', kwargs: { column: 'counts', min_value: 0, max_value: 8 } },
+          { type: 'expect_compound_columns_to_be_unique', kwargs: { column_list: ['ints', 'plan'] } },
+          { type: 'expect_column_values_to_be_in_set', kwargs: { column: 'region', value_set: ['north', 'south', 'east', 'west'] } },
+          { type: 'expect_column_mean_to_be_between', kwargs: { column: 'shift', min_value: -0.1, max_value: 0.1 } },
+          { type: 'expect_column_values_to_be_unique', kwargs: { column: 'lognormal' } },
+        ],
+      }),
+    );
+    const spec = validation({
+      expectationsFile: expectations,
+      columns: {
+        normal: { type: 'number', required: true, nullable: false, maxNullFraction: 1, min: 20, max: 80, unique: false },
+        plan: { type: 'string', required: true, nullable: true, maxNullFraction: 0.05, values: ['basic', 'standard'], unique: false },
+        ints: { type: 'integer', required: true, nullable: false, maxNullFraction: 1, unique: true },
+        missing: { type: 'number', required: true, nullable: false, maxNullFraction: 1, unique: false },
+      },
+    });
+    const common = { allowedRoots: [FIXTURES, dir], reference: join(FIXTURES, 'reference.arrow'), batchRows: 4000 };
+    const single = await runValidation(join(FIXTURES, 'current.arrow'), spec, { ...common, workers: 1 });
+    const parallel = await runValidation(join(FIXTURES, 'current.arrow'), spec, { ...common, workers: 2, workerScript: WORKER });
+    expect(single.passed).toBe(false);
+    expect(new Set(single.issues.map((i) => i.check))).toEqual(
+      new Set(['column_present', 'nulls', 'non_finite', 'range', 'domain', 'unique', 'expectation', 'drift', 'dataset_drift']),
+    );
+    expect(withoutDuration(parallel)).toEqual(withoutDuration(single));
+  });
+
+  it('a corrupt file is reported as unusable from a worker too', async () => {
+    const bad = join(dir, 'bad.arrows');
+    // An Arrow stream cut in its body: the schema opens, the workers fail reading batches.
+    const table = tableFromIPC(readFileSync(join(FIXTURES, 'current.arrow')));
+    const bytes = tableToIPC(table, 'stream');
+    writeFileSync(bad, bytes.subarray(0, Math.floor(bytes.length / 3)));
+    await expect(
+      runValidation(bad, validation(), { allowedRoots: [FIXTURES, dir], workers: 2, workerScript: WORKER }),
+    ).rejects.toMatchObject({ type: 'DataUnusable', message: expect.stringContaining('bad.arrows') as unknown });
+  });
+
+  it('keeps the columns of a multi-column expectation in one part and balances the rest', async () => {
+    const reader = await openDataset(join(FIXTURES, 'current.arrow'), { allowedRoots: [FIXTURES] });
+    const schema = reader.schema();
+    await reader.close();
+    const compound = {
+      type: 'expect_compound_columns_to_be_unique',
+      kwargs: { column_list: ['normal', 'flag'], ignore_row_if: 'all_values_are_missing', mostly: 1 },
+      severity: 'error',
+    } as unknown as Expectation;
+    const { groups, expectationGroup } = partitionColumns(schema, [compound], 2);
+    expect(groups).toHaveLength(2);
+    expect(groups.flat().sort()).toEqual(schema.columns.map((c) => c.name).sort());
+    const withNormal = groups.findIndex((g) => g.includes('normal'));
+    expect(groups[withNormal]).toContain('flag');
+    expect(expectationGroup).toEqual([withNormal]);
+    expect(Math.abs((groups[0]?.length ?? 0) - (groups[1]?.length ?? 0))).toBeLessThanOrEqual(2);
+  });
+});
