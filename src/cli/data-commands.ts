@@ -6,6 +6,7 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 
+import { InvalidArgumentError } from 'commander';
 import type { Command } from 'commander';
 
 import { DataUnusableError, SpecError } from '../core/errors';
@@ -31,6 +32,13 @@ interface ValidateOptions {
   out?: string;
   allowRoot: string[];
   drift: boolean;
+  workers?: number;
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number >= 1');
+  return n;
 }
 
 function collect(value: string, prev: string[]): string[] {
@@ -72,6 +80,7 @@ export async function validateCommand(data: string, o: ValidateOptions): Promise
     const report = await runValidation(data, validation, {
       allowedRoots: roots,
       ...(reference !== undefined ? { reference } : {}),
+      ...(o.workers !== undefined ? { workers: o.workers } : {}),
     });
     if (o.out !== undefined) await writeFile(o.out, `${JSON.stringify(report, null, 2)}\n`);
     if (o.html !== undefined) await writeFile(o.html, renderHtmlReport(report));
@@ -129,6 +138,7 @@ export function registerDataCommands(program: Command): void {
     .option('--html <file>', 'also write a self-contained HTML report')
     .option('--allow-root <dir>', 'a directory datasets may be read from (repeatable; default: the current directory)', collect, [])
     .option('--no-drift', 'skip the drift checks')
+    .option('--workers <n>', 'threads to split the columns over (default: available cores, at most 4)', positiveInt)
     .action(async (data: string, o: ValidateOptions) => {
       process.exitCode = await validateCommand(data, o);
     });
