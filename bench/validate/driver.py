@@ -208,6 +208,18 @@ def prepare_mlcd_schema(files: dict, schema_path: str, timeout: float, log_dir: 
     return res
 
 
+def error_note(res: dict) -> str:
+    """`exit N: <the last line that looks like an error>` for the table."""
+    lines = [ln.strip() for ln in res["stderr_tail"].splitlines() if ln.strip()]
+    pick = next((ln for ln in reversed(lines) if re.search(r"error|exception|invalid|failed", ln, re.I)),
+                lines[-1] if lines else "")
+    if len(lines) > 1 and pick.endswith(":"):  # a heading such as "invalid suite X:" — add its first item
+        idx = lines.index(pick)
+        if idx + 1 < len(lines):
+            pick += " " + lines[idx + 1]
+    return f"exit {res['exit_code']}: {pick[:300]}" if pick else f"exit {res['exit_code']}"
+
+
 def outcome(tool: str, fmt: str, res: dict) -> dict:
     row = {"tool": tool, "format": fmt, "wall_s": res["wall_s"], "peak_rss_mib": res["peak_rss_mib"],
            "cpu_s": res["cpu_s"], "exit_code": res["exit_code"]}
@@ -222,13 +234,13 @@ def outcome(tool: str, fmt: str, res: dict) -> dict:
             if doc is not None and res["exit_code"] in (0, 1):
                 row.update(status="ok", result=doc)
             else:
-                row.update(status="error", note=f"exit {res['exit_code']}", stderr_tail=res["stderr_tail"][-1500:])
+                row.update(status="error", note=error_note(res), stderr_tail=res["stderr_tail"][-1500:])
     else:
         doc = parse_result_line(res["stdout"])
         if res["exit_code"] == 0 and doc is not None:
             row.update(status="ok", result=doc)
         else:
-            row.update(status="error", note=f"exit {res['exit_code']}", stderr_tail=res["stderr_tail"][-1500:])
+            row.update(status="error", note=error_note(res), stderr_tail=res["stderr_tail"][-1500:])
     if row["status"] != "ok":
         row["wall_s_measured"], row["wall_s"] = row["wall_s"], None
         row["peak_rss_mib_measured"], row["peak_rss_mib"] = row["peak_rss_mib"], None
@@ -268,6 +280,7 @@ def table(rows: list[dict]) -> str:
             status = f"timeout (> {fmt_num(r['wall_s_measured'], 0)} s)"
         what = summary(r) if r["status"] == "ok" else ("" if r["status"] == "skipped" else r.get("note") or "")
         cpu = r.get("cpu_s") if r["status"] == "ok" else None
+        status, what = (x.replace("|", "\\|").replace("\n", " ") for x in (status, what))
         lines.append(f"| {TOOL_NAMES[r['tool']]} | {r['format']} | {status} | {fmt_num(r['wall_s'])} | {fmt_num(cpu)} | "
                      f"{fmt_num(r['peak_rss_mib'], 0)} | {fmt_num(wall_ratio, 2)} | {fmt_num(mem_ratio, 2)} | {what} |")
     return "\n".join(lines)

@@ -53,6 +53,13 @@ export function arrowColumnBatch(kind: ColumnKind, vector: Vector<DataType>): Co
   const nulls = new Uint8Array(length);
   switch (kind) {
     case 'number': {
+      const only = vector.data.length === 1 ? vector.data[0] : undefined;
+      const raw: unknown = only?.values;
+      if (only !== undefined && raw instanceof Float64Array && raw.length >= length) {
+        // Float64 in one chunk: hand out the Arrow buffer itself (consumers only read it).
+        const nullCount = only.nullCount > 0 ? markNulls(only, nulls, 0) : 0;
+        return { kind, length, values: raw.subarray(0, length), nulls, nullCount };
+      }
       const values = new Float64Array(length);
       let nullCount = 0;
       if (isHalfFloat(vector.type)) {
@@ -251,6 +258,21 @@ function copyNumbers(chunk: Data<DataType>, out: Float64Array, nulls: Uint8Array
     }
   } else {
     throw new Error(`unexpected value buffer for Arrow type ${arrowTypeName(chunk.type)}`);
+  }
+  return nullCount;
+}
+
+/** Marks the chunk's nulls in `nulls` from `pos` on; returns how many there are. */
+function markNulls(chunk: Data<DataType>, nulls: Uint8Array, pos: number): number {
+  const bitmap: Uint8Array | undefined = chunk.nullBitmap;
+  if (bitmap === undefined || bitmap.length === 0) return 0;
+  let nullCount = 0;
+  for (let i = 0; i < chunk.length; i++) {
+    const bit = chunk.offset + i;
+    if (((bitmap[bit >> 3] ?? 0) & (1 << (bit & 7))) === 0) {
+      nulls[pos + i] = 1;
+      nullCount++;
+    }
   }
   return nullCount;
 }
