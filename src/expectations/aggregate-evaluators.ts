@@ -37,6 +37,7 @@ const STATISTIC: Record<ColumnAggregateExpectationType, string> = {
   expect_column_min_to_be_between: 'minimum',
   expect_column_max_to_be_between: 'maximum',
   expect_column_proportion_of_unique_values_to_be_between: 'proportion of unique values',
+  expect_column_proportion_of_non_null_values_to_be_between: 'proportion of non-null values',
   expect_column_unique_value_count_to_be_between: 'unique value count',
 };
 
@@ -167,6 +168,10 @@ export class ColumnAggregateEvaluator implements Evaluator {
         break;
       case 'expect_column_unique_value_count_to_be_between':
         observed = this.distinct?.count ?? 0;
+        break;
+      case 'expect_column_proportion_of_non_null_values_to_be_between':
+        // GE: non-null (pandas: NaN is null too) values over all rows; 0 rows gives no value.
+        observed = agg.rows > 0 ? (this.column.kind === 'null' ? 0 : agg.nonMissing(name)) / agg.rows : null;
         break;
       case 'expect_column_proportion_of_unique_values_to_be_between': {
         const nonMissing = this.column.kind === 'null' ? 0 : agg.nonMissing(name);

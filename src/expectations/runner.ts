@@ -187,6 +187,7 @@ function evaluatorFor(
     case 'expect_column_min_to_be_between':
     case 'expect_column_max_to_be_between':
     case 'expect_column_proportion_of_unique_values_to_be_between':
+    case 'expect_column_proportion_of_non_null_values_to_be_between':
     case 'expect_column_unique_value_count_to_be_between': {
       const bad = aggregateUnsupported(e.type, column);
       if (bad !== undefined) return fixed(e, bad, { column: name });

@@ -193,6 +193,7 @@ export const KWARGS_SCHEMAS: KwargsSchemas = {
   expect_column_min_to_be_between: aggregate(),
   expect_column_max_to_be_between: aggregate(),
   expect_column_proportion_of_unique_values_to_be_between: aggregate(),
+  expect_column_proportion_of_non_null_values_to_be_between: aggregate(),
   expect_column_unique_value_count_to_be_between: aggregate(),
   expect_column_quantile_values_to_be_between: strictObject({
     column,

@@ -30,6 +30,7 @@ export const COLUMN_AGGREGATE_EXPECTATION_TYPES = [
   'expect_column_min_to_be_between',
   'expect_column_max_to_be_between',
   'expect_column_proportion_of_unique_values_to_be_between',
+  'expect_column_proportion_of_non_null_values_to_be_between',
   'expect_column_unique_value_count_to_be_between',
 ] as const;
 
@@ -140,6 +141,7 @@ export interface ExpectationKwargsByType {
   expect_column_min_to_be_between: ColumnKwargs & BetweenKwargs;
   expect_column_max_to_be_between: ColumnKwargs & BetweenKwargs;
   expect_column_proportion_of_unique_values_to_be_between: ColumnKwargs & BetweenKwargs;
+  expect_column_proportion_of_non_null_values_to_be_between: ColumnKwargs & BetweenKwargs;
   expect_column_unique_value_count_to_be_between: ColumnKwargs & BetweenKwargs;
   expect_column_quantile_values_to_be_between: ColumnKwargs & {
     quantile_ranges: QuantileRanges;

@@ -2,7 +2,7 @@
  * Distinct-count expectations are exact beyond the profile's exact range (65 536 values), as in
  * Great Expectations: an id column with a few duplicates among 150 000 rows.
  */
-import { Int32, Utf8 } from 'apache-arrow';
+import { Float64, Int32, Utf8 } from 'apache-arrow';
 
 import { validateDataset } from '../../src/data/validate';
 import type { Expectation } from '../../src/expectations/types';
@@ -55,4 +55,26 @@ it('counts distinct values exactly past the sketch range', async () => {
   ]);
   // The profile's estimate is a sketch beyond 65 536 values; the expectation did not use it.
   expect(report.columns[0]?.distinct.exact).toBe(false);
+});
+
+it('expect_column_proportion_of_non_null_values_to_be_between counts nulls and NaN as missing', async () => {
+  const values = [1, null, 3, NaN, 5, 6, null, 8, 9, 10];
+  const path = writeArrow(tmp.path('nonnull.arrow'), makeTable({ x: { type: new Float64(), values } }));
+  const expectations = [
+    {
+      type: 'expect_column_proportion_of_non_null_values_to_be_between',
+      kwargs: { column: 'x', min_value: 0.7, max_value: 1, strict_min: false, strict_max: false },
+      severity: 'error',
+    },
+    {
+      type: 'expect_column_proportion_of_non_null_values_to_be_between',
+      kwargs: { column: 'x', min_value: 0.71, max_value: null, strict_min: false, strict_max: false },
+      severity: 'error',
+    },
+  ] as unknown as Expectation[];
+  const report = await validateDataset(path, validationSpec({}), { allowedRoots: [tmp.dir], expectations });
+  expect(report.expectations?.map((e) => [e.success, e.observed])).toEqual([
+    [true, 0.7],
+    [false, 0.7],
+  ]);
 });
