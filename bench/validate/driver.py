@@ -257,8 +257,18 @@ def summary(row: dict) -> str:
         return (f"{r.get('succeeded')}/{r.get('expectations')} expectations passed, "
                 f"{len(r.get('schema_findings', []))} schema findings, {r.get('drift_values')} drift values")
     if row["tool"] == "mlcd" and row["status"] == "ok":
-        keys = [k for k in ("ok", "passed", "summary") if k in r]
-        return ", ".join(f"{k}={json.dumps(r[k])[:80]}" for k in keys) or "see results.json"
+        parts = []
+        exps = r.get("expectations")
+        if isinstance(exps, list):
+            parts.append(f"{sum(1 for e in exps if e.get('success'))}/{len(exps)} expectations passed")
+        if isinstance(r.get("issues"), list):
+            parts.append(f"{len(r['issues'])} schema issues")
+        drift = r.get("drift")
+        if isinstance(drift, dict) and "columns" in drift:
+            values = sum(len(c.get("statistics", {})) for c in drift["columns"])
+            parts.append(f"{values} drift values on {len(drift['columns'])} columns"
+                         f" ({len(drift.get('skipped', []))} skipped)")
+        return ", ".join(parts) or f"passed={r.get('passed')}"
     return ""
 
 
