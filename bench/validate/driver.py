@@ -208,6 +208,21 @@ def prepare_mlcd_schema(files: dict, schema_path: str, timeout: float, log_dir: 
     return res
 
 
+def slim_mlcd_report(doc):
+    """mlcd's JSON report without per-column histograms and drift bins (bulk, not compared)."""
+    if not isinstance(doc, dict):
+        return doc
+    doc = dict(doc)
+    if isinstance(doc.get("columns"), list):
+        doc["columns"] = [{k: v for k, v in c.items() if k != "histogram"} if isinstance(c, dict) else c
+                          for c in doc["columns"]]
+    drift = doc.get("drift")
+    if isinstance(drift, dict) and isinstance(drift.get("columns"), list):
+        doc["drift"] = {**drift, "columns": [{k: v for k, v in c.items() if k != "bins"} if isinstance(c, dict) else c
+                                             for c in drift["columns"]]}
+    return doc
+
+
 def error_note(res: dict) -> str:
     """`exit N: <the last line that looks like an error>` for the table."""
     lines = [ln.strip() for ln in res["stderr_tail"].splitlines() if ln.strip()]
@@ -232,7 +247,7 @@ def outcome(tool: str, fmt: str, res: dict) -> dict:
             doc = parse_json_stdout(res["stdout"])
             # mlcd exits 1 when the data fails validation; that is a completed run.
             if doc is not None and res["exit_code"] in (0, 1):
-                row.update(status="ok", result=doc)
+                row.update(status="ok", result=slim_mlcd_report(doc))
             else:
                 row.update(status="error", note=error_note(res), stderr_tail=res["stderr_tail"][-1500:])
     else:

@@ -8,6 +8,8 @@ import { equalWidthEdges, histogramWeighted } from '../drift/weighted';
 export const PROFILE_QUANTILES = [0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99] as const;
 /** Most frequent values a categorical profile reports. */
 export const PROFILE_TOP_VALUES = 10;
+/** KLL parameter of the profile's quantile sketches (see `ColumnProfiler.quantiles`). */
+export const PROFILE_SKETCH_K = 8192;
 /** Bins of the histogram a numeric profile reports (no reference: equal width over its range). */
 export const PROFILE_HISTOGRAM_BINS = 20;
 
@@ -39,7 +41,11 @@ export class ColumnProfiler {
   private lengthSum = 0;
   trueCount = 0;
   falseCount = 0;
-  readonly quantiles = new QuantileSketch();
+  /**
+   * k = 8192 (rank error below 0.04%, against 0.27% at the sketch's default 1024), at the same
+   * speed: KS p-values on a million rows are sensitive to errors of 0.1% in the CDF.
+   */
+  readonly quantiles = new QuantileSketch({ k: PROFILE_SKETCH_K });
   readonly distinct = new DistinctCounter();
   /** Category counts of string and boolean columns. */
   readonly categories = new TopK();
