@@ -74,7 +74,8 @@ export async function validateCommand(data: string, o: ValidateOptions): Promise
     }
     if (roots.length === 0) roots = [process.cwd()];
     if (o.schema !== undefined) validation = { ...validation, schemaFile: resolve(o.schema) };
-    if (o.expectations !== undefined) validation = { ...validation, expectationsFile: resolve(o.expectations) };
+    if (o.expectations !== undefined)
+      validation = { ...validation, expectationsFile: resolve(o.expectations) };
     if (!o.drift) validation = { ...validation, drift: { ...validation.drift, enabled: false } };
 
     const report = await runValidation(data, validation, {
@@ -111,7 +112,9 @@ export async function schemaInferCommand(data: string, o: SchemaInferOptions): P
     const text = schemaFileText(rules, profile.file);
     if (o.output !== undefined) {
       await writeFile(o.output, text);
-      console.error(`wrote ${o.output}: ${Object.keys(rules.columns).length} columns from ${profile.rows} rows`);
+      console.error(
+        `wrote ${o.output}: ${Object.keys(rules.columns).length} columns from ${profile.rows} rows`,
+      );
     } else process.stdout.write(text);
     return 0;
   } catch (err) {
@@ -127,18 +130,32 @@ export async function schemaInferCommand(data: string, o: SchemaInferOptions): P
 export function registerDataCommands(program: Command): void {
   program
     .command('validate')
-    .description('validate a dataset: schema, expectations, drift against a reference (exit 0 pass, 1 fail, 2 unusable)')
+    .description(
+      'validate a dataset: schema, expectations, drift against a reference (exit 0 pass, 1 fail, 2 unusable)',
+    )
     .argument('<data>', 'dataset: .arrow / .arrows / .feather / .parquet / .csv, path or file:// URI')
     .option('--schema <file>', 'schema file (see `mlcd schema infer`)')
     .option('--expectations <file>', 'Great Expectations suite JSON, or an mlcd expectations YAML')
     .option('--reference <data>', 'reference dataset for drift')
-    .option('--spec <file>', "take the rules, reference and allowed roots from a release spec's validation section")
+    .option(
+      '--spec <file>',
+      "take the rules, reference and allowed roots from a release spec's validation section",
+    )
     .option('--json', 'print the full JSON report on stdout')
     .option('--out <file>', 'also write the JSON report to a file')
     .option('--html <file>', 'also write a self-contained HTML report')
-    .option('--allow-root <dir>', 'a directory datasets may be read from (repeatable; default: the current directory)', collect, [])
+    .option(
+      '--allow-root <dir>',
+      'a directory datasets may be read from (repeatable; default: the current directory)',
+      collect,
+      [],
+    )
     .option('--no-drift', 'skip the drift checks')
-    .option('--workers <n>', 'threads to split the columns over (default: available cores, at most 4)', positiveInt)
+    .option(
+      '--workers <n>',
+      'threads to split the columns over (default: available cores, at most 4)',
+      positiveInt,
+    )
     .action(async (data: string, o: ValidateOptions) => {
       process.exitCode = await validateCommand(data, o);
     });
@@ -149,8 +166,18 @@ export function registerDataCommands(program: Command): void {
     .description('infer a schema file from a reference dataset (then edit it)')
     .argument('<data>', 'reference dataset')
     .option('-o, --output <file>', 'write here instead of stdout')
-    .option('--max-categories <n>', 'string columns with at most this many values get a categorical domain', (v) => Number(v), 50)
-    .option('--allow-root <dir>', 'a directory datasets may be read from (repeatable; default: the current directory)', collect, [])
+    .option(
+      '--max-categories <n>',
+      'string columns with at most this many values get a categorical domain',
+      (v) => Number(v),
+      50,
+    )
+    .option(
+      '--allow-root <dir>',
+      'a directory datasets may be read from (repeatable; default: the current directory)',
+      collect,
+      [],
+    )
     .action(async (data: string, o: SchemaInferOptions) => {
       process.exitCode = await schemaInferCommand(data, o);
     });

@@ -40,8 +40,10 @@ export function isDrift(method: DriftMethod, score: number, threshold: number): 
  * Both profilers must have at least one finite value.
  */
 export function numericDrift(ref: ColumnProfiler, cur: ColumnProfiler, rule: DriftRule): ColumnDrift {
-  const refView = ref.quantiles.sortedView();
-  const curView = cur.quantiles.sortedView();
+  const refDist = ref.distribution();
+  const curDist = cur.distribution();
+  const refView = refDist.sample;
+  const curView = curDist.sample;
   const ks = ksTwoSampleWeighted(refView, curView);
   const wasserstein = wassersteinDistanceWeighted(refView, curView);
   const refStd = populationStd(ref);
@@ -58,7 +60,7 @@ export function numericDrift(ref: ColumnProfiler, cur: ColumnProfiler, rule: Dri
       : valueBins(refView, curView);
   statistics.psi = psiEvidently(binned.reference, binned.current);
   statistics.jensenshannon = jensenShannonDistance(binned.reference, binned.current);
-  return decide(cur, 'numeric', rule, statistics, binned, !(ref.quantiles.isExact && cur.quantiles.isExact));
+  return decide(cur, 'numeric', rule, statistics, binned, !(refDist.exact && curDist.exact));
 }
 
 /** Drift of a string or boolean column from its category counts. */
@@ -75,7 +77,14 @@ export function categoricalDrift(ref: ColumnProfiler, cur: ColumnProfiler, rule:
     linf: lInfinityDistance(refCounts, curCounts),
   };
   const binned = { labels: [...aligned.categories], reference: aligned.reference, current: aligned.current };
-  return decide(cur, 'categorical', rule, statistics, binned, !(ref.categories.isExact && cur.categories.isExact));
+  return decide(
+    cur,
+    'categorical',
+    rule,
+    statistics,
+    binned,
+    !(ref.categories.isExact && cur.categories.isExact),
+  );
 }
 
 interface Binned {
@@ -131,7 +140,12 @@ function populationStd(p: ColumnProfiler): number {
  * i.e. bin width ptp / (log2(n) + 1) over the pooled range, n = pooled size, and the number of
  * bins ceil(ptp / width) (1 when every value is equal), equal-width from min to max.
  */
-function sturgesBins(ref: ColumnProfiler, cur: ColumnProfiler, refView: WeightedSample, curView: WeightedSample): Binned {
+function sturgesBins(
+  ref: ColumnProfiler,
+  cur: ColumnProfiler,
+  refView: WeightedSample,
+  curView: WeightedSample,
+): Binned {
   const lo = Math.min(ref.min, cur.min);
   const hi = Math.max(ref.max, cur.max);
   const n = ref.finite + cur.finite;

@@ -3,6 +3,8 @@ import { DistinctCounter, QuantileSketch, TopK } from '../sketch';
 import type { ColumnBatch, ColumnSchema, StringColumnBatch } from './readers/types';
 import type { ColumnProfile, HistogramProfile, QuantileValue } from './report';
 import { equalWidthEdges, histogramWeighted } from '../drift/weighted';
+import type { WeightedSample } from '../drift/weighted';
+import { ValueCounts } from './value-counts';
 
 /** Quantiles every numeric profile reports. */
 export const PROFILE_QUANTILES = [0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99] as const;
@@ -47,6 +49,8 @@ export class ColumnProfiler {
    */
   readonly quantiles = new QuantileSketch({ k: PROFILE_SKETCH_K });
   readonly distinct = new DistinctCounter();
+  /** Numeric columns with few distinct values: their exact distribution (see ValueCounts). */
+  readonly valueCounts = new ValueCounts();
   /** Category counts of string and boolean columns. */
   readonly categories = new TopK();
 
@@ -129,6 +133,7 @@ export class ColumnProfiler {
     this.sum1 += s1;
     this.sum2 += s2;
     this.quantiles.addBatch(values, checkNulls ? nulls : undefined, n);
+    this.valueCounts.addBatch(values, checkNulls ? nulls : undefined, n);
     if (nan + posInf + negInf === 0) this.distinct.addNumberBatch(values, checkNulls ? nulls : undefined, n);
     else {
       // Distinct counts cover finite values only (as pandas' nunique after Evidently drops ±Inf).
@@ -189,6 +194,16 @@ export class ColumnProfiler {
     const n = this.finite;
     const variance = (this.sum2 - (this.sum1 * this.sum1) / n) / (n - 1);
     return Math.sqrt(Math.max(0, variance));
+  }
+
+  /**
+   * The numeric distribution drift is computed from: exact value counts for a column with few
+   * distinct values, else the quantile sketch (exact up to 65 536 values).
+   */
+  distribution(): { sample: WeightedSample; exact: boolean } {
+    const counts = this.valueCounts.sortedView();
+    if (counts !== undefined) return { sample: counts, exact: true };
+    return { sample: this.quantiles.sortedView(), exact: this.quantiles.isExact };
   }
 
   /** Category counts (all of them while exact; the tracked heavy hitters beyond). */

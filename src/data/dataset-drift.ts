@@ -66,7 +66,9 @@ export function datasetDrift(
     const rule: DriftRule = override ?? (numeric ? spec.numeric : spec.categorical);
     const allowed: readonly string[] = numeric ? NUMERIC_DRIFT_METHODS : CATEGORICAL_DRIFT_METHODS;
     if (!allowed.includes(rule.method)) {
-      skip(`method ${rule.method} does not apply to a ${numeric ? 'numeric' : 'categorical'} column; use one of ${allowed.join(', ')}`);
+      skip(
+        `method ${rule.method} does not apply to a ${numeric ? 'numeric' : 'categorical'} column; use one of ${allowed.join(', ')}`,
+      );
       continue;
     }
     columns.push(numeric ? numericDrift(ref, cur, rule) : categoricalDrift(ref, cur, rule));

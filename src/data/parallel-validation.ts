@@ -103,7 +103,11 @@ export function partitionColumns(
     if (i !== undefined) extra[i] = (extra[i] as number) + (EXPECTATION_WEIGHT[e.type] ?? 0.3);
   }
   const weightOf = (ids: number[]): number =>
-    ids.reduce((sum, i) => sum + columnWeight(schema.columns[i] as DatasetSchema['columns'][number]) + (extra[i] as number), 0);
+    ids.reduce(
+      (sum, i) =>
+        sum + columnWeight(schema.columns[i] as DatasetSchema['columns'][number]) + (extra[i] as number),
+      0,
+    );
   // Greedy: heaviest cluster first, into the lightest group.
   const groups: number[][] = Array.from({ length: Math.max(1, Math.min(parts, clusters.size)) }, () => []);
   const load = groups.map(() => 0);
@@ -115,11 +119,13 @@ export function partitionColumns(
   }
   const groupOfColumn = new Map<string, number>();
   const named = groups.map((ids, g) =>
-    ids.sort((a, b) => a - b).map((i) => {
-      const n = names[i] as string;
-      groupOfColumn.set(n, g);
-      return n;
-    }),
+    ids
+      .sort((a, b) => a - b)
+      .map((i) => {
+        const n = names[i] as string;
+        groupOfColumn.set(n, g);
+        return n;
+      }),
   );
   const expectationGroup = expectations.map((e) => {
     const cols = expectationColumns(e);
@@ -134,7 +140,11 @@ export function partitionColumns(
 }
 
 /** Runs one part on a worker thread. */
-function runPartOnWorker(script: string, input: ValidationPartInput, onProgress?: PartProgress): Promise<ValidationReport> {
+function runPartOnWorker(
+  script: string,
+  input: ValidationPartInput,
+  onProgress?: PartProgress,
+): Promise<ValidationReport> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(script, { workerData: input });
     let settled = false;
@@ -149,11 +159,17 @@ function runPartOnWorker(script: string, input: ValidationPartInput, onProgress?
       else if (m.type === 'done') settle(() => resolve(m.report));
       else
         settle(() =>
-          reject(m.kind === 'DataUnusable' ? new DataUnusableError(m.message) : new Error(`validation worker: ${m.message}`)),
+          reject(
+            m.kind === 'DataUnusable'
+              ? new DataUnusableError(m.message)
+              : new Error(`validation worker: ${m.message}`),
+          ),
         );
     });
     worker.on('error', (err) => settle(() => reject(err)));
-    worker.on('exit', (code) => settle(() => reject(new Error(`validation worker exited with code ${code} before reporting`))));
+    worker.on('exit', (code) =>
+      settle(() => reject(new Error(`validation worker exited with code ${code} before reporting`))),
+    );
   });
 }
 
@@ -200,8 +216,10 @@ export function mergeReports(
   const first = reports[0];
   if (!first) throw new Error('no parts to merge');
   const order = new Map(schema.columns.map((c, i) => [c.name, i]));
-  const byFileOrder = <T>(key: (x: T) => string | undefined) => (a: T, b: T): number =>
-    (order.get(key(a) ?? '') ?? -1) - (order.get(key(b) ?? '') ?? -1);
+  const byFileOrder =
+    <T>(key: (x: T) => string | undefined) =>
+    (a: T, b: T): number =>
+      (order.get(key(a) ?? '') ?? -1) - (order.get(key(b) ?? '') ?? -1);
 
   const columns = reports.flatMap((r) => r.columns).sort(byFileOrder((p) => p.name));
   // Expectation results back in the suite's order.
@@ -222,7 +240,13 @@ export function mergeReports(
     const driftColumns: ColumnDrift[] = parts.flatMap((d) => d.columns).sort(byFileOrder((c) => c.column));
     const skipped = parts.flatMap((d) => d.skipped).sort(byFileOrder((s) => s.column));
     const head = parts[0] as DriftReport;
-    drift = driftSummary(head.reference, head.referenceRows, driftColumns, skipped, base.drift.maxDriftedShare);
+    drift = driftSummary(
+      head.reference,
+      head.referenceRows,
+      driftColumns,
+      skipped,
+      base.drift.maxDriftedShare,
+    );
   }
 
   // Issues in one pass's order: table, then per column in file order, then unique columns,
@@ -231,7 +255,9 @@ export function mergeReports(
   const all = reports.flatMap((r) => r.issues);
   const table = all.filter((i) => TABLE.has(i.check));
   const perColumn = all
-    .filter((i) => !TABLE.has(i.check) && !['unique', 'expectation', 'drift', 'dataset_drift'].includes(i.check))
+    .filter(
+      (i) => !TABLE.has(i.check) && !['unique', 'expectation', 'drift', 'dataset_drift'].includes(i.check),
+    )
     .sort(byFileOrder((i: ValidationIssue) => i.column));
   const unique = all.filter((i) => i.check === 'unique').sort(byFileOrder((i: ValidationIssue) => i.column));
   const issues: ValidationIssue[] = [

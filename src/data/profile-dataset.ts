@@ -45,7 +45,9 @@ export async function profileDataset(path: string, opts: ProfileDatasetOptions):
     const schema = reader.schema();
     opts.onSchema?.(schema);
     const selected = opts.columns ? new Set(opts.columns) : undefined;
-    const profilers = schema.columns.filter((c) => !selected || selected.has(c.name)).map((c) => new ColumnProfiler(c));
+    const profilers = schema.columns
+      .filter((c) => !selected || selected.has(c.name))
+      .map((c) => new ColumnProfiler(c));
     let rows = 0;
     for await (const batch of reader.batches()) {
       for (const p of profilers) {

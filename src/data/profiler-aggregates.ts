@@ -20,7 +20,9 @@ export function profilerAggregates(profile: DatasetProfile): ColumnAggregateSour
     max: (column) => numeric(column)?.max ?? null,
     distinct: (column) => {
       const p = get(column);
-      return p ? { count: Math.round(p.distinct.estimate()), exact: p.distinct.isExact } : { count: 0, exact: true };
+      return p
+        ? { count: Math.round(p.distinct.estimate()), exact: p.distinct.isExact }
+        : { count: 0, exact: true };
     },
   };
 }

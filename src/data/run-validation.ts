@@ -12,7 +12,12 @@ import type { ValidationSpec } from '../core/spec/types';
 import { parseExpectationsFile } from '../expectations/ge-suite';
 import type { Expectation } from '../expectations/types';
 
-import { DEFAULT_WORKER_SCRIPT, partitionColumns, runPartsInParallel, workerScriptAvailable } from './parallel-validation';
+import {
+  DEFAULT_WORKER_SCRIPT,
+  partitionColumns,
+  runPartsInParallel,
+  workerScriptAvailable,
+} from './parallel-validation';
 import { CSV_EXTENSIONS, openDataset } from './readers/open-dataset';
 import type { DatasetSchema } from './readers/types';
 import type { ValidationReport } from './report';
@@ -57,7 +62,8 @@ export async function runValidation(
 ): Promise<ValidationReport> {
   const sha256: Record<string, string> = {};
   const rules = await resolveSchemaRules(validation);
-  if (validation.schemaFile !== undefined) sha256[validation.schemaFile] = sha256Hex(await readFile(validation.schemaFile));
+  if (validation.schemaFile !== undefined)
+    sha256[validation.schemaFile] = sha256Hex(await readFile(validation.schemaFile));
   let expectations: Expectation[] = [];
   if (validation.expectationsFile !== undefined) {
     const text = await readRuleFile(validation.expectationsFile, 'expectations');
@@ -121,7 +127,15 @@ async function readRuleFile(path: string, what: string): Promise<string> {
     const code = (e as NodeJS.ErrnoException).code;
     throw new SpecError(
       path,
-      [{ path: '', message: code === 'ENOENT' ? `${what} file not found: ${path}` : `cannot read ${what} file ${path}: ${String(e)}` }],
+      [
+        {
+          path: '',
+          message:
+            code === 'ENOENT'
+              ? `${what} file not found: ${path}`
+              : `cannot read ${what} file ${path}: ${String(e)}`,
+        },
+      ],
       { cause: e },
     );
   }

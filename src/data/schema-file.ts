@@ -26,7 +26,15 @@ export async function readSchemaFile(path: string): Promise<SchemaRules> {
     const code = (e as NodeJS.ErrnoException).code;
     throw new SpecError(
       path,
-      [{ path: '', message: code === 'ENOENT' ? `schema file not found: ${path}` : `cannot read schema file ${path}: ${String(e)}` }],
+      [
+        {
+          path: '',
+          message:
+            code === 'ENOENT'
+              ? `schema file not found: ${path}`
+              : `cannot read schema file ${path}: ${String(e)}`,
+        },
+      ],
       { cause: e },
     );
   }
@@ -48,7 +56,8 @@ export async function resolveSchemaRules(validation: ValidationSpec): Promise<Sc
   return {
     minRows: validation.minRows ?? file?.minRows ?? SPEC_DEFAULTS.minRows,
     ...(maxRows !== undefined ? { maxRows } : {}),
-    allowExtraColumns: validation.allowExtraColumns ?? file?.allowExtraColumns ?? SPEC_DEFAULTS.allowExtraColumns,
+    allowExtraColumns:
+      validation.allowExtraColumns ?? file?.allowExtraColumns ?? SPEC_DEFAULTS.allowExtraColumns,
     columns: { ...(file?.columns ?? {}), ...validation.columns },
   };
 }

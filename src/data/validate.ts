@@ -75,7 +75,10 @@ export async function validateDataset(
   // Schema `unique` rules run on the expectation engine's duplicate finder.
   const uniqueExpectations: Expectation[] = Object.entries(rules.columns)
     .filter(([column, rule]) => rule.unique && inPart(column))
-    .map(([column]) => ({ type: 'expect_column_values_to_be_unique', kwargs: { column }, severity: 'error' }) as Expectation);
+    .map(
+      ([column]) =>
+        ({ type: 'expect_column_values_to_be_unique', kwargs: { column }, severity: 'error' }) as Expectation,
+    );
   const userExpectations = opts.expectations ?? [];
 
   let accumulators: ColumnAccumulator[] = [];
@@ -115,7 +118,8 @@ export async function validateDataset(
   let expectations: ExpectationResult[] | undefined;
   if (runner) {
     const results = runner.finish(profilerAggregates(profile));
-    for (const r of results.slice(0, uniqueExpectations.length)) if (!r.success) issues.push(resultIssue(file, r, 'unique'));
+    for (const r of results.slice(0, uniqueExpectations.length))
+      if (!r.success) issues.push(resultIssue(file, r, 'unique'));
     expectations = results.slice(uniqueExpectations.length);
     issues.push(...expectationIssues(file, expectations));
   }
@@ -140,7 +144,12 @@ export async function validateDataset(
 }
 
 /** All-null and very high-cardinality columns: warnings, never failures. */
-function columnWarnings(file: string, rows: number, p: ColumnProfiler, rule: ColumnRule | undefined): ValidationIssue[] {
+function columnWarnings(
+  file: string,
+  rows: number,
+  p: ColumnProfiler,
+  rule: ColumnRule | undefined,
+): ValidationIssue[] {
   const name = p.column.name;
   const out: ValidationIssue[] = [];
   // A non-nullable rule already reports the nulls as an error.
@@ -255,7 +264,9 @@ function resultIssue(file: string, r: ExpectationResult, check: 'unique' | 'expe
     message: check === 'unique' ? r.message : `${r.type}: ${r.message}`,
     observed: r.observed,
     expected: r.expected,
-    ...(r.rows !== undefined ? { rows: { count: r.rows.count, first: r.rows.first.slice(0, MAX_EXAMPLE_ROWS) } } : {}),
+    ...(r.rows !== undefined
+      ? { rows: { count: r.rows.count, first: r.rows.first.slice(0, MAX_EXAMPLE_ROWS) } }
+      : {}),
   };
 }
 

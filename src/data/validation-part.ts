@@ -35,7 +35,10 @@ export type PartProgress = (phase: 'reference' | 'data', rows: number) => void;
  * Profiles the reference (the part's columns) when drift applies, then validates the data.
  * @throws DataUnusableError for a dataset that cannot be read
  */
-export async function runValidationPart(input: ValidationPartInput, onProgress?: PartProgress): Promise<ValidationReport> {
+export async function runValidationPart(
+  input: ValidationPartInput,
+  onProgress?: PartProgress,
+): Promise<ValidationReport> {
   const stringColumns = Object.entries(input.rules.columns)
     .filter(([, rule]) => rule.type === 'string')
     .map(([name]) => name);
@@ -56,7 +59,9 @@ export async function runValidationPart(input: ValidationPartInput, onProgress?:
     ...common,
     ...(onProgress ? { onProgress: (rows: number) => onProgress('data', rows) } : {}),
     ...(input.expectations.length > 0 ? { expectations: input.expectations } : {}),
-    ...(referenceProfile !== undefined ? { reference: { profile: referenceProfile, drift: input.drift } } : {}),
+    ...(referenceProfile !== undefined
+      ? { reference: { profile: referenceProfile, drift: input.drift } }
+      : {}),
     tableChecks: input.tableChecks,
     inputs: input.inputs,
   });

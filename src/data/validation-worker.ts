@@ -19,7 +19,9 @@ export type ValidationWorkerMessage =
 const port = parentPort;
 if (port) {
   const input = workerData as ValidationPartInput;
-  runValidationPart(input, (phase, rows) => port.postMessage({ type: 'progress', phase, rows } satisfies ValidationWorkerMessage))
+  runValidationPart(input, (phase, rows) =>
+    port.postMessage({ type: 'progress', phase, rows } satisfies ValidationWorkerMessage),
+  )
     .then((report) => port.postMessage({ type: 'done', report } satisfies ValidationWorkerMessage))
     .catch((err: unknown) => {
       const kind = err instanceof DataUnusableError ? 'DataUnusable' : 'Error';

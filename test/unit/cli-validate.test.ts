@@ -22,14 +22,24 @@ beforeAll(async () => {
   const common = ['--seed', '7', '--rows', '2000'];
   await Promise.all(
     ['none', 'corrupt', 'drift', 'schema'].map((fault) =>
-      run(pythonPath(), [join(EXAMPLE, 'generate_data.py'), '--out', join(dir, fault), ...common, '--fault', fault]),
+      run(pythonPath(), [
+        join(EXAMPLE, 'generate_data.py'),
+        '--out',
+        join(dir, fault),
+        ...common,
+        '--fault',
+        fault,
+      ]),
     ),
   );
 }, 120_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Runs `mlcd validate <train of fault> --spec … --reference clean --json` in process. */
-async function validate(fault: string, extra: Record<string, unknown> = {}): Promise<{ code: number; report?: ValidationReport }> {
+async function validate(
+  fault: string,
+  extra: Record<string, unknown> = {},
+): Promise<{ code: number; report?: ValidationReport }> {
   const out = join(dir, `${fault}-report.json`);
   const code = await validateCommand(join(dir, fault, 'train.arrow'), {
     spec: SPEC,
@@ -76,7 +86,10 @@ describe('mlcd validate on the example data', () => {
     expect(byCheck('nulls', 'monthly_charges')).toMatchObject({ expected: 0 });
     expect(byCheck('range', 'tenure_months')).toMatchObject({ expected: { min: 0, max: 120 } });
     expect(byCheck('range', 'tenure_months')?.rows?.count).toBeGreaterThan(0);
-    expect(byCheck('domain', 'plan')).toMatchObject({ observed: ['gold'], expected: ['basic', 'standard', 'premium'] });
+    expect(byCheck('domain', 'plan')).toMatchObject({
+      observed: ['gold'],
+      expected: ['basic', 'standard', 'premium'],
+    });
     // The GE suite says the same in its own terms.
     const failed = report?.expectations?.filter((e) => !e.success).map((e) => `${e.type} ${e.column ?? ''}`);
     expect(failed).toEqual(
@@ -104,7 +117,12 @@ describe('mlcd validate on the example data', () => {
     expect(report?.issues).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ check: 'column_present', column: 'region', severity: 'error' }),
-        expect.objectContaining({ check: 'type', column: 'tenure_months', expected: 'integer', observed: 'Float64' }),
+        expect.objectContaining({
+          check: 'type',
+          column: 'tenure_months',
+          expected: 'integer',
+          observed: 'Float64',
+        }),
       ]),
     );
   });
@@ -117,27 +135,50 @@ describe('mlcd validate on the example data', () => {
     expect(await validateCommand(corrupt, { allowRoot: [dir], drift: true })).toBe(2);
     const badSchema = join(dir, 'bad-schema.yaml');
     writeFileSync(badSchema, 'columns:\n  x: { type: decimal }\n');
-    expect(await validateCommand(join(dir, 'none', 'train.arrow'), { allowRoot: [dir], drift: true, schema: badSchema })).toBe(2);
+    expect(
+      await validateCommand(join(dir, 'none', 'train.arrow'), {
+        allowRoot: [dir],
+        drift: true,
+        schema: badSchema,
+      }),
+    ).toBe(2);
     expect(logs.join('\n')).toContain('columns.x.type');
-    expect(await validateCommand(join(dir, 'none', 'train.arrow'), { allowRoot: [join(dir, 'drift')], drift: true })).toBe(2);
+    expect(
+      await validateCommand(join(dir, 'none', 'train.arrow'), {
+        allowRoot: [join(dir, 'drift')],
+        drift: true,
+      }),
+    ).toBe(2);
     expect(logs.join('\n')).toMatch(/outside the allowed/);
   });
 
   it('schema infer writes a schema the clean data passes and the corrupt data fails', async () => {
     const schema = join(dir, 'schema.yaml');
-    const code = await schemaInferCommand(join(dir, 'none', 'reference.arrow'), { output: schema, maxCategories: 50, allowRoot: [dir] });
+    const code = await schemaInferCommand(join(dir, 'none', 'reference.arrow'), {
+      output: schema,
+      maxCategories: 50,
+      allowRoot: [dir],
+    });
     expect(logs.join('\n')).toContain('7 columns from 1000 rows');
     expect(code).toBe(0);
     const text = readFileSync(schema, 'utf8');
     expect(text).toContain('plan:');
     expect(text).toMatch(/values:\n\s+- basic\n\s+- premium\n\s+- standard/);
-    expect(await validateCommand(join(dir, 'none', 'eval.arrow'), { allowRoot: [dir], drift: false, schema })).toBe(0);
-    expect(await validateCommand(join(dir, 'corrupt', 'train.arrow'), { allowRoot: [dir], drift: false, schema })).toBe(1);
+    expect(
+      await validateCommand(join(dir, 'none', 'eval.arrow'), { allowRoot: [dir], drift: false, schema }),
+    ).toBe(0);
+    expect(
+      await validateCommand(join(dir, 'corrupt', 'train.arrow'), { allowRoot: [dir], drift: false, schema }),
+    ).toBe(1);
   });
 
   it('--json prints the report on stdout', async () => {
     const write = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
-    const code = await validateCommand(join(dir, 'none', 'eval.arrow'), { allowRoot: [dir], drift: false, json: true });
+    const code = await validateCommand(join(dir, 'none', 'eval.arrow'), {
+      allowRoot: [dir],
+      drift: false,
+      json: true,
+    });
     const printed = write.mock.calls.map((c) => String(c[0])).join('');
     expect(code).toBe(0);
     expect((JSON.parse(printed) as ValidationReport).rows).toBe(1000);

@@ -22,7 +22,8 @@ const WORKER = resolve(__dirname, '../../dist/src/data/validation-worker.js');
 let dir: string;
 
 beforeAll(() => {
-  if (!existsSync(WORKER)) throw new Error(`${WORKER} is missing: run \`npm run build\` first (npm test does)`);
+  if (!existsSync(WORKER))
+    throw new Error(`${WORKER} is missing: run \`npm run build\` first (npm test does)`);
   dir = mkdtempSync(join(tmpdir(), 'mlcd-parallel-'));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -57,10 +58,19 @@ describe('parallel validation', () => {
         expectations: [
           { type: 'expect_table_row_count_to_be_between', kwargs: { min_value: 1, max_value: 20000 } },
           { type: 'expect_column_values_to_not_be_null', kwargs: { column: 'normal' } },
-          { type: 'expect_column_values_to_be_between', kwargs: { column: 'counts', min_value: 0, max_value: 8 } },
+          {
+            type: 'expect_column_values_to_be_between',
+            kwargs: { column: 'counts', min_value: 0, max_value: 8 },
+          },
           { type: 'expect_compound_columns_to_be_unique', kwargs: { column_list: ['ints', 'plan'] } },
-          { type: 'expect_column_values_to_be_in_set', kwargs: { column: 'region', value_set: ['north', 'south', 'east', 'west'] } },
-          { type: 'expect_column_mean_to_be_between', kwargs: { column: 'shift', min_value: -0.1, max_value: 0.1 } },
+          {
+            type: 'expect_column_values_to_be_in_set',
+            kwargs: { column: 'region', value_set: ['north', 'south', 'east', 'west'] },
+          },
+          {
+            type: 'expect_column_mean_to_be_between',
+            kwargs: { column: 'shift', min_value: -0.1, max_value: 0.1 },
+          },
           { type: 'expect_column_values_to_be_unique', kwargs: { column: 'lognormal' } },
         ],
       }),
@@ -68,18 +78,51 @@ describe('parallel validation', () => {
     const spec = validation({
       expectationsFile: expectations,
       columns: {
-        normal: { type: 'number', required: true, nullable: false, maxNullFraction: 1, min: 20, max: 80, unique: false },
-        plan: { type: 'string', required: true, nullable: true, maxNullFraction: 0.05, values: ['basic', 'standard'], unique: false },
+        normal: {
+          type: 'number',
+          required: true,
+          nullable: false,
+          maxNullFraction: 1,
+          min: 20,
+          max: 80,
+          unique: false,
+        },
+        plan: {
+          type: 'string',
+          required: true,
+          nullable: true,
+          maxNullFraction: 0.05,
+          values: ['basic', 'standard'],
+          unique: false,
+        },
         ints: { type: 'integer', required: true, nullable: false, maxNullFraction: 1, unique: true },
         missing: { type: 'number', required: true, nullable: false, maxNullFraction: 1, unique: false },
       },
     });
-    const common = { allowedRoots: [FIXTURES, dir], reference: join(FIXTURES, 'reference.arrow'), batchRows: 4000 };
+    const common = {
+      allowedRoots: [FIXTURES, dir],
+      reference: join(FIXTURES, 'reference.arrow'),
+      batchRows: 4000,
+    };
     const single = await runValidation(join(FIXTURES, 'current.arrow'), spec, { ...common, workers: 1 });
-    const parallel = await runValidation(join(FIXTURES, 'current.arrow'), spec, { ...common, workers: 2, workerScript: WORKER });
+    const parallel = await runValidation(join(FIXTURES, 'current.arrow'), spec, {
+      ...common,
+      workers: 2,
+      workerScript: WORKER,
+    });
     expect(single.passed).toBe(false);
     expect(new Set(single.issues.map((i) => i.check))).toEqual(
-      new Set(['column_present', 'nulls', 'non_finite', 'range', 'domain', 'unique', 'expectation', 'drift', 'dataset_drift']),
+      new Set([
+        'column_present',
+        'nulls',
+        'non_finite',
+        'range',
+        'domain',
+        'unique',
+        'expectation',
+        'drift',
+        'dataset_drift',
+      ]),
     );
     expect(withoutDuration(parallel)).toEqual(withoutDuration(single));
   });
@@ -92,7 +135,10 @@ describe('parallel validation', () => {
     writeFileSync(bad, bytes.subarray(0, Math.floor(bytes.length / 3)));
     await expect(
       runValidation(bad, validation(), { allowedRoots: [FIXTURES, dir], workers: 2, workerScript: WORKER }),
-    ).rejects.toMatchObject({ type: 'DataUnusable', message: expect.stringContaining('bad.arrows') as unknown });
+    ).rejects.toMatchObject({
+      type: 'DataUnusable',
+      message: expect.stringContaining('bad.arrows') as unknown,
+    });
   });
 
   it('keeps the columns of a multi-column expectation in one part and balances the rest', async () => {

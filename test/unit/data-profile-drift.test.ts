@@ -50,7 +50,9 @@ function profilerOf(p: DatasetProfile, name: string) {
 describe('column profile equals pandas / numpy', () => {
   for (const name of ['normal', 'shift', 'lognormal', 'counts', 'ints']) {
     it(`numeric column ${name}`, () => {
-      const want = expected.profile[name] as Record<string, number> & { quantiles: Array<{ q: number; value: number }> };
+      const want = expected.profile[name] as Record<string, number> & {
+        quantiles: Array<{ q: number; value: number }>;
+      };
       const got = profilerOf(current, name).profile() as NumberColumnProfile;
       expect(got.kind).toBe('number');
       expect(got.count).toBe(want.count);
@@ -93,7 +95,12 @@ describe('column profile equals pandas / numpy', () => {
   }
 
   it('boolean column flag', () => {
-    const want = expected.profile.flag as { count: number; nulls: number; trueCount: number; falseCount: number };
+    const want = expected.profile.flag as {
+      count: number;
+      nulls: number;
+      trueCount: number;
+      falseCount: number;
+    };
     const got = profilerOf(current, 'flag').profile() as BooleanColumnProfile;
     expect(got).toMatchObject(want);
   });
@@ -105,7 +112,9 @@ describe('drift equals Evidently, scipy and TFDV', () => {
       const ref = profilerOf(reference, name);
       const cur = profilerOf(current, name);
       const rule: DriftRule =
-        want.kind === 'numeric' ? { method: 'wasserstein', threshold: 0.1 } : { method: 'jensenshannon', threshold: 0.1 };
+        want.kind === 'numeric'
+          ? { method: 'wasserstein', threshold: 0.1 }
+          : { method: 'jensenshannon', threshold: 0.1 };
       const drift = want.kind === 'numeric' ? numericDrift(ref, cur, rule) : categoricalDrift(ref, cur, rule);
       expect(drift.approximate).toBe(false);
       for (const [stat, value] of Object.entries(want)) {
