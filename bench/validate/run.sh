@@ -23,4 +23,10 @@ if [ ! -x "$venv/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; 
   echo "$want" > "$stamp"
 fi
 
+# A fresh clone has no node_modules yet: the driver's `npm run build` needs them.
+if [ ! -d node_modules ]; then
+  echo "bench:validate: installing npm packages"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
 exec "$venv/bin/python" bench/validate/driver.py "$@"
