@@ -100,7 +100,13 @@ function inferColumn(p: ColumnProfiler, maxCategories: number): ColumnRule | und
     nullable,
     // Headroom over the reference's share: 1.5×, rounded up to a whole percent.
     maxNullFraction: nullable ? Math.min(1, Math.ceil((p.nulls / Math.max(1, p.rows)) * 150) / 100) : 1,
-    unique: p.rows > 1 && p.nulls === 0 && distinctExact && distinct === p.rows,
+    // Identifiers are integers or strings; a float column whose values all differ is just continuous.
+    unique:
+      (p.column.integer || p.column.kind === 'string') &&
+      p.rows > 1 &&
+      p.nulls === 0 &&
+      distinctExact &&
+      distinct === p.rows,
   };
   switch (p.column.kind) {
     case 'number':

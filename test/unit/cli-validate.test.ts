@@ -184,3 +184,18 @@ describe('mlcd validate on the example data', () => {
     expect((JSON.parse(printed) as ValidationReport).rows).toBe(1000);
   });
 });
+
+describe('schema inference', () => {
+  it('marks integer and string identifiers unique, never a continuous float column', async () => {
+    const { inferSchema } = await import('../../src/data/schema-file');
+    const { profileDataset } = await import('../../src/data/profile-dataset');
+    const fixtures = resolve(__dirname, '../fixtures/profile');
+    const profile = await profileDataset(join(fixtures, 'reference.arrow'), { allowedRoots: [fixtures] });
+    const rules = inferSchema(profile.profilers, profile.rows);
+    // `shift` and `lognormal` are float64 with every value distinct; `ints` repeats values.
+    expect(rules.columns.shift?.unique).toBe(false);
+    expect(rules.columns.lognormal?.unique).toBe(false);
+    expect(rules.columns.ints?.unique).toBe(false);
+    expect(rules.columns.plan?.values).toEqual(['basic', 'premium', 'standard']);
+  });
+});
