@@ -10,11 +10,9 @@ import { InvalidArgumentError } from 'commander';
 import type { Command } from 'commander';
 
 import { DataUnusableError, SpecError } from '../core/errors';
-import { SPEC_DEFAULTS } from '../core/spec/schema';
-import type { ValidationSpec } from '../core/spec/types';
 import { renderHtmlReport } from '../data/html-report';
 import { profileDataset } from '../data/profile-dataset';
-import { runValidation } from '../data/run-validation';
+import { defaultValidationSpec, runValidation } from '../data/run-validation';
 import { inferSchema, schemaFileText } from '../data/schema-file';
 import { renderTerminalReport } from '../data/terminal-report';
 import { loadReleaseSpecFile } from '../spec-file';
@@ -45,25 +43,10 @@ function collect(value: string, prev: string[]): string[] {
   return [...prev, value];
 }
 
-/** The `validation` section used without a spec: no column rules, default drift settings. */
-function defaultValidation(): ValidationSpec {
-  return {
-    columns: {},
-    drift: {
-      enabled: true,
-      numeric: SPEC_DEFAULTS.driftNumeric,
-      categorical: SPEC_DEFAULTS.driftCategorical,
-      columns: {},
-      columnSeverity: SPEC_DEFAULTS.driftColumnSeverity,
-      maxDriftedShare: SPEC_DEFAULTS.maxDriftedShare,
-    },
-  };
-}
-
 /** Runs `mlcd validate`; returns the exit code. */
 export async function validateCommand(data: string, o: ValidateOptions): Promise<number> {
   try {
-    let validation = defaultValidation();
+    let validation = defaultValidationSpec();
     let roots = o.allowRoot.map((r) => resolve(r));
     let reference = o.reference;
     if (o.spec !== undefined) {

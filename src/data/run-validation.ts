@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { extname } from 'node:path';
 
-import { SpecError } from '../core/errors';
+import { SPEC_DEFAULTS } from '../core/spec/schema';
 import type { ValidationSpec } from '../core/spec/types';
 import { parseExpectationsFile } from '../expectations/ge-suite';
 import type { Expectation } from '../expectations/types';
@@ -21,9 +21,24 @@ import {
 import { CSV_EXTENSIONS, openDataset } from './readers/open-dataset';
 import type { DatasetSchema } from './readers/types';
 import type { ValidationReport } from './report';
-import { resolveSchemaRules } from './schema-file';
+import { readRuleFile, resolveSchemaRules } from './schema-file';
 import { runValidationPart } from './validation-part';
 import type { ValidationPartInput } from './validation-part';
+
+/** A `validation` section with no rules and the default drift settings (the CLI without a spec). */
+export function defaultValidationSpec(): ValidationSpec {
+  return {
+    columns: {},
+    drift: {
+      enabled: SPEC_DEFAULTS.driftEnabled,
+      numeric: SPEC_DEFAULTS.driftNumeric,
+      categorical: SPEC_DEFAULTS.driftCategorical,
+      columns: {},
+      columnSeverity: SPEC_DEFAULTS.driftColumnSeverity,
+      maxDriftedShare: SPEC_DEFAULTS.maxDriftedShare,
+    },
+  };
+}
 
 /** Options of `runValidation`. */
 export interface RunValidationOptions {
@@ -117,27 +132,6 @@ async function readSchema(path: string, allowedRoots: readonly string[]): Promis
     return reader.schema();
   } finally {
     await reader.close();
-  }
-}
-
-async function readRuleFile(path: string, what: string): Promise<string> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new SpecError(
-      path,
-      [
-        {
-          path: '',
-          message:
-            code === 'ENOENT'
-              ? `${what} file not found: ${path}`
-              : `cannot read ${what} file ${path}: ${String(e)}`,
-        },
-      ],
-      { cause: e },
-    );
   }
 }
 

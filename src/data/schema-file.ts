@@ -15,13 +15,12 @@ import type { ColumnRule, SchemaRules, ValidationSpec } from '../core/spec/types
 import type { ColumnProfiler } from './column-profiler';
 
 /**
- * Reads and checks a schema file.
- * @throws SpecError naming the file and the field when it is missing, not YAML/JSON, or invalid
+ * Reads a rule file (schema, expectations) as text.
+ * @throws SpecError naming the file when it is missing or unreadable
  */
-export async function readSchemaFile(path: string): Promise<SchemaRules> {
-  let text: string;
+export async function readRuleFile(path: string, what: string): Promise<string> {
   try {
-    text = await readFile(path, 'utf8');
+    return await readFile(path, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw new SpecError(
@@ -31,13 +30,21 @@ export async function readSchemaFile(path: string): Promise<SchemaRules> {
           path: '',
           message:
             code === 'ENOENT'
-              ? `schema file not found: ${path}`
-              : `cannot read schema file ${path}: ${String(e)}`,
+              ? `${what} file not found: ${path}`
+              : `cannot read ${what} file ${path}: ${String(e)}`,
         },
       ],
       { cause: e },
     );
   }
+}
+
+/**
+ * Reads and checks a schema file.
+ * @throws SpecError naming the file and the field when it is missing, not YAML/JSON, or invalid
+ */
+export async function readSchemaFile(path: string): Promise<SchemaRules> {
+  const text = await readRuleFile(path, 'schema');
   const raw = parseSpecText(text, path);
   const parsed = schemaFileSchema.safeParse(raw, { errorMap: specErrorMap });
   if (!parsed.success) throw new SpecError(path, specIssuesFromZod(parsed.error.issues, raw));

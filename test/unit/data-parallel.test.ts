@@ -9,11 +9,10 @@ import { join, resolve } from 'node:path';
 
 import { tableFromIPC, tableToIPC } from 'apache-arrow';
 
-import { SPEC_DEFAULTS } from '../../src/core/spec/schema';
 import type { ValidationSpec } from '../../src/core/spec/types';
 import { partitionColumns } from '../../src/data/parallel-validation';
 import { openDataset } from '../../src/data/readers/open-dataset';
-import { runValidation } from '../../src/data/run-validation';
+import { defaultValidationSpec, runValidation } from '../../src/data/run-validation';
 import type { ValidationReport } from '../../src/data/report';
 import type { Expectation } from '../../src/expectations/types';
 
@@ -29,18 +28,7 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function validation(extra: Partial<ValidationSpec> = {}): ValidationSpec {
-  return {
-    columns: {},
-    drift: {
-      enabled: true,
-      numeric: SPEC_DEFAULTS.driftNumeric,
-      categorical: SPEC_DEFAULTS.driftCategorical,
-      columns: {},
-      columnSeverity: 'error',
-      maxDriftedShare: 0.5,
-    },
-    ...extra,
-  };
+  return { ...defaultValidationSpec(), ...extra };
 }
 
 function withoutDuration(r: ValidationReport): Omit<ValidationReport, 'durationMs'> {

@@ -9,7 +9,7 @@ import { arrowColumnBatch, arrowColumnSchema } from './arrow-columns';
 import { datasetUnusable, errorMessage } from './dataset-unusable';
 import { DEFAULT_BATCH_ROWS } from './types';
 import type { ColumnBatch, DataBatch, DatasetReader, DatasetSchema, OpenDatasetOptions } from './types';
-import { openDataFile } from './open-file';
+import { openDataFile, readAt } from './open-file';
 
 /** "ARROW1": the first and last six bytes of an Arrow IPC file. */
 const ARROW_MAGIC = Buffer.from('ARROW1', 'latin1');
@@ -161,20 +161,6 @@ async function checkFraming(handle: fs.FileHandle, file: string, size: number): 
   return 'arrow-stream';
 }
 
-async function readAt(
-  handle: fs.FileHandle,
-  file: string,
-  position: number,
-  length: number,
-): Promise<Buffer> {
-  const buf = Buffer.alloc(length);
-  try {
-    const { bytesRead } = await handle.read(buf, 0, length, position);
-    return buf.subarray(0, bytesRead);
-  } catch (err) {
-    throw datasetUnusable(file, 'cannot read file', err);
-  }
-}
 
 function toDataBatch(
   batch: RecordBatch,

@@ -27,3 +27,22 @@ export async function openDataFile(realPath: string): Promise<OpenFile> {
   };
   return { handle, close };
 }
+
+/**
+ * Reads up to `length` bytes at `position`; fewer at the end of the file.
+ * @throws DataUnusableError naming the file on a read error
+ */
+export async function readAt(
+  handle: fs.FileHandle,
+  file: string,
+  position: number,
+  length: number,
+): Promise<Buffer> {
+  const buf = Buffer.alloc(length);
+  try {
+    const { bytesRead } = await handle.read(buf, 0, length, position);
+    return buf.subarray(0, bytesRead);
+  } catch (err) {
+    throw datasetUnusable(file, 'cannot read file', err);
+  }
+}

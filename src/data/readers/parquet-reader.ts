@@ -48,7 +48,7 @@ import { parquetColumnPlans } from './parquet-columns';
 import type { ParquetColumnPlan } from './parquet-columns';
 import { DEFAULT_BATCH_ROWS } from './types';
 import type { ColumnBatch, DataBatch, DatasetReader, DatasetSchema, OpenDatasetOptions } from './types';
-import { openDataFile } from './open-file';
+import { openDataFile, readAt } from './open-file';
 
 /** "PAR1": the first and last four bytes of a Parquet file. */
 const PARQUET_MAGIC = Buffer.from('PAR1', 'latin1');
@@ -284,17 +284,3 @@ function allNull(n: number): ColumnBatch {
   return { kind: 'null', length: n, nulls: new Uint8Array(n).fill(1), nullCount: n };
 }
 
-async function readAt(
-  handle: fs.FileHandle,
-  file: string,
-  position: number,
-  length: number,
-): Promise<Buffer> {
-  const buf = Buffer.alloc(length);
-  try {
-    const { bytesRead } = await handle.read(buf, 0, length, position);
-    return buf.subarray(0, bytesRead);
-  } catch (err) {
-    throw datasetUnusable(file, 'cannot read file', err);
-  }
-}
