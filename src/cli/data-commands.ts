@@ -13,7 +13,7 @@ import { DataUnusableError, SpecError } from '../core/errors';
 import { renderHtmlReport } from '../data/html-report';
 import { profileDataset } from '../data/profile-dataset';
 import { defaultValidationSpec, runValidation } from '../data/run-validation';
-import { inferSchema, schemaFileText } from '../data/schema-file';
+import { findUniqueColumns, inferSchema, schemaFileText, uniqueCandidates } from '../data/schema-file';
 import { renderTerminalReport } from '../data/terminal-report';
 import { loadReleaseSpecFile } from '../spec-file';
 
@@ -91,7 +91,12 @@ export async function schemaInferCommand(data: string, o: SchemaInferOptions): P
   try {
     const roots = o.allowRoot.length > 0 ? o.allowRoot.map((r) => resolve(r)) : [process.cwd()];
     const profile = await profileDataset(data, { allowedRoots: roots });
-    const rules = inferSchema(profile.profilers, profile.rows, { maxCategories: o.maxCategories });
+    // Past 65 536 values distinct counts are estimates: settle candidate identifiers exactly.
+    const uniqueColumns = await findUniqueColumns(data, uniqueCandidates(profile.profilers), roots);
+    const rules = inferSchema(profile.profilers, profile.rows, {
+      maxCategories: o.maxCategories,
+      uniqueColumns,
+    });
     const text = schemaFileText(rules, profile.file);
     if (o.output !== undefined) {
       await writeFile(o.output, text);

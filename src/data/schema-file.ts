@@ -12,7 +12,11 @@ import { parseSpecText } from '../core/spec/parse-text';
 import { SPEC_DEFAULTS, schemaFileSchema, specErrorMap, specIssuesFromZod } from '../core/spec/schema';
 import type { ColumnRule, SchemaRules, ValidationSpec } from '../core/spec/types';
 
+import { DuplicateTable, numberKey, stringKey } from '../expectations/duplicate-table';
+import type { Key64 } from '../expectations/duplicate-table';
+
 import type { ColumnProfiler } from './column-profiler';
+import { openDataset } from './readers/open-dataset';
 
 /**
  * Reads a rule file (schema, expectations) as text.
@@ -73,6 +77,11 @@ export async function resolveSchemaRules(validation: ValidationSpec): Promise<Sc
 export interface InferSchemaOptions {
   /** A string column becomes categorical (a `values` domain) with at most this many values. */
   maxCategories?: number;
+  /**
+   * Columns an exact pass found unique (`findUniqueColumns`), for those whose distinct count is
+   * only an estimate (more than 65 536 values).
+   */
+  uniqueColumns?: ReadonlySet<string>;
 }
 
 /** Default of `InferSchemaOptions.maxCategories`. */
@@ -92,13 +101,17 @@ export function inferSchema(
   const maxCategories = opts.maxCategories ?? DEFAULT_MAX_CATEGORIES;
   const columns: Record<string, ColumnRule> = {};
   for (const p of profilers) {
-    const rule = inferColumn(p, maxCategories);
+    const rule = inferColumn(p, maxCategories, opts.uniqueColumns);
     if (rule) columns[p.column.name] = rule;
   }
   return { minRows: rows > 0 ? 1 : 0, allowExtraColumns: false, columns };
 }
 
-function inferColumn(p: ColumnProfiler, maxCategories: number): ColumnRule | undefined {
+function inferColumn(
+  p: ColumnProfiler,
+  maxCategories: number,
+  uniqueColumns: ReadonlySet<string> | undefined,
+): ColumnRule | undefined {
   const nullable = p.nulls > 0;
   const distinctExact = p.distinct.isExact;
   const distinct = p.distinct.estimate();
@@ -109,18 +122,16 @@ function inferColumn(p: ColumnProfiler, maxCategories: number): ColumnRule | und
     maxNullFraction: nullable ? Math.min(1, Math.ceil((p.nulls / Math.max(1, p.rows)) * 150) / 100) : 1,
     // Identifiers are integers or strings; a float column whose values all differ is just continuous.
     unique:
-      (p.column.integer || p.column.kind === 'string') &&
-      p.rows > 1 &&
-      p.nulls === 0 &&
-      distinctExact &&
-      distinct === p.rows,
+      isUniqueCandidate(p) &&
+      (distinctExact ? distinct === p.rows : uniqueColumns?.has(p.column.name) === true),
   };
   switch (p.column.kind) {
     case 'number':
       return {
         ...base,
         type: p.column.integer ? 'integer' : 'number',
-        ...(p.finite > 0 ? numericDomain(p.min, p.max, p.column.integer) : {}),
+        // An identifier's range says nothing about the next file's (ids keep growing).
+        ...(p.finite > 0 && !base.unique ? numericDomain(p.min, p.max, p.column.integer) : {}),
       };
     case 'string': {
       const categorical =
@@ -137,6 +148,61 @@ function inferColumn(p: ColumnProfiler, maxCategories: number): ColumnRule | und
     case 'other':
       return undefined;
   }
+}
+
+/**
+ * Whether a column may be an identifier: integers or strings (a float column whose values all
+ * differ is just continuous), no nulls, and every value distinct as far as the profile can tell
+ * (exactly, or within the HyperLogLog estimate's error).
+ */
+function isUniqueCandidate(p: ColumnProfiler): boolean {
+  if (!(p.column.integer || p.column.kind === 'string') || p.rows < 2 || p.nulls > 0) return false;
+  return p.distinct.isExact ? p.distinct.estimate() === p.rows : p.distinct.estimate() >= p.rows * 0.97;
+}
+
+/** Columns whose uniqueness only an exact pass can settle (see `findUniqueColumns`). */
+export function uniqueCandidates(profilers: readonly ColumnProfiler[]): string[] {
+  return profilers.filter((p) => !p.distinct.isExact && isUniqueCandidate(p)).map((p) => p.column.name);
+}
+
+/**
+ * Reads the candidate columns once more and returns those in which no value repeats (64-bit
+ * keys in a hash table: about 30 bytes per row per candidate).
+ */
+export async function findUniqueColumns(
+  path: string,
+  candidates: readonly string[],
+  allowedRoots: readonly string[],
+): Promise<Set<string>> {
+  const unique = new Set(candidates);
+  if (unique.size === 0) return unique;
+  const tables = new Map(candidates.map((c) => [c, new DuplicateTable()]));
+  const key: Key64 = { hi: 0, lo: 0 };
+  const reader = await openDataset(path, { allowedRoots, columns: candidates, stringColumns: candidates });
+  try {
+    for await (const batch of reader.batches()) {
+      for (const name of unique) {
+        const b = batch.columns.get(name);
+        const table = tables.get(name);
+        if (!b || !table) continue;
+        let repeated = false;
+        for (let i = 0; i < b.length && !repeated; i++) {
+          if (b.kind === 'number') numberKey(b.values[i] as number, key);
+          else if (b.kind === 'string') stringKey(b.values[i] ?? '', key);
+          else break;
+          repeated = table.add(key, batch.rowOffset + i) > 1;
+        }
+        if (repeated) {
+          unique.delete(name);
+          tables.delete(name);
+        }
+      }
+      if (unique.size === 0) break;
+    }
+  } finally {
+    await reader.close();
+  }
+  return unique;
 }
 
 /**

@@ -199,3 +199,29 @@ describe('schema inference', () => {
     expect(rules.columns.plan?.values).toEqual(['basic', 'premium', 'standard']);
   });
 });
+
+describe('schema inference past the exact distinct range', () => {
+  it('settles identifiers with an exact pass: unique, and no numeric range', async () => {
+    const { Int32, Utf8 } = await import('apache-arrow');
+    const { makeTable, writeArrow } = await import('../fixtures/data/arrow-fixtures');
+    const { parse } = await import('yaml');
+    const rows = 100_000;
+    const ids = Array.from({ length: rows }, (_, i) => i * 3);
+    const names = Array.from({ length: rows }, (_, i) => `n${i % (rows - 10)}`); // 10 repeats
+    const path = writeArrow(
+      join(dir, 'ids.arrow'),
+      makeTable(
+        { id: { type: new Int32(), values: ids }, name: { type: new Utf8(), values: names } },
+        [40_000, 60_000],
+      ),
+    );
+    const schema = join(dir, 'ids-schema.yaml');
+    expect(await schemaInferCommand(path, { output: schema, maxCategories: 50, allowRoot: [dir] })).toBe(0);
+    const columns = (
+      parse(readFileSync(schema, 'utf8')) as { columns: Record<string, Record<string, unknown>> }
+    ).columns;
+    expect(columns.id).toMatchObject({ type: 'integer', unique: true });
+    expect(columns.id).not.toHaveProperty('min');
+    expect(columns.name).toMatchObject({ type: 'string', unique: false });
+  });
+});
