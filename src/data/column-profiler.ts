@@ -4,6 +4,7 @@ import type { ColumnBatch, ColumnSchema, StringColumnBatch } from './readers/typ
 import type { ColumnProfile, HistogramProfile, QuantileValue } from './report';
 import { equalWidthEdges, histogramWeighted } from '../drift/weighted';
 import type { WeightedSample } from '../drift/weighted';
+import type { FineGrid } from './fine-grid';
 import { ValueCounts } from './value-counts';
 
 /** Quantiles every numeric profile reports. */
@@ -51,6 +52,8 @@ export class ColumnProfiler {
   readonly distinct = new DistinctCounter();
   /** Numeric columns with few distinct values: their exact distribution (see ValueCounts). */
   readonly valueCounts = new ValueCounts();
+  /** Large numeric columns compared with a reference: counts on a fine grid (see FineGrid). */
+  grid: FineGrid | undefined;
   /** Category counts of string and boolean columns. */
   readonly categories = new TopK();
 
@@ -134,6 +137,7 @@ export class ColumnProfiler {
     this.sum2 += s2;
     this.quantiles.addBatch(values, checkNulls ? nulls : undefined, n);
     this.valueCounts.addBatch(values, checkNulls ? nulls : undefined, n);
+    this.grid?.addBatch(values, checkNulls ? nulls : undefined, n);
     if (nan + posInf + negInf === 0) this.distinct.addNumberBatch(values, checkNulls ? nulls : undefined, n);
     else {
       // Distinct counts cover finite values only (as pandas' nunique after Evidently drops ±Inf).
@@ -198,12 +202,16 @@ export class ColumnProfiler {
 
   /**
    * The numeric distribution drift is computed from: exact value counts for a column with few
-   * distinct values, else the quantile sketch (exact up to 65 536 values).
+   * distinct values, else the quantile sketch while exact (65 536 values), else the fine grid
+   * when one was set up against a reference, else the compacted sketch.
    */
   distribution(): { sample: WeightedSample; exact: boolean } {
     const counts = this.valueCounts.sortedView();
     if (counts !== undefined) return { sample: counts, exact: true };
-    return { sample: this.quantiles.sortedView(), exact: this.quantiles.isExact };
+    if (this.quantiles.isExact) return { sample: this.quantiles.sortedView(), exact: true };
+    const grid = this.grid?.sample(this.min, this.max);
+    if (grid !== undefined) return { sample: grid, exact: false };
+    return { sample: this.quantiles.sortedView(), exact: false };
   }
 
   /** Category counts (all of them while exact; the tracked heavy hitters beyond). */

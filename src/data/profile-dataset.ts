@@ -1,4 +1,5 @@
 import { ColumnProfiler } from './column-profiler';
+import { FineGrid } from './fine-grid';
 import { openDataset } from './readers/open-dataset';
 import type { DataBatch, DatasetSchema } from './readers/types';
 
@@ -20,6 +21,8 @@ export interface ProfileDatasetOptions {
   stringColumns?: readonly string[];
   /** Profile (and read) only these columns; default every column. */
   columns?: readonly string[];
+  /** Numeric columns to count on a fine grid too (range per column; see FineGrid). */
+  grids?: ReadonlyMap<string, { lo: number; hi: number }>;
   onProgress?: (rowsProcessed: number) => void;
   /** Called once with the schema, before the first batch. */
   onSchema?: (schema: DatasetSchema) => void;
@@ -48,6 +51,10 @@ export async function profileDataset(path: string, opts: ProfileDatasetOptions):
     const profilers = schema.columns
       .filter((c) => !selected || selected.has(c.name))
       .map((c) => new ColumnProfiler(c));
+    for (const p of profilers) {
+      const g = opts.grids?.get(p.column.name);
+      if (g !== undefined && p.column.kind === 'number') p.grid = new FineGrid(g.lo, g.hi);
+    }
     let rows = 0;
     for await (const batch of reader.batches()) {
       for (const p of profilers) {
@@ -59,6 +66,52 @@ export async function profileDataset(path: string, opts: ProfileDatasetOptions):
       opts.onProgress?.(rows);
     }
     return { file: reader.path, rows, schema, profilers };
+  } finally {
+    await reader.close();
+  }
+}
+
+/**
+ * The fine grids drift needs: for each numeric reference column too varied for exact value
+ * counts, a grid over its range (widened by the span on each side).
+ */
+export function gridRanges(reference: DatasetProfile): Map<string, { lo: number; hi: number }> {
+  const out = new Map<string, { lo: number; hi: number }>();
+  for (const p of reference.profilers) {
+    if (p.column.kind !== 'number' || p.finite === 0 || !p.valueCounts.overflowed) continue;
+    const g = FineGrid.forRange(p.min, p.max);
+    out.set(p.column.name, { lo: g.lo, hi: g.hi });
+  }
+  return out;
+}
+
+/**
+ * Counts the reference's own values on its grids: a second pass over the reference's numeric
+ * columns whose sketch is no longer exact (binning only, no other statistics).
+ */
+export async function fillReferenceGrids(
+  reference: DatasetProfile,
+  grids: ReadonlyMap<string, { lo: number; hi: number }>,
+  opts: { allowedRoots: readonly string[]; batchRows?: number },
+): Promise<void> {
+  const targets = reference.profilers.filter((p) => grids.has(p.column.name) && !p.quantiles.isExact);
+  if (targets.length === 0) return;
+  for (const p of targets) {
+    const g = grids.get(p.column.name) as { lo: number; hi: number };
+    p.grid = new FineGrid(g.lo, g.hi);
+  }
+  const reader = await openDataset(reference.file, {
+    allowedRoots: opts.allowedRoots,
+    columns: targets.map((p) => p.column.name),
+    ...(opts.batchRows !== undefined ? { batchRows: opts.batchRows } : {}),
+  });
+  try {
+    for await (const batch of reader.batches()) {
+      for (const p of targets) {
+        const b = batch.columns.get(p.column.name);
+        if (b?.kind === 'number') p.grid?.addBatch(b.values, b.nullCount > 0 ? b.nulls : undefined, b.length);
+      }
+    }
   } finally {
     await reader.close();
   }

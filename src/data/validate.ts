@@ -43,6 +43,8 @@ export interface ValidateDatasetOptions {
   columns?: readonly string[];
   /** Emit the table-level issues (row count, column presence, extra columns). Default true. */
   tableChecks?: boolean;
+  /** Numeric columns to count on a fine grid for drift (see `gridRanges`). */
+  grids?: ReadonlyMap<string, { lo: number; hi: number }>;
 }
 
 /**
@@ -88,6 +90,7 @@ export async function validateDataset(
     ...(opts.batchRows !== undefined ? { batchRows: opts.batchRows } : {}),
     stringColumns,
     ...(opts.columns !== undefined ? { columns: opts.columns } : {}),
+    ...(opts.grids !== undefined ? { grids: opts.grids } : {}),
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
     onSchema: (schema) => {
       accumulators = schema.columns

@@ -7,7 +7,7 @@
 import type { DriftSpec, SchemaRules } from '../core/spec/types';
 import type { Expectation } from '../expectations/types';
 
-import { profileDataset } from './profile-dataset';
+import { fillReferenceGrids, gridRanges, profileDataset } from './profile-dataset';
 import type { ValidationReport } from './report';
 import { validateDataset } from './validate';
 
@@ -55,7 +55,13 @@ export async function runValidationPart(
           ...(onProgress ? { onProgress: (rows: number) => onProgress('reference', rows) } : {}),
         })
       : undefined;
+  // Large continuous columns: drift from fine grids over the reference's range, not the sketch.
+  const grids = referenceProfile !== undefined ? gridRanges(referenceProfile) : undefined;
+  if (referenceProfile !== undefined && grids !== undefined && grids.size > 0) {
+    await fillReferenceGrids(referenceProfile, grids, common);
+  }
   return validateDataset(input.dataPath, input.rules, {
+    ...(grids !== undefined && grids.size > 0 ? { grids } : {}),
     ...common,
     ...(onProgress ? { onProgress: (rows: number) => onProgress('data', rows) } : {}),
     ...(input.expectations.length > 0 ? { expectations: input.expectations } : {}),
