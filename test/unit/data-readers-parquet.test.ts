@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { pythonPath } from '../../src/config';
 import { DataUnusableError } from '../../src/core/errors';
 import { openDataset } from '../../src/data/readers/open-dataset';
-import type { ColumnBatch, DataBatch, DatasetReader } from '../../src/data/readers/types';
-import { makeTempDir, writeText } from '../fixtures/data/arrow-fixtures';
+import type { ColumnBatch, DataBatch } from '../../src/data/readers/types';
+import { makeTempDir, readAll, writeText } from '../fixtures/data/arrow-fixtures';
 
 /** What test/fixtures/data/parquet-fixtures.py prints: the table as pyarrow reads it back, and layout facts. */
 interface Written {
@@ -25,15 +25,6 @@ beforeAll(() => {
 });
 afterAll(() => tmp.cleanup());
 
-async function readAll(reader: DatasetReader): Promise<DataBatch[]> {
-  const out: DataBatch[] = [];
-  try {
-    for await (const b of reader.batches()) out.push(b);
-  } finally {
-    await reader.close();
-  }
-  return out;
-}
 
 /** A column's values across batches: null for nulls, '?' for opaque values. */
 function columnValues(batches: DataBatch[], name: string): unknown[] {

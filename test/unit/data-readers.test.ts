@@ -6,22 +6,13 @@ import type { Dictionary as DictionaryType } from 'apache-arrow';
 
 import { DataUnusableError } from '../../src/core/errors';
 import { openDataset } from '../../src/data/readers/open-dataset';
-import type { ColumnBatch, DataBatch, DatasetReader } from '../../src/data/readers/types';
-import { makeTable, makeTempDir, writeArrow, writeText } from '../fixtures/data/arrow-fixtures';
+import type { ColumnBatch, DataBatch } from '../../src/data/readers/types';
+import { makeTable, makeTempDir, readAll, writeArrow, writeText } from '../fixtures/data/arrow-fixtures';
 
 const tmp = makeTempDir();
 const roots = [tmp.dir];
 afterAll(() => tmp.cleanup());
 
-async function readAll(reader: DatasetReader): Promise<DataBatch[]> {
-  const out: DataBatch[] = [];
-  try {
-    for await (const b of reader.batches()) out.push(b);
-  } finally {
-    await reader.close();
-  }
-  return out;
-}
 
 /** A column's values across batches, with null for nulls. */
 function columnValues(batches: DataBatch[], name: string): unknown[] {
