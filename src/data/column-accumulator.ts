@@ -9,7 +9,7 @@ import type { TypeCompatibility } from './type-compatibility';
 /** A value of a categorical domain, as written in the spec. */
 export type DomainValue = string | number | boolean;
 
-/** What one pass over a column has gathered; read by `columnIssues` and the profile. */
+/** The rule violations one pass over a column has gathered; read by `columnIssues`. */
 export interface ColumnStats {
   rows: number;
   nulls: RowSample;
@@ -18,13 +18,6 @@ export interface ColumnStats {
   posInf: number;
   negInf: number;
   nonFinite: RowSample;
-  /** Numeric columns: count, minimum, maximum and sum of the finite values. */
-  finite: number;
-  min: number;
-  max: number;
-  /** Neumaier-compensated sum: `sum + sumCompensation` is the sum to about one rounding. */
-  sum: number;
-  sumCompensation: number;
   /** `integer` rule on a float column: finite values that are not whole. */
   nonWhole: RowSample;
   /** Finite values outside the rule's [min, max]. */
@@ -50,11 +43,6 @@ export class ColumnAccumulator {
     posInf: 0,
     negInf: 0,
     nonFinite: new RowSample(),
-    finite: 0,
-    min: Infinity,
-    max: -Infinity,
-    sum: 0,
-    sumCompensation: 0,
     nonWhole: new RowSample(),
     outOfRange: new RowSample(),
     unknown: new RowSample(),
@@ -132,12 +120,6 @@ export class ColumnAccumulator {
         s.nonFinite.add(row);
         continue;
       }
-      s.finite++;
-      const t = s.sum + v;
-      s.sumCompensation += Math.abs(s.sum) >= Math.abs(v) ? s.sum - t + v : v - t + s.sum;
-      s.sum = t;
-      if (v < s.min) s.min = v;
-      if (v > s.max) s.max = v;
       if (this.checkWhole && !Number.isInteger(v)) s.nonWhole.add(row);
       if (this.checkRange && (v < this.low || v > this.high)) s.outOfRange.add(row);
       this.checkDomain(v, row);

@@ -8,8 +8,13 @@ import type { RowSample } from './row-sample';
  *
  * @param file - the dataset's resolved path, carried by every issue
  * @param acc - the column's accumulator after the last batch
+ * @param observed - the column's finite minimum and maximum (from its profile), for range messages
  */
-export function columnIssues(file: string, acc: ColumnAccumulator): ValidationIssue[] {
+export function columnIssues(
+  file: string,
+  acc: ColumnAccumulator,
+  observed: { min: number; max: number },
+): ValidationIssue[] {
   const { rule, column, stats: s } = acc;
   if (!rule) return [];
   const name = column.name;
@@ -89,16 +94,16 @@ export function columnIssues(file: string, acc: ColumnAccumulator): ValidationIs
     let seen: string;
     if (rule.min !== undefined && rule.max !== undefined) {
       bound = `outside [${rule.min}, ${rule.max}]`;
-      seen = `observed min ${s.min}, max ${s.max}`;
+      seen = `observed min ${observed.min}, max ${observed.max}`;
     } else if (rule.min !== undefined) {
       bound = `below the minimum ${rule.min}`;
-      seen = `observed min ${s.min}`;
+      seen = `observed min ${observed.min}`;
     } else {
       bound = `above the maximum ${String(rule.max)}`;
-      seen = `observed max ${s.max}`;
+      seen = `observed max ${observed.max}`;
     }
     issue('range', `${values(s.outOfRange.count)} ${bound} (${seen})${firstRows(s.outOfRange)}`, {
-      observed: { min: s.min, max: s.max },
+      observed: { min: observed.min, max: observed.max },
       expected,
       rows: s.outOfRange.toIssueRows(),
     });

@@ -3,12 +3,11 @@
  * expectations), profile the reference, then validate the data in one pass.
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { extname } from 'node:path';
 
 import { SPEC_DEFAULTS } from '../core/spec/schema';
-import type { ValidationSpec } from '../core/spec/types';
+import type { SchemaRules, ValidationSpec } from '../core/spec/types';
 import { parseExpectationsFile } from '../expectations/ge-suite';
 import type { Expectation } from '../expectations/types';
 
@@ -21,7 +20,7 @@ import {
 import { CSV_EXTENSIONS, openDataset } from './readers/open-dataset';
 import type { DatasetSchema } from './readers/types';
 import type { ValidationReport } from './report';
-import { readRuleFile, resolveSchemaRules } from './schema-file';
+import { mergeSchemaRules, parseSchemaFile, readRuleFile } from './schema-file';
 import { runValidationPart } from './validation-part';
 import type { ValidationPartInput } from './validation-part';
 
@@ -76,9 +75,13 @@ export async function runValidation(
   opts: RunValidationOptions,
 ): Promise<ValidationReport> {
   const sha256: Record<string, string> = {};
-  const rules = await resolveSchemaRules(validation);
-  if (validation.schemaFile !== undefined)
-    sha256[validation.schemaFile] = sha256Hex(await readFile(validation.schemaFile));
+  let schemaFileRules: SchemaRules | undefined;
+  if (validation.schemaFile !== undefined) {
+    const text = await readRuleFile(validation.schemaFile, 'schema');
+    sha256[validation.schemaFile] = sha256Hex(text);
+    schemaFileRules = parseSchemaFile(text, validation.schemaFile);
+  }
+  const rules = mergeSchemaRules(validation, schemaFileRules);
   let expectations: Expectation[] = [];
   if (validation.expectationsFile !== undefined) {
     const text = await readRuleFile(validation.expectationsFile, 'expectations');
@@ -135,6 +138,6 @@ async function readSchema(path: string, allowedRoots: readonly string[]): Promis
   }
 }
 
-function sha256Hex(content: string | Buffer): string {
+function sha256Hex(content: string): string {
   return createHash('sha256').update(content).digest('hex');
 }

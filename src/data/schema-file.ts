@@ -44,11 +44,10 @@ export async function readRuleFile(path: string, what: string): Promise<string> 
 }
 
 /**
- * Reads and checks a schema file.
- * @throws SpecError naming the file and the field when it is missing, not YAML/JSON, or invalid
+ * Checks a schema file's text.
+ * @throws SpecError naming the file and the field when it is not YAML/JSON or invalid
  */
-export async function readSchemaFile(path: string): Promise<SchemaRules> {
-  const text = await readRuleFile(path, 'schema');
+export function parseSchemaFile(text: string, path: string): SchemaRules {
   const raw = parseSpecText(text, path);
   const parsed = schemaFileSchema.safeParse(raw, { errorMap: specErrorMap });
   if (!parsed.success) throw new SpecError(path, specIssuesFromZod(parsed.error.issues, raw));
@@ -61,8 +60,7 @@ export async function readSchemaFile(path: string): Promise<SchemaRules> {
  * spec's own — inline columns replace the file's column of the same name, inline table rules
  * replace the file's — and SPEC_DEFAULTS for whatever neither sets.
  */
-export async function resolveSchemaRules(validation: ValidationSpec): Promise<SchemaRules> {
-  const file = validation.schemaFile !== undefined ? await readSchemaFile(validation.schemaFile) : undefined;
+export function mergeSchemaRules(validation: ValidationSpec, file: SchemaRules | undefined): SchemaRules {
   const maxRows = validation.maxRows ?? file?.maxRows;
   return {
     minRows: validation.minRows ?? file?.minRows ?? SPEC_DEFAULTS.minRows,

@@ -114,7 +114,7 @@ export async function validateDataset(
   // hold the same columns in the same order).
   profilers.forEach((p, i) => {
     const acc = accumulators[i];
-    if (acc) issues.push(...columnIssues(file, acc));
+    if (acc) issues.push(...columnIssues(file, acc, { min: p.min, max: p.max }));
     issues.push(...columnWarnings(file, rows, p, ruleFor(p.column.name)));
   });
 

@@ -599,23 +599,9 @@ export const specErrorMap: z.ZodErrorMap = (issue, ctx) => {
         message: `expected one of: ${issue.options.join(', ')}${typeof issue.received === 'string' ? didYouMean(issue.received, issue.options.map(String)) : ''}`,
       };
     case z.ZodIssueCode.too_small:
-      return {
-        message:
-          issue.type === 'array'
-            ? `expected at least ${String(issue.minimum)} item(s)`
-            : issue.type === 'string'
-              ? `expected at least ${String(issue.minimum)} character(s)`
-              : `expected a value ${issue.inclusive ? '>=' : '>'} ${String(issue.minimum)}`,
-      };
+      return { message: boundMessage(issue.type, 'at least', issue.inclusive ? '>=' : '>', issue.minimum) };
     case z.ZodIssueCode.too_big:
-      return {
-        message:
-          issue.type === 'array'
-            ? `expected at most ${String(issue.maximum)} item(s)`
-            : issue.type === 'string'
-              ? `expected at most ${String(issue.maximum)} character(s)`
-              : `expected a value ${issue.inclusive ? '<=' : '<'} ${String(issue.maximum)}`,
-      };
+      return { message: boundMessage(issue.type, 'at most', issue.inclusive ? '<=' : '<', issue.maximum) };
     case z.ZodIssueCode.not_finite:
       return { message: 'expected a finite number' };
     case z.ZodIssueCode.invalid_union:
@@ -624,6 +610,14 @@ export const specErrorMap: z.ZodErrorMap = (issue, ctx) => {
       return { message: ctx.defaultError };
   }
 };
+
+/** "expected at least 1 item(s)", "expected a value >= 0", … for a size or value bound. */
+function boundMessage(type: string, words: string, op: string, bound: unknown): string {
+  const b = String(bound);
+  if (type === 'array') return `expected ${words} ${b} item(s)`;
+  if (type === 'string') return `expected ${words} ${b} character(s)`;
+  return `expected a value ${op} ${b}`;
+}
 
 /**
  * Turns zod issues into `SpecIssue`s: dotted path, a message saying what was expected, the
