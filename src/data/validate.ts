@@ -11,6 +11,7 @@ import { columnIssues } from './column-issues';
 import { datasetDrift } from './dataset-drift';
 import { profilerAggregates } from './profiler-aggregates';
 import { profileDataset } from './profile-dataset';
+import { openDataset } from './readers/open-dataset';
 import type { DatasetProfile } from './profile-dataset';
 import { MAX_EXAMPLE_ROWS } from './report';
 import type { DatasetSchema } from './readers/types';
@@ -48,6 +49,37 @@ export interface ValidateDatasetOptions {
 }
 
 /**
+ * The expectations' second pass, when a compound-uniqueness shortcut could not settle its check
+ * (see `CompoundUniqueEvaluator`): only the columns it names are read again.
+ */
+async function rescanIfNeeded(
+  runner: ExpectationRunner,
+  file: string,
+  rules: SchemaRules,
+  opts: ValidateDatasetOptions,
+): Promise<void> {
+  const columns = runner.rescanColumns();
+  if (columns === undefined) return;
+  const reader = await openDataset(file, {
+    allowedRoots: opts.allowedRoots,
+    columns,
+    stringColumns: stringColumnsOf(rules),
+    ...(opts.batchRows !== undefined ? { batchRows: opts.batchRows } : {}),
+  });
+  try {
+    for await (const batch of reader.batches()) runner.rescan(batch);
+  } finally {
+    await reader.close();
+  }
+}
+
+function stringColumnsOf(rules: SchemaRules): string[] {
+  return Object.entries(rules.columns)
+    .filter(([, rule]) => rule.type === 'string')
+    .map(([name]) => name);
+}
+
+/**
  * Validates a dataset in one streaming pass and returns the report; it does not throw on failed
  * checks (`report.passed` says whether any error was found).
  *
@@ -71,9 +103,7 @@ export async function validateDataset(
   const selected = opts.columns ? new Set(opts.columns) : undefined;
   const inPart = (name: string): boolean => selected === undefined || selected.has(name);
   const tableChecks = opts.tableChecks ?? true;
-  const stringColumns = Object.entries(rules.columns)
-    .filter(([, rule]) => rule.type === 'string')
-    .map(([name]) => name);
+  const stringColumns = stringColumnsOf(rules);
   // Schema `unique` rules run on the expectation engine's duplicate finder.
   const uniqueExpectations: Expectation[] = Object.entries(rules.columns)
     .filter(([column, rule]) => rule.unique && inPart(column))
@@ -120,6 +150,7 @@ export async function validateDataset(
 
   let expectations: ExpectationResult[] | undefined;
   if (runner) {
+    await rescanIfNeeded(runner, file, rules, opts);
     const results = runner.finish(profilerAggregates(profile));
     for (const r of results.slice(0, uniqueExpectations.length))
       if (!r.success) issues.push(resultIssue(file, r, 'unique'));

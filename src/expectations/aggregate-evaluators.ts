@@ -11,12 +11,10 @@
  *   `np.isclose(rtol=1e-4)` of a bound, as GE's `_quantile_is_in_range`;
  * - column types compare the storage type and pandas' view of it (type-names.ts).
  */
-import type { ColumnBatch, ColumnSchema, DataBatch, DatasetSchema } from '../data/readers/types';
+import type { ColumnSchema, DataBatch, DatasetSchema } from '../data/readers/types';
 import type { IssueValue } from '../data/report';
 
 import { describeColumnType } from './column-values';
-import { DuplicateTable, numberKey, stringKey } from './duplicate-table';
-import type { Key64 } from './duplicate-table';
 import type { Evaluator } from './evaluator';
 import { expectedBounds, fmt, interval, resultBase, withinBounds } from './result-format';
 import { resolveGeTypeName, storageDtype, pandasDtype } from './type-names';
@@ -28,6 +26,7 @@ import type {
   ExpectationResult,
   QuantileInterpolation,
 } from './types';
+import type { ColumnValueIndex } from './value-index';
 
 /** What each aggregate is called in messages. */
 const STATISTIC: Record<ColumnAggregateExpectationType, string> = {
@@ -65,65 +64,6 @@ export function aggregateUnsupported(
   return undefined;
 }
 
-/**
- * Exact count of the distinct non-missing values of one column (pandas `nunique`: NaN and
- * nulls left out), for the distinct-count expectations: the profile's HyperLogLog estimate is
- * off by ~1%, enough to fail `proportion_of_unique_values >= 0.999` on an id column. Values
- * are keyed by 64-bit hashes (strings) or their bits (numbers) in a DuplicateTable.
- */
-class ExactDistinct {
-  private readonly table = new DuplicateTable();
-  private readonly key: Key64 = { hi: 0, lo: 0 };
-
-  get count(): number {
-    return this.table.size;
-  }
-
-  add(b: ColumnBatch, rowOffset: number): void {
-    const key = this.key;
-    switch (b.kind) {
-      case 'number':
-        for (let i = 0; i < b.length; i++) {
-          const v = b.values[i] as number;
-          if (b.nulls[i] === 1 || v !== v) continue;
-          numberKey(v, key);
-          this.table.add(key, rowOffset + i);
-        }
-        break;
-      case 'boolean':
-        for (let i = 0; i < b.length; i++) {
-          if (b.nulls[i] === 1) continue;
-          numberKey(b.values[i] as number, key);
-          this.table.add(key, rowOffset + i);
-        }
-        break;
-      case 'string':
-        if (b.codes !== undefined && b.dictionary !== undefined) {
-          // Each dictionary entry once per batch: the table keeps the first row anyway.
-          const seen = new Uint8Array(b.dictionary.length);
-          for (let i = 0; i < b.codes.length; i++) {
-            const c = b.codes[i] as number;
-            if (c < 0 || seen[c] === 1) continue;
-            seen[c] = 1;
-            stringKey(b.dictionary[c] as string, key);
-            this.table.add(key, rowOffset + i);
-          }
-        } else {
-          for (let i = 0; i < b.length; i++) {
-            const v = b.values[i];
-            if (v === null || v === undefined) continue;
-            stringKey(v, key);
-            this.table.add(key, rowOffset + i);
-          }
-        }
-        break;
-      case 'null':
-      case 'other':
-        break;
-    }
-  }
-}
-
 const DISTINCT_TYPES: ReadonlySet<string> = new Set([
   'expect_column_unique_value_count_to_be_between',
   'expect_column_proportion_of_unique_values_to_be_between',
@@ -131,20 +71,23 @@ const DISTINCT_TYPES: ReadonlySet<string> = new Set([
 
 /** `expect_column_{mean,median,stdev,min,max,…}_to_be_between`. */
 export class ColumnAggregateEvaluator implements Evaluator {
-  private readonly distinct: ExactDistinct | undefined;
-
+  /**
+   * @param index the column's shared value index (`ValueIndexes`): the distinct-count
+   *   expectations count exactly (pandas `nunique`), as the profile's HyperLogLog estimate is off
+   *   by ~1%, enough to fail `proportion_of_unique_values >= 0.999` on an id column
+   */
   constructor(
     private readonly e: ExpectationOf<ColumnAggregateExpectationType>,
     private readonly column: ColumnSchema,
-  ) {
-    this.distinct = DISTINCT_TYPES.has(e.type) ? new ExactDistinct() : undefined;
+    private readonly index?: ColumnValueIndex,
+  ) {}
+
+  /** Whether this expectation reads a column's value index. */
+  static needsIndex(type: ColumnAggregateExpectationType): boolean {
+    return DISTINCT_TYPES.has(type);
   }
 
-  add(batch: DataBatch): void {
-    if (this.distinct === undefined) return;
-    const b = batch.columns.get(this.column.name);
-    if (b !== undefined) this.distinct.add(b, batch.rowOffset);
-  }
+  add(): void {}
 
   finish(agg: ColumnAggregateSource): ExpectationResult {
     const name = this.column.name;
@@ -167,7 +110,7 @@ export class ColumnAggregateEvaluator implements Evaluator {
         observed = numeric ? agg.max(name) : null;
         break;
       case 'expect_column_unique_value_count_to_be_between':
-        observed = this.distinct?.count ?? 0;
+        observed = this.index?.distinct ?? 0;
         break;
       case 'expect_column_proportion_of_non_null_values_to_be_between':
         // GE: non-null (pandas: NaN is null too) values over all rows; 0 rows gives no value.
@@ -175,7 +118,7 @@ export class ColumnAggregateEvaluator implements Evaluator {
         break;
       case 'expect_column_proportion_of_unique_values_to_be_between': {
         const nonMissing = this.column.kind === 'null' ? 0 : agg.nonMissing(name);
-        observed = nonMissing > 0 ? (this.distinct?.count ?? 0) / nonMissing : 0;
+        observed = nonMissing > 0 ? (this.index?.distinct ?? 0) / nonMissing : 0;
         break;
       }
     }

@@ -11,6 +11,10 @@
  * values (≈ 3·10^-6 at ten million), in which case both would be reported as duplicates.
  */
 
+// Bound once: `Math.x` lookups are slow under Jest's global Proxy (see src/sketch/hash.ts).
+const imul = Math.imul;
+const floor = Math.floor;
+
 const C1 = 0xcc9e2d51;
 const C2 = 0x1b873593;
 /** Seeds of the two halves of a 64-bit key. */
@@ -18,35 +22,27 @@ const SEED_HI = 0x9747b28c;
 const SEED_LO = 0x2f1b3c5d;
 
 function mixK(k: number): number {
-  k = Math.imul(k, C1);
+  k = imul(k, C1);
   k = (k << 15) | (k >>> 17);
-  return Math.imul(k, C2);
+  return imul(k, C2);
 }
 
 function mixH(h: number, k: number): number {
   h ^= mixK(k);
   h = (h << 13) | (h >>> 19);
-  return (Math.imul(h, 5) + 0xe6546b64) | 0;
+  return (imul(h, 5) + 0xe6546b64) | 0;
 }
 
 function fmix(h: number, length: number): number {
   h ^= length;
   h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
+  h = imul(h, 0x85ebca6b);
   h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
+  h = imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
   return h >>> 0;
 }
 
-function murmurString(s: string, seed: number): number {
-  const n = s.length;
-  let h = seed;
-  const pairs = n & ~1;
-  for (let i = 0; i < pairs; i += 2) h = mixH(h, s.charCodeAt(i) | (s.charCodeAt(i + 1) << 16));
-  if (n & 1) h ^= mixK(s.charCodeAt(n - 1));
-  return fmix(h, n << 1);
-}
 
 /** A 64-bit key as two unsigned 32-bit halves. */
 export interface Key64 {
@@ -54,10 +50,31 @@ export interface Key64 {
   lo: number;
 }
 
-/** Writes the 64-bit hash key of a string into `out`. */
+/**
+ * Writes the 64-bit hash key of a string into `out`: MurmurHash3 x86_32 of its UTF-16 code units
+ * under two seeds, both lanes in one loop (the block mix is the same for both).
+ */
 export function stringKey(s: string, out: Key64): void {
-  out.hi = murmurString(s, SEED_HI);
-  out.lo = murmurString(s, SEED_LO);
+  const n = s.length;
+  let hi = SEED_HI;
+  let lo = SEED_LO;
+  const pairs = n & ~1;
+  for (let i = 0; i < pairs; i += 2) {
+    const k = mixK(s.charCodeAt(i) | (s.charCodeAt(i + 1) << 16));
+    hi ^= k;
+    hi = (hi << 13) | (hi >>> 19);
+    hi = (imul(hi, 5) + 0xe6546b64) | 0;
+    lo ^= k;
+    lo = (lo << 13) | (lo >>> 19);
+    lo = (imul(lo, 5) + 0xe6546b64) | 0;
+  }
+  if (n & 1) {
+    const k = mixK(s.charCodeAt(n - 1));
+    hi ^= k;
+    lo ^= k;
+  }
+  out.hi = fmix(hi, n << 1);
+  out.lo = fmix(lo, n << 1);
 }
 
 const F64 = new Float64Array(1);
@@ -108,15 +125,23 @@ const STRIDE = 4;
  * in one array, so a probe touches one cache line.
  */
 export class DuplicateTable {
-  private capacity = INITIAL_CAPACITY;
+  private capacity: number;
   /** A count of 0 marks an empty slot. */
-  private slots = new Uint32Array(INITIAL_CAPACITY * STRIDE);
+  private slots: Uint32Array;
   /** High bits of first rows, allocated once a row index passes 2^32 − 1. */
   private rowHigh: Uint16Array | undefined;
   /** Distinct keys stored. */
   size = 0;
   /** First row of the value of the last `add`. */
   lastFirstRow = 0;
+
+  /** @param expected distinct keys to make room for up front (saves rehashing while growing) */
+  constructor(expected = 0) {
+    let capacity = INITIAL_CAPACITY;
+    while (expected * 5 > capacity * 4) capacity *= 2;
+    this.capacity = capacity;
+    this.slots = new Uint32Array(capacity * STRIDE);
+  }
 
   /** Bytes held by the table's arrays. */
   get bytes(): number {
@@ -136,7 +161,7 @@ export class DuplicateTable {
       slots[at + 1] = key.lo;
       slots[at + 2] = 1;
       slots[at + 3] = row % 0x100000000;
-      if (this.rowHigh !== undefined) this.rowHigh[slot] = Math.floor(row / 0x100000000);
+      if (this.rowHigh !== undefined) this.rowHigh[slot] = floor(row / 0x100000000);
       this.size++;
       this.lastFirstRow = row;
       return 1;
@@ -149,16 +174,33 @@ export class DuplicateTable {
     return c + 1;
   }
 
+  /**
+   * Stores a key not in the table with its count so far and first row (moving a value over from
+   * another table); the caller guarantees the key is new.
+   */
+  insert(key: Key64, count: number, firstRow: number): void {
+    if ((this.size + 1) * 5 > this.capacity * 4) this.grow();
+    if (firstRow > 0xffffffff && this.rowHigh === undefined) this.rowHigh = new Uint16Array(this.capacity);
+    const slot = this.find(key.hi >>> 0, key.lo >>> 0);
+    const at = slot * STRIDE;
+    this.slots[at] = key.hi;
+    this.slots[at + 1] = key.lo;
+    this.slots[at + 2] = count;
+    this.slots[at + 3] = firstRow % 0x100000000;
+    if (this.rowHigh !== undefined) this.rowHigh[slot] = floor(firstRow / 0x100000000);
+    this.size++;
+  }
+
   /** The slot holding the key, or the empty slot where it goes (linear probing). */
   private find(hi: number, lo: number): number {
     const mask = this.capacity - 1;
     const slots = this.slots;
     // Murmur's finaliser spreads the high bits (where small floats differ) into the low ones.
-    let h = hi ^ Math.imul(lo, 0x9e3779b1);
+    let h = hi ^ imul(lo, 0x9e3779b1);
     h ^= h >>> 16;
-    h = Math.imul(h, 0x85ebca6b);
+    h = imul(h, 0x85ebca6b);
     h ^= h >>> 13;
-    h = Math.imul(h, 0xc2b2ae35);
+    h = imul(h, 0xc2b2ae35);
     h ^= h >>> 16;
     let slot = h & mask;
     for (;;) {

@@ -16,8 +16,6 @@ import type { IssueValue } from '../data/report';
 
 import { codePointLength, describeColumnType, dictionaryOf, jsonNumber, jsonValueAt } from './column-values';
 import type { DictionaryStrings } from './column-values';
-import { DuplicateTable, numberKey, stringKey } from './duplicate-table';
-import type { Key64 } from './duplicate-table';
 import { UnexpectedTally } from './evaluator';
 import type { Evaluator } from './evaluator';
 import { compilePythonRegex } from './python-regex';
@@ -33,6 +31,7 @@ import {
   withinBounds,
 } from './result-format';
 import type { ColumnAggregateSource, Expectation, ExpectationOf, ExpectationResult } from './types';
+import type { ColumnValueIndex } from './value-index';
 
 /** Per-kind tests of a non-missing value; true when the value is as expected. */
 export interface ValueTests {
@@ -253,125 +252,40 @@ export class NullEvaluator implements Evaluator {
 
 /**
  * `expect_column_values_to_be_unique`: every row whose value occurs more than once is unexpected
- * (pandas `duplicated(keep=False)`), counted in one pass with a `DuplicateTable`.
+ * (pandas `duplicated(keep=False)`), read from the column's shared `ColumnValueIndex`.
  */
 export class UniqueEvaluator implements Evaluator {
-  private rows = 0;
-  private missing = 0;
   private readonly tally = new UnexpectedTally();
-  private readonly table = new DuplicateTable();
-  private readonly key: Key64 = { hi: 0, lo: 0 };
-  private dictKeys:
-    | { dictionary: ReadonlyArray<string | null>; hi: Uint32Array; lo: Uint32Array; done: Uint8Array }
-    | undefined;
 
+  /** @param index the column's shared value index, fed each batch before this evaluator */
   constructor(
     private readonly e: ExpectationOf<'expect_column_values_to_be_unique'>,
     private readonly column: ColumnSchema,
+    private readonly index: ColumnValueIndex,
   ) {}
 
-  /**
-   * Records one occurrence of the value whose key is in `this.key`; returns true when this is its
-   * second occurrence, and the caller then calls `pairFound` with the value (no closure per row).
-   */
-  private occurrence(row: number): boolean {
-    const count = this.table.add(this.key, row);
-    if (count === 2) return true;
-    if (count > 2) {
-      this.tally.count++;
-      this.tally.addRow(row);
-    }
-    return false;
-  }
-
-  /** The value at `row` was seen before, at `this.table.lastFirstRow`: both rows are unexpected. */
-  private pairFound(row: number, value: IssueValue): void {
-    this.tally.flag(this.table.lastFirstRow, value);
-    this.tally.flag(row, value);
-  }
-
   add(batch: DataBatch): void {
+    const events = this.index.events;
+    if (events.length === 0) return;
     const b = batch.columns.get(this.column.name);
-    this.rows += batch.numRows;
     if (b === undefined) return;
     const base = batch.rowOffset;
-    const key = this.key;
-    switch (b.kind) {
-      case 'number':
-        for (let i = 0; i < b.length; i++) {
-          const v = b.values[i] as number;
-          if (b.nulls[i] === 1 || v !== v) {
-            this.missing++;
-            continue;
-          }
-          numberKey(v, key);
-          if (this.occurrence(base + i)) this.pairFound(base + i, jsonNumber(v));
-        }
-        break;
-      case 'boolean':
-        for (let i = 0; i < b.length; i++) {
-          if (b.nulls[i] === 1) {
-            this.missing++;
-            continue;
-          }
-          const v = b.values[i] as number;
-          numberKey(v, key);
-          if (this.occurrence(base + i)) this.pairFound(base + i, v === 1);
-        }
-        break;
-      case 'string': {
-        const dict = dictionaryOf(b);
-        if (dict !== undefined) {
-          const keys = this.keysFor(dict);
-          for (let i = 0; i < b.length; i++) {
-            if (b.nulls[i] === 1) {
-              this.missing++;
-              continue;
-            }
-            const code = dict.codes[i] as number;
-            if (keys.done[code] === 0) {
-              stringKey(dict.dictionary[code] ?? '', key);
-              keys.hi[code] = key.hi;
-              keys.lo[code] = key.lo;
-              keys.done[code] = 1;
-            }
-            key.hi = keys.hi[code] as number;
-            key.lo = keys.lo[code] as number;
-            if (this.occurrence(base + i)) this.pairFound(base + i, dict.dictionary[code] ?? '');
-          }
-        } else {
-          for (let i = 0; i < b.length; i++) {
-            const s = b.values[i];
-            if (b.nulls[i] === 1 || s === null || s === undefined) {
-              this.missing++;
-              continue;
-            }
-            stringKey(s, key);
-            if (this.occurrence(base + i)) this.pairFound(base + i, s);
-          }
-        }
-        break;
+    for (let j = 0; j < events.length; j++) {
+      const i = events.index[j] as number;
+      if (events.count[j] === 2) {
+        // The value's second occurrence: its first row is unexpected too.
+        const value = jsonValueAt(b, i);
+        this.tally.flag(events.firstRow[j] as number, value);
+        this.tally.flag(base + i, value);
+      } else {
+        this.tally.count++;
+        this.tally.addRow(base + i);
       }
-      default:
-        this.missing += b.length;
     }
-  }
-
-  private keysFor(dict: DictionaryStrings): NonNullable<UniqueEvaluator['dictKeys']> {
-    if (this.dictKeys?.dictionary !== dict.dictionary) {
-      const n = dict.dictionary.length;
-      this.dictKeys = {
-        dictionary: dict.dictionary,
-        hi: new Uint32Array(n),
-        lo: new Uint32Array(n),
-        done: new Uint8Array(n),
-      };
-    }
-    return this.dictKeys;
   }
 
   finish(_agg: ColumnAggregateSource): ExpectationResult {
-    return mapResult(this.e, this.rows, this.missing, this.tally, this.e.kwargs.mostly, {
+    return mapResult(this.e, this.index.rows, this.index.missing, this.tally, this.e.kwargs.mostly, {
       column: this.column.name,
       phrase: 'unique',
       failPhrase: 'duplicated',

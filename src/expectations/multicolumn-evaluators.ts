@@ -26,6 +26,7 @@ import { UnexpectedTally } from './evaluator';
 import type { Evaluator } from './evaluator';
 import { mapResult } from './map-evaluators';
 import type { ExpectationOf, ExpectationResult } from './types';
+import type { ColumnValueIndex, ValueIndexes } from './value-index';
 
 /** One column of one batch, ready for row access. */
 interface Cells {
@@ -145,25 +146,78 @@ function equalCells(a: Cells, b: Cells, i: number): boolean {
 /** Key of a missing cell in a compound key (never the key of a number: NaN is never keyed). */
 const MISSING_KEY: Key64 = { hi: 0x7ff80000, lo: 0x4d495353 };
 
-/** `expect_compound_columns_to_be_unique`. */
+/**
+ * `expect_compound_columns_to_be_unique`. When another check of the same pass indexes one of the
+ * columns (`useIndexes`), the combinations are not hashed at all: a row can only repeat a
+ * combination if it repeats that column's value, so a column found free of repeats and of
+ * missing values proves every combination unique. Otherwise `needsRescan` asks for a second
+ * pass, in which the combinations are counted in full.
+ */
 export class CompoundUniqueEvaluator implements Evaluator {
   private rows = 0;
   private missing = 0;
-  private readonly tally = new UnexpectedTally();
+  private tally = new UnexpectedTally();
   private readonly table = new DuplicateTable();
   private readonly combiner = new KeyCombiner();
   private readonly part: Key64 = { hi: 0, lo: 0 };
   private readonly key: Key64 = { hi: 0, lo: 0 };
+  /** A member column's shared index, while the shortcut is in use. */
+  private member: ColumnValueIndex | undefined;
 
   constructor(
     private readonly e: ExpectationOf<'expect_compound_columns_to_be_unique'>,
     private readonly columns: readonly ColumnSchema[],
   ) {}
 
+  get columnNames(): string[] {
+    return this.columns.map((c) => c.name);
+  }
+
+  /** Takes the shortcut through the first member column another check already indexes. */
+  useIndexes(indexes: ValueIndexes): void {
+    for (const c of this.columns) {
+      const index = indexes.get(c.name);
+      if (index !== undefined) {
+        this.member = index;
+        return;
+      }
+    }
+  }
+
+  /** After the first pass: whether the shortcut failed and the rows must be read again. */
+  needsRescan(): boolean {
+    return this.member !== undefined && (this.member.repeats > 0 || this.member.missing > 0);
+  }
+
+  /** Starts over for the second pass, counting combinations in full. */
+  startRescan(): void {
+    this.member = undefined;
+    this.rows = 0;
+    this.missing = 0;
+    this.tally = new UnexpectedTally();
+  }
+
   add(batch: DataBatch): void {
     this.rows += batch.numRows;
     const cells = cellsOf(batch, this.columns);
     if (cells === undefined) return;
+    if (this.member !== undefined) this.countIgnored(batch.numRows, cells);
+    else this.countCombinations(batch, cells);
+  }
+
+  /** Shortcut mode: only the rows `ignore_row_if` drops are counted. */
+  private countIgnored(numRows: number, cells: readonly Cells[]): void {
+    const rule = this.e.kwargs.ignore_row_if;
+    if (rule === 'never') return;
+    const n = cells.length;
+    for (let i = 0; i < numRows; i++) {
+      let missing = 0;
+      for (let j = 0; j < n; j++) if (isMissing((cells[j] as Cells).batch, i)) missing++;
+      if (ignored(rule, missing, n)) this.missing++;
+    }
+  }
+
+  private countCombinations(batch: DataBatch, cells: readonly Cells[]): void {
     const n = cells.length;
     const rule = this.e.kwargs.ignore_row_if;
     for (let i = 0; i < batch.numRows; i++) {

@@ -45,12 +45,19 @@ import {
 } from './multicolumn-evaluators';
 import { resultBase } from './result-format';
 import type { ColumnAggregateSource, Expectation, ExpectationResult } from './types';
+import { ValueIndexes } from './value-index';
 
 /** Streams batches through a set of expectations; one instance per dataset pass. */
 export class ExpectationRunner {
   private readonly evaluators: Evaluator[];
+  /** Exact value indexes shared by the uniqueness and distinct-count checks. */
+  readonly indexes = new ValueIndexes();
+  private readonly compound: CompoundUniqueEvaluator[];
   private finished = false;
   private nextRow = 0;
+  /** Evaluators reading a second pass (see `rescanColumns`), once it was asked for. */
+  private rescanning: CompoundUniqueEvaluator[] | undefined;
+  private rescanRow = 0;
 
   /**
    * @param expectations validated expectations (see `compileExpectation` / `parseExpectationsFile`)
@@ -61,7 +68,9 @@ export class ExpectationRunner {
     readonly schema: DatasetSchema,
   ) {
     const columns = new Map(schema.columns.map((c) => [c.name, c] as const));
-    this.evaluators = expectations.map((e) => evaluatorFor(e, columns, schema));
+    this.evaluators = expectations.map((e) => evaluatorFor(e, columns, schema, this.indexes));
+    this.compound = this.evaluators.filter((ev) => ev instanceof CompoundUniqueEvaluator);
+    for (const ev of this.compound) ev.useIndexes(this.indexes);
   }
 
   /**
@@ -74,7 +83,33 @@ export class ExpectationRunner {
       throw new Error(`batch out of order: starts at row ${batch.rowOffset}, expected row ${this.nextRow}`);
     }
     this.nextRow += batch.numRows;
+    this.indexes.add(batch);
     for (const ev of this.evaluators) ev.add(batch);
+  }
+
+  /**
+   * After the last batch: the columns to read a second time, from the first row, through
+   * `rescan` (only when a compound-uniqueness shortcut did not settle its check), or undefined.
+   */
+  rescanColumns(): string[] | undefined {
+    if (this.rescanning === undefined) {
+      this.rescanning = this.compound.filter((ev) => ev.needsRescan());
+      for (const ev of this.rescanning) ev.startRescan();
+    }
+    if (this.rescanning.length === 0) return undefined;
+    const names = new Set<string>();
+    for (const ev of this.rescanning) for (const c of ev.columnNames) names.add(c);
+    return [...names];
+  }
+
+  /** Feeds one batch of the second pass (in file order, from row 0). */
+  rescan(batch: DataBatch): void {
+    if (this.rescanning === undefined || this.finished) throw new Error('ExpectationRunner.rescan not expected now');
+    if (batch.rowOffset !== this.rescanRow) {
+      throw new Error(`rescan batch out of order: starts at row ${batch.rowOffset}, expected row ${this.rescanRow}`);
+    }
+    this.rescanRow += batch.numRows;
+    for (const ev of this.rescanning) ev.add(batch);
   }
 
   /**
@@ -82,6 +117,10 @@ export class ExpectationRunner {
    * @param aggregates column statistics of the same rows (read only by aggregate expectations)
    */
   finish(aggregates: ColumnAggregateSource): ExpectationResult[] {
+    const pending = this.rescanColumns();
+    if (pending !== undefined && this.rescanRow !== this.nextRow) {
+      throw new Error(`ExpectationRunner.finish: columns ${pending.join(', ')} must be read again first (rescan)`);
+    }
     this.finished = true;
     return this.evaluators.map((ev) => ev.finish(aggregates));
   }
@@ -108,6 +147,7 @@ function evaluatorFor(
   e: Expectation,
   columns: ReadonlyMap<string, ColumnSchema>,
   schema: DatasetSchema,
+  indexes: ValueIndexes,
 ): Evaluator {
   const lookup = (names: readonly string[]): ColumnSchema[] | string => {
     const missing = names.filter((n) => !columns.has(n));
@@ -162,7 +202,7 @@ function evaluatorFor(
           { column: name },
         );
       }
-      return new UniqueEvaluator(e, column);
+      return new UniqueEvaluator(e, column, indexes.for(column));
     case 'expect_column_values_to_be_between':
     case 'expect_column_values_to_be_in_set':
     case 'expect_column_values_to_not_be_in_set':
@@ -191,7 +231,11 @@ function evaluatorFor(
     case 'expect_column_unique_value_count_to_be_between': {
       const bad = aggregateUnsupported(e.type, column);
       if (bad !== undefined) return fixed(e, bad, { column: name });
-      return new ColumnAggregateEvaluator(e, column);
+      return new ColumnAggregateEvaluator(
+        e,
+        column,
+        ColumnAggregateEvaluator.needsIndex(e.type) ? indexes.for(column) : undefined,
+      );
     }
   }
 }

@@ -111,6 +111,7 @@ function runOnBatches(
     runner.add(b);
     aggregates.add(b);
   }
+  if (runner.rescanColumns() !== undefined) for (const b of batches) runner.rescan(b);
   return runner.finish(aggregates);
 }
 

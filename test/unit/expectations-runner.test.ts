@@ -82,6 +82,7 @@ function run(yaml: string, schema: DatasetSchema, batches: DataBatch[]): Expecta
     runner.add(b);
     agg.add(b);
   }
+  if (runner.rescanColumns() !== undefined) for (const b of batches) runner.rescan(b);
   return runner.finish(agg);
 }
 
