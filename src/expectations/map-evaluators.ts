@@ -231,10 +231,23 @@ export class NullEvaluator implements Evaluator {
     if (b === undefined) return;
     const wantNull = this.e.type === 'expect_column_values_to_be_null';
     const base = batch.rowOffset;
+    const { nulls } = b;
+    const n = b.length;
+    if (b.kind === 'number') {
+      const { values } = b;
+      for (let i = 0; i < n; i++) {
+        const v = values[i] as number;
+        const missing = nulls[i] === 1 || v !== v;
+        if (missing !== wantNull) this.tally.flag(base + i, () => jsonValueAt(b, i));
+      }
+      return;
+    }
+    // Only nulls are missing here: a batch without any needs no row-by-row look when the
+    // expectation is "not null".
+    if (b.nullCount === 0 && !wantNull) return;
     const dict = b.kind === 'string' ? dictionaryOf(b) : undefined;
-    for (let i = 0; i < b.length; i++) {
-      const missing = b.nulls[i] === 1 || (b.kind === 'number' && Number.isNaN(b.values[i]));
-      if (missing !== wantNull) this.tally.flag(base + i, () => jsonValueAt(b, i, dict));
+    for (let i = 0; i < n; i++) {
+      if ((nulls[i] === 1) !== wantNull) this.tally.flag(base + i, () => jsonValueAt(b, i, dict));
     }
   }
 

@@ -1,7 +1,7 @@
 import { symlinkSync, readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 
-import { Bool, Dictionary, Float16, Float64, Int32, Int64, Int8, Utf8 } from 'apache-arrow';
+import { Bool, Dictionary, Float16, Float64, Int32, Int64, Int8, Uint64, Utf8 } from 'apache-arrow';
 import type { Dictionary as DictionaryType } from 'apache-arrow';
 
 import { DataUnusableError } from '../../src/core/errors';
@@ -152,6 +152,19 @@ describe('Arrow reader', () => {
     expect(columnValues(batches, 'x')).toEqual([0.5, null, NaN, Infinity, -2]);
     expect(columnValues(batches, 'n')).toEqual([1, 2, null, 4, 5]);
     expect(columnValues(batches, 'b')).toEqual([true, false, null, true, false]);
+  });
+
+  it('converts Int64 and Uint64 to the nearest double, as Number(bigint), also in sliced batches', async () => {
+    const signed = [0n, -1n, 1n, 2n ** 53n + 1n, 2n ** 53n + 3n, -(2n ** 63n), 2n ** 63n - 1n, null, -(2n ** 32n) - 7n];
+    const unsigned = [0n, 1n, 2n ** 64n - 1n, 2n ** 32n, null, 2n ** 63n + 2049n, 4294967295n, 7n, 2n ** 53n + 1n];
+    const path = writeArrow(
+      tmp.path('int64.arrow'),
+      makeTable({ i: { type: new Int64(), values: signed }, u: { type: new Uint64(), values: unsigned } }, [4, 5]),
+    );
+    const batches = await readAll(await openDataset(path, { allowedRoots: roots, batchRows: 3 }));
+    const asNumbers = (xs: Array<bigint | null>) => xs.map((x) => (x === null ? null : Number(x)));
+    expect(columnValues(batches, 'i')).toEqual(asNumbers(signed));
+    expect(columnValues(batches, 'u')).toEqual(asNumbers(unsigned));
   });
 
   it('accepts file:// URIs and .feather / .ipc extensions', async () => {
