@@ -135,10 +135,17 @@ describe('Arrow reader', () => {
     }
   });
 
-  it('leaves plain Utf8 columns without codes', async () => {
-    const path = writeArrow(tmp.path('plain-utf8.arrow'), table());
-    const [batch] = await readAll(await openDataset(path, { allowedRoots: roots }));
-    expect(batch?.columns.get('s')).not.toHaveProperty('codes');
+  it('hands out plain Utf8 columns as codes into a per-batch dictionary of distinct values', async () => {
+    const words = ['b', 'a', null, 'b', 'ü日本', '', 'a', 'x'.repeat(100), null, 'ü日本', '', 'b'];
+    const path = writeArrow(tmp.path('plain-utf8.arrow'), makeTable({ s: { type: new Utf8(), values: words } }, [7, 5]));
+    const batches = await readAll(await openDataset(path, { allowedRoots: roots, batchRows: 4 }));
+    expect(columnValues(batches, 's')).toEqual(words);
+    for (const b of batches) {
+      const c = b.columns.get('s') as unknown as { dictionary: string[]; codes: Int32Array; nulls: Uint8Array };
+      expect(new Set(c.dictionary).size).toBe(c.dictionary.length);
+      const decoded = Array.from(c.codes, (code, i) => (c.nulls[i] === 1 ? null : c.dictionary[code]));
+      expect(decoded).toEqual(words.slice(b.rowOffset, b.rowOffset + b.numRows));
+    }
   });
 
   it('slices record batches larger than batchRows, keeping values and nulls aligned', async () => {

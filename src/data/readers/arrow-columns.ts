@@ -3,6 +3,7 @@ import type { Data, Field, Vector } from 'apache-arrow';
 
 import { dictionaryStringBatch } from './dictionary-strings';
 import type { ColumnBatch, ColumnKind, ColumnSchema, StringColumnBatch } from './types';
+import type { Utf8Interner } from './utf8-interner';
 
 /**
  * Maps an Arrow field to the validator's view of it. Integer and floating-point types are
@@ -46,9 +47,14 @@ function isStringType(type: DataType): boolean {
  * Converts one Arrow column (a vector of one record batch, possibly sliced) into a typed column
  * batch of the given kind. Numbers are copied into a Float64Array straight from the value
  * buffers; dictionary-encoded strings keep their codes (read from the index buffer) and decode
- * each dictionary once; other strings and booleans go through `Vector.get`.
+ * each dictionary once; plain Utf8 strings, given the column's `Utf8Interner`, become codes too;
+ * other strings and booleans go through `Vector.get`.
  */
-export function arrowColumnBatch(kind: ColumnKind, vector: Vector<DataType>): ColumnBatch {
+export function arrowColumnBatch(
+  kind: ColumnKind,
+  vector: Vector<DataType>,
+  interner?: Utf8Interner,
+): ColumnBatch {
   const length = vector.length;
   const nulls = new Uint8Array(length);
   switch (kind) {
@@ -83,6 +89,7 @@ export function arrowColumnBatch(kind: ColumnKind, vector: Vector<DataType>): Co
     }
     case 'string': {
       if (DataType.isDictionary(vector.type)) return dictionaryColumn(vector);
+      if (interner !== undefined && DataType.isUtf8(vector.type)) return internedColumn(vector, interner);
       const values = new Array<string | null>(length);
       let nullCount = 0;
       for (let i = 0; i < length; i++) {
@@ -217,6 +224,47 @@ function dictionaryColumn(vector: Vector<DataType>): StringColumnBatch {
     pos += n;
   }
   return dictionaryStringBatch(joined ?? first?.strings ?? [], codes, nulls, nullCount);
+}
+
+/**
+ * A plain `Utf8` column as codes into a per-batch dictionary, read from each chunk's offsets and
+ * bytes (Arrow JS slices the offsets of a sliced chunk but not its bytes, and addresses its
+ * validity bitmap from `offset`).
+ */
+function internedColumn(vector: Vector<DataType>, interner: Utf8Interner): StringColumnBatch {
+  const length = vector.length;
+  const nulls = new Uint8Array(length);
+  const codes = new Int32Array(length);
+  const dictionary = interner.beginBatch();
+  let nullCount = 0;
+  let pos = 0;
+  for (const chunk of vector.data) {
+    const offsets: unknown = chunk.valueOffsets;
+    const bytes: unknown = chunk.values;
+    if (!(offsets instanceof Int32Array) || !(bytes instanceof Uint8Array))
+      throw new Error(`unexpected buffers for Arrow type ${arrowTypeName(chunk.type)}`);
+    const n = chunk.length;
+    const bitmap: Uint8Array | undefined = chunk.nullCount > 0 ? chunk.nullBitmap : undefined;
+    const checkBitmap = bitmap !== undefined && bitmap.length > 0;
+    for (let i = 0; i < n; i++) {
+      if (checkBitmap) {
+        const bit = chunk.offset + i;
+        if (((bitmap[bit >> 3] ?? 0) & (1 << (bit & 7))) === 0) {
+          nulls[pos + i] = 1;
+          codes[pos + i] = -1;
+          nullCount++;
+          continue;
+        }
+      }
+      const start = offsets[i] as number;
+      const end = offsets[i + 1] as number;
+      if (!(start >= 0 && end >= start && end <= bytes.length))
+        throw new Error(`string offsets ${start}..${end} outside the ${bytes.length}-byte value buffer`);
+      codes[pos + i] = interner.code(bytes, start, end);
+    }
+    pos += n;
+  }
+  return dictionaryStringBatch(dictionary, codes, nulls, nullCount);
 }
 
 type IndexArray = PlainNumberArray | BigInt64Array | BigUint64Array;

@@ -10,6 +10,7 @@ import { datasetUnusable, errorMessage } from './dataset-unusable';
 import { DEFAULT_BATCH_ROWS } from './types';
 import type { ColumnBatch, DataBatch, DatasetReader, DatasetSchema, OpenDatasetOptions } from './types';
 import { openDataFile, readAt } from './open-file';
+import { Utf8Interner } from './utf8-interner';
 
 /** "ARROW1": the first and last six bytes of an Arrow IPC file. */
 const ARROW_MAGIC = Buffer.from('ARROW1', 'latin1');
@@ -78,6 +79,8 @@ export async function openArrowDataset(
       if (started) throw new Error(`dataset reader for ${realPath} is read once`);
       started = true;
       let rowOffset = 0;
+      // One per string column: a value's bytes are decoded once per read, not once per row.
+      const interners = new Map<string, Utf8Interner>();
       const iterator = reader[Symbol.asyncIterator]();
       for (;;) {
         let next: IteratorResult<RecordBatch>;
@@ -98,7 +101,7 @@ export async function openArrowDataset(
             start === 0 && end === recordBatch.numRows ? recordBatch : recordBatch.slice(start, end);
           let dataBatch: DataBatch;
           try {
-            dataBatch = toDataBatch(slice, schema, rowOffset, realPath, selected);
+            dataBatch = toDataBatch(slice, schema, rowOffset, realPath, selected, interners);
           } catch (err) {
             if (err instanceof DataUnusableError) throw err;
             throw datasetUnusable(
@@ -168,13 +171,19 @@ function toDataBatch(
   rowOffset: number,
   file: string,
   selected: ReadonlySet<string> | undefined,
+  interners: Map<string, Utf8Interner>,
 ): DataBatch {
   const columns = new Map<string, ColumnBatch>();
   schema.columns.forEach((column, index) => {
     if (selected && !selected.has(column.name)) return;
     const vector: Vector<DataType> | null = batch.getChildAt<DataType>(index);
     if (!vector) throw datasetUnusable(file, `record batch at row ${rowOffset} lacks column ${column.name}`);
-    columns.set(column.name, arrowColumnBatch(column.kind, vector));
+    let interner: Utf8Interner | undefined;
+    if (column.kind === 'string') {
+      interner = interners.get(column.name);
+      if (interner === undefined) interners.set(column.name, (interner = new Utf8Interner()));
+    }
+    columns.set(column.name, arrowColumnBatch(column.kind, vector, interner));
   });
   return { rowOffset, numRows: batch.numRows, columns };
 }
