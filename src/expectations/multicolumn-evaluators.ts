@@ -173,11 +173,11 @@ export class CompoundUniqueEvaluator implements Evaluator {
     return this.columns.map((c) => c.name);
   }
 
-  /** Takes the shortcut through the first member column another check already indexes. */
+  /** Takes the shortcut through the first member column a uniqueness check already indexes. */
   useIndexes(indexes: ValueIndexes): void {
     for (const c of this.columns) {
       const index = indexes.get(c.name);
-      if (index !== undefined) {
+      if (index?.wantsEvents === true) {
         this.member = index;
         return;
       }

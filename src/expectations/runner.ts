@@ -202,7 +202,7 @@ function evaluatorFor(
           { column: name },
         );
       }
-      return new UniqueEvaluator(e, column, indexes.for(column));
+      return new UniqueEvaluator(e, column, indexes.forRepeats(column));
     case 'expect_column_values_to_be_between':
     case 'expect_column_values_to_be_in_set':
     case 'expect_column_values_to_not_be_in_set':

@@ -36,6 +36,11 @@ export class ColumnValueIndex {
   missing = 0;
   /** Rows whose value occurred before (the 2nd, 3rd, … occurrences). */
   repeats = 0;
+  /**
+   * Whether a reader of `events` or `repeats` uses this index (a uniqueness check); without one,
+   * only `distinct` is kept exact and repeats within a batch are not reported.
+   */
+  wantsEvents = false;
   /** Repeat occurrences of the last batch `add` was given. */
   readonly events: RepeatEvents = { length: 0, index: [], count: [], firstRow: [] };
 
@@ -83,7 +88,22 @@ export class ColumnValueIndex {
         const table = this.hashTable();
         const key = this.key;
         const dict = dictionaryOf(b);
-        if (dict !== undefined) {
+        if (dict !== undefined && !this.wantsEvents) {
+          // Distinct counts only: each dictionary entry once per batch (a later row of the
+          // same value could only raise its count, which nobody reads).
+          const seen = new Uint8Array(dict.dictionary.length);
+          for (let i = 0; i < b.length; i++) {
+            if (b.nulls[i] === 1) {
+              this.missing++;
+              continue;
+            }
+            const code = dict.codes[i] as number;
+            if (seen[code] === 1) continue;
+            seen[code] = 1;
+            stringKey(dict.dictionary[code] ?? '', key);
+            table.add(key, base + i);
+          }
+        } else if (dict !== undefined) {
           const keys = this.keysFor(dict.dictionary);
           for (let i = 0; i < b.length; i++) {
             if (b.nulls[i] === 1) {
@@ -175,6 +195,13 @@ export class ValueIndexes {
       index = new ColumnValueIndex(column);
       this.byColumn.set(column.name, index);
     }
+    return index;
+  }
+
+  /** The index of a column whose repeats are read (`events`, `repeats`). */
+  forRepeats(column: ColumnSchema): ColumnValueIndex {
+    const index = this.for(column);
+    index.wantsEvents = true;
     return index;
   }
 

@@ -213,6 +213,19 @@ describe('compound uniqueness through a member column index', () => {
     }
   });
 
+  it('does not lean on an index kept for distinct counts only', () => {
+    const data = dataset(5, 1000, 200, 0);
+    const distinct = {
+      type: 'expect_column_unique_value_count_to_be_between',
+      kwargs: { column: 'user', min_value: 1, max_value: 10 },
+    } as unknown as Expectation;
+    const alone = run([compound('never')], data);
+    const withDistinct = run([distinct, compound('never')], data);
+    expect(withDistinct.rescanned).toBe(false);
+    expect(withDistinct.results[1]).toEqual(alone.results[0]);
+    expect(withDistinct.results[0]).toMatchObject({ success: true, observed: 5 });
+  });
+
   it('finish refuses to answer before the second pass it asked for', () => {
     const data = dataset(2, 500, 100, 0);
     const runner = new ExpectationRunner([unique, compound('never')], schema);
