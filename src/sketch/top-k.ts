@@ -97,6 +97,61 @@ export class TopK {
   }
 
   /**
+   * Adds `counts[i]` occurrences of `values[i]` for every i: one batch's category counts. Past
+   * the exact phase the batch is folded in at once instead of value by value: listed values
+   * gain their counts, each unlisted one enters with `unlistedBound + count` (its earlier
+   * occurrences were at most the bound), and the `capacity` largest counters are kept, the
+   * largest count dropped raising the bound. The guarantees stay those of Space-Saving (counts
+   * over-estimate by at most their error bound; a value missing from the list occurred at most
+   * `unlistedBound` times), at a cost linear in the batch instead of a heap update per value.
+   * @throws SketchInputError on a negative or non-finite count
+   */
+  addCounts(values: ReadonlyArray<string>, counts: ArrayLike<number>): void {
+    const n = values.length;
+    let i = 0;
+    for (; i < n && this.exact !== null; i++) this.add(values[i] as string, counts[i]);
+    if (i === n) return;
+    const fresh = new Map<string, Counter>();
+    const bound = this.unlistedBound;
+    let touched = false;
+    for (; i < n; i++) {
+      const count = counts[i] as number;
+      if (!(count >= 0) || count === Infinity) {
+        throw new SketchInputError('count', `must be finite and >= 0 (got ${count})`);
+      }
+      if (count === 0) continue;
+      this.total += count;
+      const value = values[i] as string;
+      const listed = this.slot.get(value) ?? fresh.get(value);
+      if (listed !== undefined) {
+        listed.count += count;
+        touched = true;
+        continue;
+      }
+      fresh.set(value, { value, count: bound + count, error: bound, pos: -1 });
+    }
+    if (fresh.size === 0) {
+      if (touched) this.heapify();
+      return;
+    }
+    const all = this.heap;
+    for (const c of fresh.values()) all.push(c);
+    if (all.length > this.capacity) {
+      selectLargest(all, this.capacity);
+      let dropped = this.unlistedBound;
+      for (let j = this.capacity; j < all.length; j++) {
+        const c = all[j] as Counter;
+        if (c.count > dropped) dropped = c.count;
+        if (c.pos >= 0) this.slot.delete(c.value);
+      }
+      all.length = this.capacity;
+      this.unlistedBound = dropped;
+    }
+    for (const c of all) if (c.pos < 0) this.slot.set(c.value, c);
+    this.heapify();
+  }
+
+  /**
    * Adds `count` occurrences of `value`.
    * @param value the category
    * @param count occurrences, finite and ≥ 0 (default 1); 0 is a no-op
@@ -292,6 +347,13 @@ export class TopK {
     this.siftDown(0);
   }
 
+  /** Restores the heap order (and every counter's `pos`) after counts changed in bulk. */
+  private heapify(): void {
+    const heap = this.heap;
+    for (let i = 0; i < heap.length; i++) (heap[i] as Counter).pos = i;
+    for (let i = (heap.length >>> 1) - 1; i >= 0; i--) this.siftDown(i);
+  }
+
   private siftUp(i: number): void {
     const heap = this.heap;
     const c = heap[i] as Counter;
@@ -324,5 +386,38 @@ export class TopK {
     }
     heap[i] = c;
     c.pos = i;
+  }
+}
+
+/**
+ * Reorders `a` so that its `k` largest counts come first (in no particular order): Hoare
+ * quickselect with a median-of-three pivot, linear on average.
+ */
+function selectLargest(a: Counter[], k: number): void {
+  let lo = 0;
+  let hi = a.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const x = (a[lo] as Counter).count;
+    const y = (a[mid] as Counter).count;
+    const z = (a[hi] as Counter).count;
+    const pivot = x < y ? (y < z ? y : x < z ? z : x) : x < z ? x : y < z ? z : y;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while ((a[i] as Counter).count > pivot) i++;
+      while ((a[j] as Counter).count < pivot) j--;
+      if (i <= j) {
+        const t = a[i] as Counter;
+        a[i] = a[j] as Counter;
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    // a[lo..j] ≥ pivot ≥ a[i..hi]; keep narrowing the side that holds position k.
+    if (k - 1 <= j) hi = j;
+    else if (k - 1 >= i) lo = i;
+    else return;
   }
 }

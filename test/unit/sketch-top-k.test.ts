@@ -117,6 +117,44 @@ describe('TopK Space-Saving mode', () => {
     expect(topK.top(5).map((e) => e.value)).toEqual(trueTop.map(([v]) => v));
   });
 
+  it.each([
+    [50, 4, 500],
+    [200, 5, 4096],
+    [1000, 6, 10_000],
+  ])(
+    'addCounts with %d counters (batches of a stream, seed %d, %d rows a batch) keeps the same guarantees',
+    (capacity, seed, batchRows) => {
+      const stream = zipfStream(60_000, 20_000, seed);
+      const truth = truthOf(stream);
+      const topK = new TopK({ capacity });
+      for (let start = 0; start < stream.length; start += batchRows) {
+        // One batch's counts per value, as the profile hands them over.
+        const batch = truthOf(stream.slice(start, start + batchRows));
+        topK.addCounts([...batch.keys()], [...batch.values()]);
+      }
+      const total = stream.reduce((s, [, c]) => s + c, 0);
+      expect(topK.isExact).toBe(false);
+      expect(topK.totalCount).toBe(total);
+      expect(topK.top().length).toBe(capacity);
+      expectBoundsHold(topK, truth, total);
+      for (const e of topK.top()) expect(e.errorBound).toBeLessThanOrEqual(total / capacity);
+      const trueTop = [...truth.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, 5);
+      expect(topK.top(5).map((e) => e.value)).toEqual(trueTop.map(([v]) => v));
+      expect(TopK.fromJSON(JSON.parse(JSON.stringify(topK.toJSON()))).top()).toEqual(topK.top());
+    },
+  );
+
+  it('addCounts equals add value by value while exact', () => {
+    const a = new TopK({ capacity: 100 });
+    const b = new TopK({ capacity: 100 });
+    const values = ['x', 'y', 'z', 'x'];
+    const counts = [3, 1, 0, 2];
+    a.addCounts(values, counts);
+    values.forEach((v, i) => b.add(v, counts[i]));
+    expect(a.toJSON()).toEqual(b.toJSON());
+    expect(() => a.addCounts(['w'], [-1])).toThrow(SketchInputError);
+  });
+
   it('is deterministic: the same stream gives the same summary', () => {
     const stream = zipfStream(30_000, 5_000, 9);
     const a = new TopK({ capacity: 100 });
