@@ -15,6 +15,15 @@ const MAX_ENTRIES = 1 << 20;
 const MAX_ARENA_BYTES = 64 * 1024 * 1024;
 /** Longer ASCII values are decoded by TextDecoder rather than char by char. */
 const SHORT_ASCII = 48;
+/**
+ * Int32 words per entry, in one array so that a lookup touches one cache line for the entry:
+ * arena start, byte length, the batch generation its code belongs to, its code in that batch.
+ */
+const ENTRY = 4;
+const START = 0;
+const LENGTH = 1;
+const GENERATION = 2;
+const CODE = 3;
 
 const imul = Math.imul;
 const fromCharCode = String.fromCharCode;
@@ -22,17 +31,12 @@ const utf8 = new TextDecoder();
 
 export class Utf8Interner {
   private capacity = 0;
-  /** Slot → entry + 1 (0 = empty). */
+  /** Per slot: the hash, then entry + 1 (0 = empty); the hash is compared before the entry is read. */
   private slots = new Int32Array(0);
-  private hashes = new Int32Array(0);
-  private starts = new Int32Array(0);
-  private lengths = new Int32Array(0);
+  private entries = new Int32Array(0);
   private strings: string[] = [];
   private arena = new Uint8Array(0);
   private arenaUsed = 0;
-  /** Per entry: its code in the current batch, valid when `stamps[entry] === generation`. */
-  private localCodes = new Int32Array(0);
-  private stamps = new Int32Array(0);
   private generation = 0;
   private dictionary: string[] = [];
 
@@ -60,96 +64,88 @@ export class Utf8Interner {
     // FNV-1a over the bytes: short values (ids, categories) are the common case.
     let h = 0x811c9dc5 ^ length;
     for (let i = start; i < end; i++) h = imul(h ^ (bytes[i] as number), 0x01000193);
+    h ^= h >>> 15;
+    const slots = this.slots;
     const mask = this.capacity - 1;
-    let slot = (h ^ (h >>> 15)) & mask;
+    let slot = h & mask;
     for (;;) {
-      const stored = this.slots[slot] as number;
+      const stored = slots[2 * slot + 1] as number;
       if (stored === 0) break;
-      const entry = stored - 1;
-      if (
-        this.hashes[entry] === h &&
-        this.lengths[entry] === length &&
-        this.sameBytes(entry, bytes, start, length)
-      )
-        return this.localCode(entry);
+      if (slots[2 * slot] === h) {
+        const at = (stored - 1) * ENTRY;
+        if (
+          this.entries[at + LENGTH] === length &&
+          this.sameBytes(this.entries[at + START] as number, bytes, start, length)
+        )
+          return this.localCode(at, stored - 1);
+      }
       slot = (slot + 1) & mask;
     }
-    const entry = this.add(h, bytes, start, length);
-    this.slots[slot] = entry + 1;
+    const entry = this.add(bytes, start, length);
+    slots[2 * slot] = h;
+    slots[2 * slot + 1] = entry + 1;
     if (this.strings.length * 2 > this.capacity) this.rehash();
-    return this.localCode(entry);
+    return this.localCode(entry * ENTRY, entry);
   }
 
-  private localCode(entry: number): number {
-    if (this.stamps[entry] === this.generation) return this.localCodes[entry] as number;
+  private localCode(at: number, entry: number): number {
+    const entries = this.entries;
+    if (entries[at + GENERATION] === this.generation) return entries[at + CODE] as number;
     const code = this.dictionary.length;
     this.dictionary.push(this.strings[entry] as string);
-    this.stamps[entry] = this.generation;
-    this.localCodes[entry] = code;
+    entries[at + GENERATION] = this.generation;
+    entries[at + CODE] = code;
     return code;
   }
 
-  private sameBytes(entry: number, bytes: Uint8Array, start: number, length: number): boolean {
+  private sameBytes(from: number, bytes: Uint8Array, start: number, length: number): boolean {
     const arena = this.arena;
-    const at = this.starts[entry] as number;
-    for (let i = 0; i < length; i++) if (arena[at + i] !== bytes[start + i]) return false;
+    for (let i = 0; i < length; i++) if (arena[from + i] !== bytes[start + i]) return false;
     return true;
   }
 
-  private add(hash: number, bytes: Uint8Array, start: number, length: number): number {
+  private add(bytes: Uint8Array, start: number, length: number): number {
     const entry = this.strings.length;
-    if (entry === this.hashes.length) this.growEntries();
+    if ((entry + 1) * ENTRY > this.entries.length) {
+      const bigger = new Int32Array(this.entries.length * 2);
+      bigger.set(this.entries);
+      this.entries = bigger;
+    }
     if (this.arenaUsed + length > this.arena.length) {
       const bigger = new Uint8Array(Math.max(this.arena.length * 2, this.arenaUsed + length));
       bigger.set(this.arena.subarray(0, this.arenaUsed));
       this.arena = bigger;
     }
     this.arena.set(bytes.subarray(start, start + length), this.arenaUsed);
-    this.hashes[entry] = hash;
-    this.starts[entry] = this.arenaUsed;
-    this.lengths[entry] = length;
-    this.stamps[entry] = 0;
+    const at = entry * ENTRY;
+    this.entries[at + START] = this.arenaUsed;
+    this.entries[at + LENGTH] = length;
+    this.entries[at + GENERATION] = 0;
     this.arenaUsed += length;
     this.strings.push(decode(bytes, start, start + length));
     return entry;
   }
 
-  private growEntries(): void {
-    const n = this.hashes.length * 2;
-    const grow = (a: Int32Array): Int32Array<ArrayBuffer> => {
-      const b = new Int32Array(n);
-      b.set(a);
-      return b;
-    };
-    this.hashes = grow(this.hashes);
-    this.starts = grow(this.starts);
-    this.lengths = grow(this.lengths);
-    this.localCodes = grow(this.localCodes);
-    this.stamps = grow(this.stamps);
-  }
-
   private rehash(): void {
+    const old = this.slots;
     this.capacity *= 2;
     const mask = this.capacity - 1;
-    const slots = new Int32Array(this.capacity);
-    for (let entry = 0; entry < this.strings.length; entry++) {
-      const h = this.hashes[entry] as number;
-      let slot = (h ^ (h >>> 15)) & mask;
-      while (slots[slot] !== 0) slot = (slot + 1) & mask;
-      slots[slot] = entry + 1;
+    const slots = new Int32Array(this.capacity * 2);
+    for (let s = 0; s < old.length; s += 2) {
+      if (old[s + 1] === 0) continue;
+      const h = old[s] as number;
+      let slot = h & mask;
+      while (slots[2 * slot + 1] !== 0) slot = (slot + 1) & mask;
+      slots[2 * slot] = h;
+      slots[2 * slot + 1] = old[s + 1] as number;
     }
     this.slots = slots;
   }
 
   private reset(): void {
     this.capacity = 1024;
-    this.slots = new Int32Array(this.capacity);
-    const n = 512;
-    this.hashes = new Int32Array(n);
-    this.starts = new Int32Array(n);
-    this.lengths = new Int32Array(n);
-    this.localCodes = new Int32Array(n);
-    this.stamps = new Int32Array(n);
+    this.slots = new Int32Array(this.capacity * 2);
+    this.entries = new Int32Array(512 * ENTRY);
     this.strings = [];
     this.arena = new Uint8Array(16 * 1024);
     this.arenaUsed = 0;
