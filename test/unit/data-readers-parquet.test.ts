@@ -148,8 +148,16 @@ describe('Parquet reader', () => {
         expect(c.dictionary).toBe((batches[0]?.columns.get('d') as { dictionary?: unknown }).dictionary);
     }
     expect(decoded).toEqual(expected('d'));
-    // Written with use_dictionary off for this column: plain pages, no codes.
-    for (const b of batches) expect(b.columns.get('plain')).not.toHaveProperty('codes');
+    // Written with use_dictionary off for this column: plain pages, read through the interner
+    // into codes of a per-batch dictionary of distinct values.
+    const plain: unknown[] = [];
+    for (const b of batches) {
+      const c = b.columns.get('plain');
+      if (c?.kind !== 'string' || !c.codes || !c.dictionary) throw new Error('expected codes for column plain');
+      expect(new Set(c.dictionary).size).toBe(c.dictionary.length);
+      for (let i = 0; i < c.length; i++) plain.push(c.nulls[i] === 1 ? null : c.dictionary[c.codes[i] ?? -1]);
+    }
+    expect(plain).toEqual(expected('plain'));
   });
 
   it('reads less common types and encodings: UINT64, FLOAT16, INT96, struct, map, REQUIRED, delta and byte-stream-split pages', async () => {

@@ -1,4 +1,4 @@
-import { Utf8Interner } from '../../src/data/readers/utf8-interner';
+import { NOT_INTERNED, Utf8Interner } from '../../src/data/readers/utf8-interner';
 
 const encoder = new TextEncoder();
 
@@ -45,12 +45,22 @@ describe('Utf8Interner', () => {
     for (const d of dictionaries) expect(new Set(d).size).toBe(d.length);
   });
 
-  it('keeps decoding correctly when its limits empty the table between batches', () => {
+  it('keeps decoding correctly once full: values it holds are found, new ones decoded on their own', () => {
     const values = Array.from({ length: 5000 }, (_, i) => `v${(i * 31) % 1200}`);
-    const small = new Utf8Interner({ entries: 100, bytes: 512 });
-    const { decoded, dictionaries } = roundTrip(small, values, 300);
+    const small = new Utf8Interner({ limits: { entries: 100, bytes: 512 } });
+    const { decoded } = roundTrip(small, values, 300);
     expect(decoded).toEqual(values);
-    for (const d of dictionaries) expect(new Set(d).size).toBe(d.length);
+    expect(small.intern(encoder.encode('v0'), 0, 2)).toBe(0);
+    expect(small.intern(encoder.encode('v999'), 0, 4)).toBe(NOT_INTERNED);
+  });
+
+  it('in fatal mode throws on invalid UTF-8, short or long', () => {
+    const interner = new Utf8Interner({ fatal: true });
+    interner.beginBatch();
+    expect(() => interner.code(Uint8Array.from([0x61, 0xff]), 0, 2)).toThrow('not valid');
+    const long = new Uint8Array(100).fill(0x61);
+    long[50] = 0xc3;
+    expect(() => interner.code(long, 0, 100)).toThrow('not valid');
   });
 
   it('tells apart values that differ in one byte and invalid UTF-8 decodes as TextDecoder does', () => {

@@ -19,6 +19,7 @@ import { getMaxDefinitionLevel, getMaxRepetitionLevel } from 'hyparquet/src/sche
 import { errorMessage } from './dataset-unusable';
 import { dictionaryStringBatch } from './dictionary-strings';
 import type { NumberStorage, ParquetColumnPlan } from './parquet-columns';
+import { NOT_INTERNED, Utf8Interner } from './utf8-interner';
 import type {
   BooleanColumnBatch,
   ColumnBatch,
@@ -46,6 +47,8 @@ export interface ColumnChunkSource {
   /** Rows of the row group. */
   rows: number;
   compressors: Compressors;
+  /** The column's interner for plain strings, kept across its row groups (fatal UTF-8 mode). */
+  interner?: Utf8Interner;
   /** Bytes read ahead from the file per read, beyond what a page needs. */
   readAhead: number;
 }
@@ -61,7 +64,9 @@ interface DecodedPage {
   /** The non-null values, by kind. */
   numbers?: Float64Array;
   codes?: Int32Array;
-  strings?: string[];
+  /** Strings of a non-dictionary page: `Utf8Interner` entries, or −(k + 1) for `literals[k]`. */
+  ids?: Int32Array;
+  literals?: string[];
   bools?: Uint8Array;
 }
 
@@ -97,6 +102,8 @@ export class ColumnChunkReader {
   private readonly maxRep: number;
   private readonly leaf: SchemaElement;
   private readonly declaredValues: number;
+  /** Decodes each distinct plain string once (shared by the column's chunks when given). */
+  private readonly interner: Utf8Interner;
 
   constructor(private readonly src: ColumnChunkSource) {
     this.pos = src.start;
@@ -106,6 +113,7 @@ export class ColumnChunkReader {
     if (!leaf) throw new Error('empty schema path');
     this.leaf = leaf;
     this.declaredValues = Number(src.meta.num_values);
+    this.interner = src.interner ?? new Utf8Interner({ fatal: true });
   }
 
   /** The next `n` rows of the column; throws when the chunk ends before them or is corrupt. */
@@ -157,12 +165,13 @@ export class ColumnChunkReader {
     const nulls = new Uint8Array(n);
     let nullCount = 0;
     // Rows from plain-encoded pages (a writer falls back to them when the dictionary grows too
-    // large); such a batch is handed out decoded, without codes.
-    let plain: string[] | undefined;
+    // large) hold interner entries until the batch is complete.
+    let plain: { ids: Int32Array; literals: string[] } | undefined;
+    let dictionaryRows = false;
     for (let i = 0; i < n;) {
       const page = await this.currentPage();
       const k = Math.min(n - i, page.entries - this.entry);
-      const { defs, codes: pageCodes, strings } = page;
+      const { defs, codes: pageCodes, ids } = page;
       const maxDef = this.maxDef;
       for (let j = 0; j < k; j++) {
         if (defs !== undefined && defs[this.entry + j] !== maxDef) {
@@ -171,9 +180,15 @@ export class ColumnChunkReader {
           nullCount++;
         } else if (pageCodes !== undefined) {
           codes[i + j] = pageCodes[this.value++] ?? -1;
+          dictionaryRows = true;
         } else {
-          plain ??= new Array<string>(n);
-          plain[i + j] = strings?.[this.value++] ?? '';
+          plain ??= { ids: new Int32Array(n), literals: [] };
+          const id = ids?.[this.value++] ?? 0;
+          if (id >= 0) plain.ids[i + j] = id;
+          else {
+            plain.literals.push(page.literals?.[-id - 1] ?? '');
+            plain.ids[i + j] = -plain.literals.length;
+          }
           codes[i + j] = -2;
         }
       }
@@ -182,10 +197,25 @@ export class ColumnChunkReader {
     }
     const dictionary = this.dictStrings ?? [];
     if (plain === undefined) return dictionaryStringBatch(dictionary, codes, nulls, nullCount);
+    const interner = this.interner;
+    const plainString = (i: number): string => {
+      const id = (plain as { ids: Int32Array }).ids[i] as number;
+      return id >= 0 ? interner.entryString(id) : (plain?.literals[-id - 1] ?? '');
+    };
+    if (!dictionaryRows) {
+      // Only plain rows: codes into a batch dictionary of the distinct values.
+      const batchDictionary = interner.beginBatch();
+      for (let i = 0; i < n; i++) {
+        if (codes[i] !== -2) continue;
+        const id = plain.ids[i] as number;
+        codes[i] = id >= 0 ? interner.batchCode(id) : interner.literalCode(plainString(i));
+      }
+      return dictionaryStringBatch(batchDictionary, codes, nulls, nullCount);
+    }
     const values = new Array<string | null>(n);
     for (let i = 0; i < n; i++) {
       const code = codes[i] ?? -1;
-      values[i] = code >= 0 ? (dictionary[code] ?? null) : code === -2 ? (plain[i] ?? null) : null;
+      values[i] = code >= 0 ? (dictionary[code] ?? null) : code === -2 ? plainString(i) : null;
     }
     return { kind: 'string', length: n, values, nulls, nullCount };
   }
@@ -461,14 +491,70 @@ export class ColumnChunkReader {
       }
       return page;
     }
+    if (kind === 'string') {
+      if (encoding === 'PLAIN' && this.src.meta.type === 'BYTE_ARRAY')
+        this.internPlain(page, bytes, pos, present);
+      else this.internValues(page, this.encodedValues(encoding, bytes, pos, present), present);
+      return page;
+    }
     const values = this.encodedValues(encoding, bytes, pos, present);
-    if (kind === 'string') page.strings = decodeStrings(values);
-    else page.numbers = toNumbers(values, this.src.plan.numberStorage);
-    if ((page.strings ?? page.numbers)?.length !== present)
-      throw new Error(
-        `page holds ${(page.strings ?? page.numbers)?.length} values, its levels say ${present}`,
-      );
+    page.numbers = toNumbers(values, this.src.plan.numberStorage);
+    if (page.numbers.length !== present)
+      throw new Error(`page holds ${page.numbers.length} values, its levels say ${present}`);
     return page;
+  }
+
+  /**
+   * A PLAIN BYTE_ARRAY page (each value a 4-byte little-endian length, then its bytes) read
+   * straight into interner entries: no Uint8Array view and no decoding per row.
+   */
+  private internPlain(page: DecodedPage, bytes: Uint8Array, pos: number, count: number): void {
+    const ids = new Int32Array(count);
+    for (let i = 0; i < count; i++) {
+      if (pos + 4 > bytes.length)
+        throw new Error(`${count} BYTE_ARRAY values overrun the page at value ${i}`);
+      const length =
+        ((bytes[pos] as number) |
+          ((bytes[pos + 1] as number) << 8) |
+          ((bytes[pos + 2] as number) << 16) |
+          ((bytes[pos + 3] as number) << 24)) >>>
+        0;
+      pos += 4;
+      if (pos + length > bytes.length)
+        throw new Error(`BYTE_ARRAY value ${i} of ${length} bytes overruns the page`);
+      ids[i] = this.internOrLiteral(page, bytes, pos, pos + length);
+      pos += length;
+    }
+    page.ids = ids;
+  }
+
+  /** String values another decoder produced (one Uint8Array each) into interner entries. */
+  private internValues(page: DecodedPage, values: DecodedArray, count: number): void {
+    if (!Array.isArray(values)) throw new Error('expected byte-array values');
+    if (values.length !== count)
+      throw new Error(`page holds ${values.length} values, its levels say ${count}`);
+    const ids = new Int32Array(values.length);
+    for (let i = 0; i < values.length; i++) {
+      const v: unknown = values[i];
+      if (!(v instanceof Uint8Array)) throw new Error('expected byte-array values');
+      ids[i] = this.internOrLiteral(page, v, 0, v.length);
+    }
+    page.ids = ids;
+  }
+
+  /** An interner entry, or −(k + 1) for the page's k-th literal when the interner is full. */
+  private internOrLiteral(page: DecodedPage, bytes: Uint8Array, start: number, end: number): number {
+    try {
+      const id = this.interner.intern(bytes, start, end);
+      if (id !== NOT_INTERNED) return id;
+      page.literals ??= [];
+      page.literals.push(this.interner.decode(bytes, start, end));
+      return -page.literals.length;
+    } catch (err) {
+      if (err instanceof Error && err.name === 'TypeError')
+        throw new Error('invalid UTF-8 in a string value');
+      throw err;
+    }
   }
 
   /** Non-dictionary values of a numeric or byte-array page. */

@@ -46,6 +46,7 @@ import { datasetUnusable } from './dataset-unusable';
 import { ColumnChunkReader } from './parquet-column-chunk';
 import { parquetColumnPlans } from './parquet-columns';
 import type { ParquetColumnPlan } from './parquet-columns';
+import { Utf8Interner } from './utf8-interner';
 import { DEFAULT_BATCH_ROWS } from './types';
 import type { ColumnBatch, DataBatch, DatasetReader, DatasetSchema, OpenDatasetOptions } from './types';
 import { openDataFile, readAt } from './open-file';
@@ -114,6 +115,10 @@ export async function openParquetDataset(
       if (started) throw new Error(`dataset reader for ${realPath} is read once`);
       started = true;
       let rowOffset = 0;
+      // One per column across row groups: each distinct plain string is decoded once per read.
+      const interners = plans.map((p) =>
+        p.schema.kind === 'string' ? new Utf8Interner({ fatal: true }) : undefined,
+      );
       for (const [group, rowGroup] of metadata.row_groups.entries()) {
         const rows = Number(rowGroup.num_rows);
         if (!Number.isSafeInteger(rows) || rows < 0)
@@ -134,6 +139,7 @@ export async function openParquetDataset(
                   schemaPath: schemaPaths[index] ?? [],
                   dataEnd,
                   readAhead,
+                  interner: interners[index],
                 }),
           );
         } catch (err) {
@@ -227,6 +233,7 @@ interface ChunkReaderArgs {
   schemaPath: SchemaTree[];
   dataEnd: number;
   readAhead: number;
+  interner: Utf8Interner | undefined;
 }
 
 /** The reader of one column's chunk in a row group, after checking the chunk lies in the file. */
@@ -277,10 +284,10 @@ function chunkReader(a: ChunkReaderArgs): ColumnChunkReader {
     rows: a.rows,
     compressors,
     readAhead: a.readAhead,
+    ...(a.interner !== undefined ? { interner: a.interner } : {}),
   });
 }
 
 function allNull(n: number): ColumnBatch {
   return { kind: 'null', length: n, nulls: new Uint8Array(n).fill(1), nullCount: n };
 }
-

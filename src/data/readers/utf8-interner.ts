@@ -6,9 +6,11 @@
  * checks already handle value by value rather than row by row. On the benchmark's id-like column
  * (10M rows, 100k distinct values) decoding was ~160 ns a row through Arrow's `Vector.get`.
  *
- * Memory stays bounded: the table is emptied at the start of a batch once it holds more than
- * MAX_ENTRIES strings or MAX_ARENA_BYTES of bytes (a column of unique strings then decodes each
- * row, as before, plus the cost of hashing).
+ * Entry ids (`intern`) stay valid for the interner's life, so a reader may hold them across
+ * pages and batches. Memory stays bounded: past MAX_ENTRIES strings or MAX_ARENA_BYTES of bytes
+ * no new value is added (values already held are still found); a new value is then decoded on
+ * its own row, as before, and gets its own code in the batch (a batch dictionary may then hold
+ * a string twice, which every consumer handles).
  */
 
 const MAX_ENTRIES = 1 << 20;
@@ -27,7 +29,8 @@ const CODE = 3;
 
 const imul = Math.imul;
 const fromCharCode = String.fromCharCode;
-const utf8 = new TextDecoder();
+/** `intern`'s answer for a new value once the interner is full. */
+export const NOT_INTERNED = -1;
 
 export class Utf8Interner {
   private capacity = 0;
@@ -40,19 +43,21 @@ export class Utf8Interner {
   private generation = 0;
   private dictionary: string[] = [];
 
-  /** @param limits when to empty the table (defaults MAX_ENTRIES, MAX_ARENA_BYTES; tests lower them) */
-  constructor(
-    private readonly limits: { entries: number; bytes: number } = {
-      entries: MAX_ENTRIES,
-      bytes: MAX_ARENA_BYTES,
-    },
-  ) {
+  private readonly limits: { entries: number; bytes: number };
+  private readonly decoder: { decode(bytes: Uint8Array): string };
+
+  /**
+   * @param options `fatal`: invalid UTF-8 throws (Parquet) instead of decoding to U+FFFD (as
+   *   Arrow JS does); `limits`: when to stop adding values (tests lower them)
+   */
+  constructor(options: { fatal?: boolean; limits?: { entries: number; bytes: number } } = {}) {
+    this.limits = options.limits ?? { entries: MAX_ENTRIES, bytes: MAX_ARENA_BYTES };
+    this.decoder = new TextDecoder('utf-8', { fatal: options.fatal === true });
     this.reset();
   }
 
-  /** Starts a batch: codes from `code` index the array returned (filled as codes are handed out). */
+  /** Starts a batch: codes index the array returned (filled as codes are handed out). */
   beginBatch(): string[] {
-    if (this.strings.length > this.limits.entries || this.arenaUsed > this.limits.bytes) this.reset();
     this.generation++;
     this.dictionary = [];
     return this.dictionary;
@@ -60,6 +65,39 @@ export class Utf8Interner {
 
   /** The batch code of the UTF-8 value `bytes[start, end)`. */
   code(bytes: Uint8Array, start: number, end: number): number {
+    const entry = this.intern(bytes, start, end);
+    return entry === NOT_INTERNED ? this.literalCode(this.decode(bytes, start, end)) : this.batchCode(entry);
+  }
+
+  /** The batch code of an entry `intern` returned. */
+  batchCode(entry: number): number {
+    const at = entry * ENTRY;
+    const entries = this.entries;
+    if (entries[at + GENERATION] === this.generation) return entries[at + CODE] as number;
+    const code = this.dictionary.length;
+    this.dictionary.push(this.strings[entry] as string);
+    entries[at + GENERATION] = this.generation;
+    entries[at + CODE] = code;
+    return code;
+  }
+
+  /** The string of an entry `intern` returned. */
+  entryString(entry: number): string {
+    return this.strings[entry] as string;
+  }
+
+  /** A batch code for a string decoded apart (a value `intern` did not take). */
+  literalCode(s: string): number {
+    this.dictionary.push(s);
+    return this.dictionary.length - 1;
+  }
+
+  /**
+   * The entry of the UTF-8 value `bytes[start, end)`, added (and decoded) when new; NOT_INTERNED
+   * when new and the interner is full.
+   * @throws TypeError on invalid UTF-8 in `fatal` mode
+   */
+  intern(bytes: Uint8Array, start: number, end: number): number {
     const length = end - start;
     // FNV-1a over the bytes: short values (ids, categories) are the common case.
     let h = 0x811c9dc5 ^ length;
@@ -77,25 +115,31 @@ export class Utf8Interner {
           this.entries[at + LENGTH] === length &&
           this.sameBytes(this.entries[at + START] as number, bytes, start, length)
         )
-          return this.localCode(at, stored - 1);
+          return stored - 1;
       }
       slot = (slot + 1) & mask;
     }
+    if (this.strings.length >= this.limits.entries || this.arenaUsed + length > this.limits.bytes)
+      return NOT_INTERNED;
     const entry = this.add(bytes, start, length);
     slots[2 * slot] = h;
     slots[2 * slot + 1] = entry + 1;
     if (this.strings.length * 2 > this.capacity) this.rehash();
-    return this.localCode(entry * ENTRY, entry);
+    return entry;
   }
 
-  private localCode(at: number, entry: number): number {
-    const entries = this.entries;
-    if (entries[at + GENERATION] === this.generation) return entries[at + CODE] as number;
-    const code = this.dictionary.length;
-    this.dictionary.push(this.strings[entry] as string);
-    entries[at + GENERATION] = this.generation;
-    entries[at + CODE] = code;
-    return code;
+  /** UTF-8 bytes to a string: short ASCII char by char (no native call), the rest by TextDecoder. */
+  decode(bytes: Uint8Array, start: number, end: number): string {
+    if (end - start <= SHORT_ASCII) {
+      let s = '';
+      for (let i = start; i < end; i++) {
+        const b = bytes[i] as number;
+        if (b >= 0x80) return this.decoder.decode(bytes.subarray(start, end));
+        s += fromCharCode(b);
+      }
+      return s;
+    }
+    return this.decoder.decode(bytes.subarray(start, end));
   }
 
   private sameBytes(from: number, bytes: Uint8Array, start: number, length: number): boolean {
@@ -105,6 +149,8 @@ export class Utf8Interner {
   }
 
   private add(bytes: Uint8Array, start: number, length: number): number {
+    // Decoded first: invalid UTF-8 in fatal mode throws before anything changes.
+    const decoded = this.decode(bytes, start, start + length);
     const entry = this.strings.length;
     if ((entry + 1) * ENTRY > this.entries.length) {
       const bigger = new Int32Array(this.entries.length * 2);
@@ -122,7 +168,7 @@ export class Utf8Interner {
     this.entries[at + LENGTH] = length;
     this.entries[at + GENERATION] = 0;
     this.arenaUsed += length;
-    this.strings.push(decode(bytes, start, start + length));
+    this.strings.push(decoded);
     return entry;
   }
 
@@ -142,6 +188,7 @@ export class Utf8Interner {
     this.slots = slots;
   }
 
+  /** Allocates the empty table. */
   private reset(): void {
     this.capacity = 1024;
     this.slots = new Int32Array(this.capacity * 2);
@@ -150,18 +197,4 @@ export class Utf8Interner {
     this.arena = new Uint8Array(16 * 1024);
     this.arenaUsed = 0;
   }
-}
-
-/** UTF-8 bytes to a string: short ASCII char by char (no native call), the rest by TextDecoder. */
-function decode(bytes: Uint8Array, start: number, end: number): string {
-  if (end - start <= SHORT_ASCII) {
-    let s = '';
-    for (let i = start; i < end; i++) {
-      const b = bytes[i] as number;
-      if (b >= 0x80) return utf8.decode(bytes.subarray(start, end));
-      s += fromCharCode(b);
-    }
-    return s;
-  }
-  return utf8.decode(bytes.subarray(start, end));
 }
