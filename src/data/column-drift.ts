@@ -55,7 +55,7 @@ export function numericDrift(ref: ColumnProfiler, cur: ColumnProfiler, rule: Dri
     wasserstein: wasserstein / Math.max(refStd, 0.001),
   };
   const binned =
-    ref.distinct.estimate() > NUMERIC_BINNING_MIN_DISTINCT
+    ref.distinctEstimate() > NUMERIC_BINNING_MIN_DISTINCT
       ? sturgesBins(ref, cur, refView, curView)
       : valueBins(refView, curView);
   statistics.psi = psiEvidently(binned.reference, binned.current);

@@ -11,7 +11,7 @@ import { ValueCounts } from './value-counts';
 export const PROFILE_QUANTILES = [0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99] as const;
 /** Most frequent values a categorical profile reports. */
 export const PROFILE_TOP_VALUES = 10;
-/** KLL parameter of the profile's quantile sketches (see `ColumnProfiler.quantiles`). */
+/** KLL parameter of the profile's quantile sketches (see `ColumnProfiler.sketch`). */
 export const PROFILE_SKETCH_K = 8192;
 /** Bins of the histogram a numeric profile reports (no reference: equal width over its range). */
 export const PROFILE_HISTOGRAM_BINS = 20;
@@ -19,10 +19,12 @@ export const PROFILE_HISTOGRAM_BINS = 20;
 /**
  * The one-pass profile of a column (TFDV's statistics, plus what Great Expectations' aggregate
  * expectations and the drift checks need): counts of nulls, NaN, ±Inf and zeros; min, max,
- * mean and sample standard deviation of the finite values; a mergeable quantile sketch (exact up
- * to 65 536 values, KLL beyond); a distinct-count sketch (exact, then HyperLogLog); top values
- * and category counts (exact, then Space-Saving); string lengths. Memory is bounded by the
- * sketches, not by the rows.
+ * mean and sample standard deviation of the finite values; exact value counts while a numeric
+ * column has few distinct values, and only past those a quantile sketch (exact up to 65 536
+ * values, KLL beyond) and a distinct-count sketch (exact, then HyperLogLog); top values and
+ * category counts (exact, then Space-Saving); string lengths. Memory is bounded by the
+ * sketches, not by the rows. Read quantiles and distinct counts through `quantile`,
+ * `quantilesExact` and `distinctCount`, which pick the exact source when there is one.
  */
 export class ColumnProfiler {
   rows = 0;
@@ -47,11 +49,19 @@ export class ColumnProfiler {
   /**
    * k = 8192 (rank error below 0.04%, against 0.27% at the sketch's default 1024), at the same
    * speed: KS p-values on a million rows are sensitive to errors of 0.1% in the CDF.
+   * Numbers reach it (and `distinct`) only once `valueCounts` overflowed: see `sketching`.
    */
-  readonly quantiles = new QuantileSketch({ k: PROFILE_SKETCH_K });
-  readonly distinct = new DistinctCounter();
-  /** Numeric columns with few distinct values: their exact distribution (see ValueCounts). */
+  private readonly sketch = new QuantileSketch({ k: PROFILE_SKETCH_K });
+  private readonly distinct = new DistinctCounter();
+  /**
+   * Numeric columns with few distinct values: their exact distribution (see ValueCounts), which
+   * answers quantiles and the distinct count exactly, so the sketches are not fed meanwhile.
+   */
   readonly valueCounts = new ValueCounts();
+  /** True once `valueCounts` overflowed and the sketches, seeded from it, took over. */
+  private sketching = false;
+  /** An exact distinct count kept elsewhere (see `setExactDistinctSource`). */
+  private exactDistinct: { readonly size: number } | undefined;
   /** Large numeric columns compared with a reference: counts on a fine grid (see FineGrid). */
   grid: FineGrid | undefined;
   /** Category counts of string and boolean columns. */
@@ -135,18 +145,40 @@ export class ColumnProfiler {
     this.max = max;
     this.sum1 += s1;
     this.sum2 += s2;
-    this.quantiles.addBatch(values, checkNulls ? nulls : undefined, n);
-    this.valueCounts.addBatch(values, checkNulls ? nulls : undefined, n);
     this.grid?.addBatch(values, checkNulls ? nulls : undefined, n);
-    if (nan + posInf + negInf === 0) this.distinct.addNumberBatch(values, checkNulls ? nulls : undefined, n);
+    let from = 0;
+    if (!this.sketching) {
+      from = this.valueCounts.addBatch(values, checkNulls ? nulls : undefined, n);
+      if (!this.valueCounts.overflowed) return;
+      this.startSketches();
+    }
+    // Rows [from, n): the whole batch, or the rest of it from the value that overflowed the counts.
+    const rest = from === 0 ? values : values.subarray(from, n);
+    const restNulls = checkNulls ? (from === 0 ? nulls : nulls.subarray(from, n)) : undefined;
+    this.sketch.addBatch(rest, restNulls, n - from);
+    if (this.exactDistinct !== undefined) return;
+    if (nan + posInf + negInf === 0) this.distinct.addNumberBatch(rest, restNulls, n - from);
     else {
       // Distinct counts cover finite values only (as pandas' nunique after Evidently drops ±Inf).
-      for (let i = 0; i < n; i++) {
+      for (let i = from; i < n; i++) {
         if (checkNulls && nulls[i] === 1) continue;
         const v = values[i] as number;
         if (v - v === 0) this.distinct.addNumber(v);
       }
     }
+  }
+
+  /**
+   * The value counts overflowed: hand what they held to the sketches, each value with its count
+   * to the quantile sketch and once to the distinct counter. The value that overflowed them
+   * was not counted; the caller feeds it, and the rest of its batch, to the sketches.
+   */
+  private startSketches(): void {
+    this.sketching = true;
+    const held = this.valueCounts.heldCounts();
+    this.sketch.addWeighted(held.values, held.weights);
+    if (this.exactDistinct !== undefined) return;
+    for (let i = 0; i < held.values.length; i++) this.distinct.addNumber(held.values[i] as number);
   }
 
   /** Dictionary-encoded strings: count per code, then fold each used dictionary entry once. */
@@ -175,7 +207,7 @@ export class ColumnProfiler {
 
   private addString(v: string, count: number): void {
     this.categories.add(v, count);
-    this.distinct.addString(v);
+    if (this.exactDistinct === undefined) this.distinct.addString(v);
     const len = v.length;
     if (len < this.minLength) this.minLength = len;
     if (len > this.maxLength) this.maxLength = len;
@@ -185,6 +217,45 @@ export class ColumnProfiler {
   /** Non-null, non-NaN values (Great Expectations' and pandas' notion of present). */
   get nonMissing(): number {
     return this.rows - this.nulls - this.nan;
+  }
+
+  /**
+   * Counts distinct values from `source` instead (its `size`, read when asked, taken as exact):
+   * the profiler then stops feeding its own distinct counter for this column.
+   */
+  setExactDistinctSource(source: { readonly size: number }): void {
+    this.exactDistinct = source;
+  }
+
+  /**
+   * Distinct values, numbers over finite ones (`-0` as `0`): the exact source when one is set,
+   * else the value counts while they hold every number plus the distinct counter (which has
+   * the strings, and the numbers once the counts overflowed). Not rounded while approximate.
+   */
+  distinctEstimate(): number {
+    if (this.exactDistinct !== undefined) return this.exactDistinct.size;
+    return (this.sketching ? 0 : this.valueCounts.size) + this.distinct.estimate();
+  }
+
+  /** The distinct count as reported: rounded, and whether it is exact. */
+  distinctCount(): { count: number; exact: boolean } {
+    const exact = this.exactDistinct !== undefined || this.distinct.isExact;
+    return { count: Math.round(this.distinctEstimate()), exact };
+  }
+
+  /**
+   * The q-quantile of the finite values; null when there are none. numpy's linear quantile
+   * while exact (value counts, or the sketch up to 65 536 values), the KLL estimate beyond.
+   * @throws SketchInputError when q is outside [0, 1]
+   */
+  quantile(q: number): number | null {
+    if (this.finite === 0) return null;
+    return this.sketching ? this.sketch.quantile(q) : this.valueCounts.quantile(q);
+  }
+
+  /** True when `quantile` (and `distribution`) answer from every value, not a compacted sketch. */
+  get quantilesExact(): boolean {
+    return !this.sketching || this.sketch.isExact;
   }
 
   /** Mean of the finite values; null when there are none. */
@@ -208,10 +279,10 @@ export class ColumnProfiler {
   distribution(): { sample: WeightedSample; exact: boolean } {
     const counts = this.valueCounts.sortedView();
     if (counts !== undefined) return { sample: counts, exact: true };
-    if (this.quantiles.isExact) return { sample: this.quantiles.sortedView(), exact: true };
+    if (this.sketch.isExact) return { sample: this.sketch.sortedView(), exact: true };
     const grid = this.grid?.sample(this.min, this.max);
     if (grid !== undefined) return { sample: grid, exact: false };
-    return { sample: this.quantiles.sortedView(), exact: false };
+    return { sample: this.sketch.sortedView(), exact: false };
   }
 
   /** Category counts (all of them while exact; the tracked heavy hitters beyond). */
@@ -228,7 +299,7 @@ export class ColumnProfiler {
       sourceType: this.column.sourceType,
       count: this.rows,
       nulls: this.nulls,
-      distinct: { count: Math.round(this.distinct.estimate()), exact: this.distinct.isExact },
+      distinct: this.distinctCount(),
     };
     switch (this.column.kind) {
       case 'number': {
@@ -245,7 +316,7 @@ export class ColumnProfiler {
           mean: this.mean(),
           std: this.stdev(),
           quantiles: any ? this.quantileValues() : [],
-          quantilesExact: this.quantiles.isExact,
+          quantilesExact: this.quantilesExact,
           histogram: any ? this.ownHistogram() : null,
         };
       }
@@ -268,7 +339,7 @@ export class ColumnProfiler {
   }
 
   private quantileValues(): QuantileValue[] {
-    return PROFILE_QUANTILES.map((q) => ({ q, value: this.quantiles.quantile(q) }));
+    return PROFILE_QUANTILES.map((q) => ({ q, value: this.quantile(q) as number }));
   }
 
   private topValues(): Array<{ value: string; count: number }> {
@@ -277,7 +348,8 @@ export class ColumnProfiler {
 
   private ownHistogram(): HistogramProfile {
     const edges = equalWidthEdges(this.min, this.max, PROFILE_HISTOGRAM_BINS);
-    const counts = histogramWeighted(this.quantiles.sortedView(), edges);
+    const sample = this.valueCounts.sortedView() ?? this.sketch.sortedView();
+    const counts = histogramWeighted(sample, edges);
     return { edges: Array.from(edges), counts: Array.from(counts) };
   }
 }

@@ -58,7 +58,7 @@ export function datasetDrift(
       // Beyond the exact category capacity only the heavy hitters are counted: shares over
       // them would compare two different sets of categories, not two distributions.
       skip(
-        `high cardinality (about ${Math.round(Math.max(ref.distinct.estimate(), cur.distinct.estimate()))} distinct values): ` +
+        `high cardinality (about ${Math.round(Math.max(ref.distinctEstimate(), cur.distinctEstimate()))} distinct values): ` +
           'category shares are tracked exactly up to 10 000 values',
       );
       continue;

@@ -94,7 +94,7 @@ export async function fillReferenceGrids(
   grids: ReadonlyMap<string, { lo: number; hi: number }>,
   opts: { allowedRoots: readonly string[]; batchRows?: number },
 ): Promise<void> {
-  const targets = reference.profilers.filter((p) => grids.has(p.column.name) && !p.quantiles.isExact);
+  const targets = reference.profilers.filter((p) => grids.has(p.column.name) && !p.quantilesExact);
   if (targets.length === 0) return;
   for (const p of targets) {
     const g = grids.get(p.column.name) as { lo: number; hi: number };

@@ -15,14 +15,9 @@ export function profilerAggregates(profile: DatasetProfile): ColumnAggregateSour
     nonMissing: (column) => get(column)?.nonMissing ?? 0,
     mean: (column) => numeric(column)?.mean() ?? null,
     stdev: (column) => numeric(column)?.stdev() ?? null,
-    quantile: (column, q) => numeric(column)?.quantiles.quantile(q) ?? null,
+    quantile: (column, q) => numeric(column)?.quantile(q) ?? null,
     min: (column) => numeric(column)?.min ?? null,
     max: (column) => numeric(column)?.max ?? null,
-    distinct: (column) => {
-      const p = get(column);
-      return p
-        ? { count: Math.round(p.distinct.estimate()), exact: p.distinct.isExact }
-        : { count: 0, exact: true };
-    },
+    distinct: (column) => get(column)?.distinctCount() ?? { count: 0, exact: true },
   };
 }

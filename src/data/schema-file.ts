@@ -111,8 +111,8 @@ function inferColumn(
   uniqueColumns: ReadonlySet<string> | undefined,
 ): ColumnRule | undefined {
   const nullable = p.nulls > 0;
-  const distinctExact = p.distinct.isExact;
-  const distinct = p.distinct.estimate();
+  const distinctExact = p.distinctCount().exact;
+  const distinct = p.distinctEstimate();
   const base = {
     required: true,
     nullable,
@@ -155,12 +155,12 @@ function inferColumn(
  */
 function isUniqueCandidate(p: ColumnProfiler): boolean {
   if (!(p.column.integer || p.column.kind === 'string') || p.rows < 2 || p.nulls > 0) return false;
-  return p.distinct.isExact ? p.distinct.estimate() === p.rows : p.distinct.estimate() >= p.rows * 0.97;
+  return p.distinctCount().exact ? p.distinctEstimate() === p.rows : p.distinctEstimate() >= p.rows * 0.97;
 }
 
 /** Columns whose uniqueness only an exact pass can settle (see `findUniqueColumns`). */
 export function uniqueCandidates(profilers: readonly ColumnProfiler[]): string[] {
-  return profilers.filter((p) => !p.distinct.isExact && isUniqueCandidate(p)).map((p) => p.column.name);
+  return profilers.filter((p) => !p.distinctCount().exact && isUniqueCandidate(p)).map((p) => p.column.name);
 }
 
 /**

@@ -197,8 +197,8 @@ function columnWarnings(
       observed: rows,
     });
   }
-  if (p.column.kind === 'string' && p.distinct.estimate() > HIGH_CARDINALITY) {
-    const distinct = Math.round(p.distinct.estimate());
+  if (p.column.kind === 'string' && p.distinctEstimate() > HIGH_CARDINALITY) {
+    const distinct = Math.round(p.distinctEstimate());
     out.push({
       severity: 'warning',
       check: 'high_cardinality',

@@ -1,4 +1,5 @@
 import type { WeightedSample } from '../drift/weighted';
+import { linearQuantile, SketchInputError } from '../sketch';
 
 /** Distinct values counted exactly before a `ValueCounts` gives up. */
 export const VALUE_COUNTS_LIMIT = 1024;
@@ -6,12 +7,18 @@ export const VALUE_COUNTS_LIMIT = 1024;
 /** Bound once: `Math.x` lookups are slow under Jest's global Proxy (see src/sketch/hash.ts). */
 const imul = Math.imul;
 
+interface SortedCounts extends WeightedSample {
+  /** cumulative[i] = weights[0] + … + weights[i]. */
+  readonly cumulative: Float64Array;
+}
+
 /**
  * Exact count per value of a numeric column while it has at most `VALUE_COUNTS_LIMIT` distinct
- * finite values (counts, ages, ratings, labels), abandoned past that. For such columns drift is
- * computed from the exact distribution instead of the quantile sketch: on ten million rows a
- * sketch's rank error moves a KS p-value far more than any real drift does. An open-addressing
- * table on typed arrays, so no allocation per value.
+ * finite values (counts, ages, ratings, labels), abandoned past that. For such columns drift,
+ * quantiles and the distinct count come from the exact distribution instead of the sketches:
+ * on ten million rows a sketch's rank error moves a KS p-value far more than any real drift
+ * does. An open-addressing table on typed arrays, so no allocation per value. `-0` is counted
+ * as `0`.
  */
 export class ValueCounts {
   private readonly capacity = VALUE_COUNTS_LIMIT * 2;
@@ -20,20 +27,27 @@ export class ValueCounts {
   private readonly used = new Uint8Array(this.capacity);
   private readonly scratch = new Float64Array(1);
   private readonly bits = new Uint32Array(this.scratch.buffer);
+  private sorted: SortedCounts | undefined;
   /** Distinct values stored. */
   size = 0;
-  /** True once more than the limit of distinct values was seen; the counts are then dropped. */
+  /** True once more than the limit of distinct values was seen; counting then stops. */
   overflowed = false;
 
-  /** Counts the finite values of a batch, skipping nulls. */
-  addBatch(values: Float64Array, nulls: Uint8Array | undefined, length: number): void {
-    if (this.overflowed) return;
+  /**
+   * Counts the finite values of a batch, skipping nulls, until one would overflow the table.
+   * @returns the row from which nothing was counted: `length`, or the row of the value that
+   * overflowed the table (0 once overflowed), so a caller can hand rows [that, length) on
+   */
+  addBatch(values: Float64Array, nulls: Uint8Array | undefined, length: number): number {
+    if (this.overflowed) return 0;
+    this.sorted = undefined;
     for (let i = 0; i < length; i++) {
       if (nulls !== undefined && nulls[i] === 1) continue;
       const v = values[i] as number;
       if (v - v !== 0) continue;
-      if (!this.add(v === 0 ? 0 : v)) return;
+      if (!this.add(v === 0 ? 0 : v)) return i;
     }
+    return length;
   }
 
   /** @returns false when this value overflowed the table */
@@ -66,12 +80,55 @@ export class ValueCounts {
   /** The exact distribution, ascending; undefined after an overflow or with no values. */
   sortedView(): WeightedSample | undefined {
     if (this.overflowed || this.size === 0) return undefined;
+    const { values, weights } = this.sortedCounts();
+    return { values: values.slice(), weights: weights.slice() };
+  }
+
+  /**
+   * What was counted before the overflow (or so far), ascending: the values to hand on to the
+   * sketches that take over from the table.
+   */
+  heldCounts(): WeightedSample {
+    const { values, weights } = this.sortedCounts();
+    return { values: values.slice(), weights: weights.slice() };
+  }
+
+  /**
+   * numpy's linear q-quantile (`numpy.quantile(values, q)`) of the counted values, exact; NaN
+   * with none. Only meaningful before an overflow.
+   * @throws SketchInputError when q is outside [0, 1] or NaN (as `QuantileSketch.quantile`)
+   */
+  quantile(q: number): number {
+    if (!(q >= 0 && q <= 1)) throw new SketchInputError('q', `must be in [0, 1] (got ${q})`);
+    if (this.size === 0) return NaN;
+    const { values, cumulative } = this.sortedCounts();
+    // The value of rank i (0-based) in the sorted multiset: the first whose cumulative count exceeds i.
+    return linearQuantile(cumulative[cumulative.length - 1] as number, q, (i) => {
+      let lo = 0;
+      let hi = cumulative.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if ((cumulative[mid] as number) > i) hi = mid;
+        else lo = mid + 1;
+      }
+      return values[lo] as number;
+    });
+  }
+
+  private sortedCounts(): SortedCounts {
+    if (this.sorted !== undefined) return this.sorted;
     const order: number[] = [];
     for (let i = 0; i < this.capacity; i++) if (this.used[i] === 1) order.push(i);
     order.sort((a, b) => (this.keys[a] as number) - (this.keys[b] as number));
-    return {
-      values: Float64Array.from(order, (i) => this.keys[i] as number),
-      weights: Float64Array.from(order, (i) => this.counts[i] as number),
-    };
+    const values = Float64Array.from(order, (i) => this.keys[i] as number);
+    const weights = Float64Array.from(order, (i) => this.counts[i] as number);
+    const cumulative = new Float64Array(weights.length);
+    let acc = 0;
+    for (let i = 0; i < weights.length; i++) {
+      acc += weights[i] as number;
+      cumulative[i] = acc;
+    }
+    this.sorted = { values, weights, cumulative };
+    return this.sorted;
   }
 }

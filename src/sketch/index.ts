@@ -21,5 +21,6 @@ export {
   type QuantileSketchOptions,
   type WeightedSortedView,
 } from './quantile-sketch';
+export { linearQuantile } from './linear-quantile';
 export { sortFloat64 } from './sort-float64';
 export { DEFAULT_TOP_K_CAPACITY, TopK, type TopKEntry, type TopKJSON, type TopKOptions } from './top-k';

@@ -6,6 +6,7 @@ import {
   SketchInputError,
 } from './errors';
 import { hashNumber } from './hash';
+import { linearQuantile } from './linear-quantile';
 import { sortFloat64 } from './sort-float64';
 
 /** Default KLL accuracy parameter; see {@link QuantileSketch} for the error it gives. */
@@ -70,6 +71,13 @@ function levelCapacity(k: number, numLevels: number, h: number): number {
   const depth = numLevels - h - 1;
   const cap = Math.floor((Math.floor((2 * k * 2 ** depth) / 3 ** depth) + 1) / 2);
   return cap > MIN_LEVEL_CAPACITY ? cap : MIN_LEVEL_CAPACITY;
+}
+
+/** A copy of `a` with room for at least `needed` values. */
+function grow(a: Float64Array, needed: number): Float64Array {
+  const out = new Float64Array(Math.max(needed, 2 * a.length));
+  out.set(a);
+  return out;
 }
 
 /** Index of the first element of `a[0..n)` greater than `x` (`a` ascending). */
@@ -242,6 +250,70 @@ export class QuantileSketch {
   }
 
   /**
+   * Adds `values[i]` with integer weight `weights[i]` (as that many copies of it), for
+   * i < `length`. Exact mode, while the total stays within `exactLimit`: the copies themselves.
+   * Sketch mode: a weight's binary digits, one item at level h for digit h (level h holds items
+   * of weight 2^h, so this adds no error), and ⌊w / 2^top⌋ items at the top level used. That
+   * level is the current top or, if higher, ⌊log2(count / 4k)⌋: below the top a stream of that
+   * many unit values grows, so the lower levels keep their capacities. Compaction then runs as
+   * usual. Costs O(distinct values · levels), not O(total weight).
+   * @param values ascending, finite
+   * @param weights positive integers
+   * @throws SketchInputError when a value or weight is invalid or the values are not ascending
+   */
+  addWeighted(values: Float64Array, weights: Float64Array, length: number = values.length): void {
+    if (!Number.isInteger(length) || length < 0 || length > values.length || length > weights.length) {
+      throw new SketchInputError('length', `must be within the arrays (got ${length})`);
+    }
+    let total = 0;
+    for (let i = 0; i < length; i++) {
+      const v = values[i] as number;
+      const w = weights[i] as number;
+      if (!Number.isFinite(v)) throw new SketchInputError('values', `holds a non-finite value at index ${i}`);
+      if (i > 0 && v < (values[i - 1] as number))
+        throw new SketchInputError('values', `is not ascending at index ${i}`);
+      if (!Number.isSafeInteger(w) || w < 1)
+        throw new SketchInputError('weights', `must be positive integers (got ${w} at index ${i})`);
+      total += w;
+    }
+    if (total === 0) return;
+    this.view = null;
+    if (this.exact !== null) {
+      if (this.n + total <= this.exactLimit) {
+        this.addCopies(values, weights, length, total);
+        return;
+      }
+      this.toSketchMode();
+    }
+    const first = values[0] as number;
+    const last = values[length - 1] as number;
+    if (first < this.minV) this.minV = first;
+    if (last > this.maxV) this.maxV = last;
+    const top = Math.max(1, this.levels.length - 1, Math.floor(Math.log2((this.n + total) / (4 * this.k))));
+    while (this.levels.length <= top) this.addLevel();
+    let items: Float64Array = new Float64Array(length);
+    let ones = 0;
+    for (let h = 1; h <= top; h++) {
+      const unit = 2 ** h;
+      let m = 0;
+      for (let i = 0; i < length; i++) {
+        const w = weights[i] as number;
+        // Below the top: digit h of w; at the top: every remaining multiple of 2^top.
+        const copies = h < top ? Math.floor(w / unit) % 2 : Math.floor(w / unit);
+        if (copies === 0) continue;
+        if (m + copies > items.length) items = grow(items, m + copies);
+        for (let c = 0; c < copies; c++) items[m++] = values[i] as number;
+      }
+      if (m > 0) this.mergeIntoLevel(items, 0, 1, m, h);
+      this.n += m * unit;
+    }
+    for (let i = 0; i < length; i++)
+      if ((weights[i] as number) % 2 === 1) items[ones++] = values[i] as number;
+    this.compressAbove();
+    this.fillSketch(items, undefined, 0, ones);
+  }
+
+  /**
    * Merges `other` into this sketch, as if every value added to `other` had been added here.
    * `other` is not modified. Both must have the same `k`.
    * @throws SketchInputError when the `k`s differ and both are in sketch mode
@@ -287,14 +359,7 @@ export class QuantileSketch {
     if (n === 0) return NaN;
     if (this.exact !== null) {
       const s = this.sortedExact();
-      const virtual = (n - 1) * q;
-      if (virtual >= n - 1) return s[n - 1] as number;
-      const prev = Math.floor(virtual);
-      const a = s[prev] as number;
-      const b = s[prev + 1] as number;
-      const t = virtual - prev;
-      const diff = b - a;
-      return t >= 0.5 ? b - diff * (1 - t) : a + diff * t;
+      return linearQuantile(n, q, (i) => s[i] as number);
     }
     if (q === 0) return this.min;
     if (q === 1) return this.max;
@@ -460,6 +525,22 @@ export class QuantileSketch {
     this.minV = mn;
     this.maxV = mx;
     return i;
+  }
+
+  /** Exact mode: appends `weights[i]` copies of each `values[i]` (`total` in all, within the limit). */
+  private addCopies(values: Float64Array, weights: Float64Array, length: number, total: number): void {
+    if ((this.exact as Float64Array).length < this.n + total) this.growExact(this.n + total);
+    const buf = this.exact as Float64Array;
+    let n = this.n;
+    for (let i = 0; i < length; i++) {
+      const v = values[i] as number;
+      buf.fill(v, n, n + (weights[i] as number));
+      n += weights[i] as number;
+    }
+    this.n = n;
+    this.exactSorted = false;
+    if ((values[0] as number) < this.minV) this.minV = values[0] as number;
+    if ((values[length - 1] as number) > this.maxV) this.maxV = values[length - 1] as number;
   }
 
   private sortedExact(): Float64Array {

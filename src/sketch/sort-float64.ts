@@ -2,33 +2,44 @@
  * Fast in-place ascending sort of a Float64Array prefix, for the sketches' buffers.
  *
  * `Float64Array.prototype.sort` costs about 90 ns per value on Node 20 for buffers of a few
- * thousand values; this radix sort takes about a third of that. It maps each double to its
- * order-preserving 64-bit key, keeps the 22 key bits just below the prefix that every value in
- * the buffer shares (so the bits adapt to the data's range), sorts by them with two 11-bit LSD
- * passes, then orders the values sharing a 22-bit key with one insertion pass (falling back to
+ * thousand values; this radix sort takes about a fifth of that. It maps each double to its
+ * order-preserving 64-bit key, keeps the 32 key bits just below the prefix that every value in
+ * the buffer shares (so the bits adapt to the data's range), and sorts by them with LSD passes
+ * of 10, 11 and 11 bits, all counted in one read pass. A pass whose digit is the same for every
+ * value is skipped, and so is the lowest one when the top 22 bits already leave few values
+ * sharing a key. One insertion pass then orders the values sharing their key (falling back to
  * quicksort per run if that would cost more than 4 moves per value). Scratch buffers are
  * module-level and reused: no allocation per call once they have grown.
  *
  * Values must not be NaN. `-0` and `+0` compare equal and may come out in either order.
  */
 
+/** Window key bits: three LSD digits of 10, 11 and 11 bits, lowest first. */
+const LOW_BITS = 10;
 const DIGIT_BITS = 11;
 const RADIX = 1 << DIGIT_BITS;
 const DIGIT_MASK = RADIX - 1;
-/** Key bits used for the radix passes: two digits. */
-const WINDOW_BITS = 2 * DIGIT_BITS;
-const WINDOW_SHIFT = 32 - WINDOW_BITS;
+const LOW_MASK = (1 << LOW_BITS) - 1;
 /** Below this many values, insertion sort wins. */
 const SMALL = 48;
+/**
+ * The lowest digit's pass (about 4 ns per value) runs when the pairs of values sharing their
+ * top-22-bit key would otherwise exceed this fraction of the values: the insertion pass pays a
+ * branch misprediction (about 9 ns) for each value it moves. Tuned with bench/sort-float64.
+ */
+const CROWDED = 0.25;
 
 /** Index of the high 32-bit word of a float64 in a Uint32Array view (1 on little-endian hosts). */
 const HI = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0;
 const LO = 1 - HI;
+/** Bound once: `Math.x` lookups are slow under Jest's global Proxy (see hash.ts). */
+const clz32 = Math.clz32;
 
 let keysA = new Uint32Array(0);
 let keysB = new Uint32Array(0);
 let tmp = new Float64Array(0);
-const hist = new Uint32Array(2 * RADIX);
+/** Digit counts: digit 0 at [0, RADIX), digit 1 at [RADIX, 2·RADIX), digit 2 at [2·RADIX, 3·RADIX). */
+const hist = new Uint32Array(3 * RADIX);
 const f64 = new Float64Array(1);
 const u32 = new Uint32Array(f64.buffer);
 
@@ -90,15 +101,17 @@ function keyLo(v: number): number {
   return ((u32[LO] as number) ^ ((u32[HI] as number) >> 31)) >>> 0;
 }
 
-/** Counts both digits of window key `w`. */
+/** Counts the three digits of window key `w`. */
 function count(w: number): void {
-  const d0 = w & DIGIT_MASK;
-  const d1 = RADIX + (w >>> DIGIT_BITS);
+  const d0 = w & LOW_MASK;
+  const d1 = RADIX + ((w >>> LOW_BITS) & DIGIT_MASK);
+  const d2 = 2 * RADIX + (w >>> (LOW_BITS + DIGIT_BITS));
   hist[d0] = (hist[d0] as number) + 1;
   hist[d1] = (hist[d1] as number) + 1;
+  hist[d2] = (hist[d2] as number) + 1;
 }
 
-/** Stable counting-sort pass on digit `shift` from (src, srcKeys) to (dst, dstKeys). */
+/** Stable counting-sort pass on the digit at `shift` from (src, srcKeys) to (dst, dstKeys). */
 function scatter(
   src: Float64Array,
   srcKeys: Uint32Array,
@@ -107,10 +120,11 @@ function scatter(
   n: number,
   base: number,
   shift: number,
+  mask: number,
 ): void {
   for (let i = 0; i < n; i++) {
     const k = srcKeys[i] as number;
-    const d = base + ((k >>> shift) & DIGIT_MASK);
+    const d = base + ((k >>> shift) & mask);
     const pos = hist[d] as number;
     hist[d] = pos + 1;
     dst[pos] = src[i] as number;
@@ -118,16 +132,49 @@ function scatter(
   }
 }
 
-/** Turns digit counts `hist[base..base+RADIX)` into start offsets; false when one bucket holds all n. */
-function prefixSums(base: number, n: number): boolean {
+/** The last pass: values only (no later pass reads the keys; `fixRuns` recomputes them). */
+function scatterLast(
+  src: Float64Array,
+  srcKeys: Uint32Array,
+  dst: Float64Array,
+  n: number,
+  base: number,
+  shift: number,
+): void {
+  for (let i = 0; i < n; i++) {
+    const d = base + ((srcKeys[i] as number) >>> shift);
+    const pos = hist[d] as number;
+    hist[d] = pos + 1;
+    dst[pos] = src[i] as number;
+  }
+}
+
+/**
+ * Turns digit counts `hist[base..base+size)` into start offsets; -1 when one bucket holds all
+ * n (the pass can be skipped), else the sum of the squared counts.
+ */
+function prefixSums(base: number, size: number, n: number): number {
   let sum = 0;
-  for (let b = base; b < base + RADIX; b++) {
+  let squares = 0;
+  for (let b = base; b < base + size; b++) {
     const c = hist[b] as number;
-    if (c === n) return false;
+    if (c === n) return -1;
     hist[b] = sum;
     sum += c;
+    squares += c * c;
   }
-  return true;
+  return squares;
+}
+
+/** The 32-bit window key of `v` (see `sortFloat64`): the key bits after the `common` shared ones. */
+function windowKey(v: number, common: number): number {
+  f64[0] = v;
+  const raw = u32[HI] as number;
+  const flip = raw >> 31;
+  const hi = raw ^ (flip | 0x80000000);
+  const lo = (u32[LO] as number) ^ flip;
+  if (common >= 32) return (lo << (common - 32)) >>> 0;
+  return ((hi << common) | ((lo >>> 1) >>> (31 - common))) >>> 0;
 }
 
 /**
@@ -149,7 +196,7 @@ export function sortFloat64(a: Float64Array, n: number = a.length): void {
   }
   if (mn === mx) return;
   if (tmp.length < n) {
-    const cap = Math.max(n, 2 * tmp.length);
+    const cap = n > 2 * tmp.length ? n : 2 * tmp.length;
     keysA = new Uint32Array(cap);
     keysB = new Uint32Array(cap);
     tmp = new Float64Array(cap);
@@ -160,7 +207,7 @@ export function sortFloat64(a: Float64Array, n: number = a.length): void {
   if (mx === 0) mx = 0;
   const diffHi = (keyHi(mn) ^ keyHi(mx)) >>> 0;
   const diffLo = (keyLo(mn) ^ keyLo(mx)) >>> 0;
-  const common = diffHi !== 0 ? Math.clz32(diffHi) : 32 + Math.clz32(diffLo);
+  const common = diffHi !== 0 ? clz32(diffHi) : 32 + clz32(diffLo);
 
   const u = new Uint32Array(a.buffer, a.byteOffset, 2 * n);
   const keys = keysA;
@@ -173,7 +220,7 @@ export function sortFloat64(a: Float64Array, n: number = a.length): void {
       const flip = raw >> 31;
       const hi = raw ^ (flip | 0x80000000);
       const lo = (u[2 * i + LO] as number) ^ flip;
-      const w = ((hi << c) | ((lo >>> 1) >>> cLo)) >>> WINDOW_SHIFT;
+      const w = ((hi << c) | ((lo >>> 1) >>> cLo)) >>> 0;
       keys[i] = w;
       count(w);
     }
@@ -181,20 +228,33 @@ export function sortFloat64(a: Float64Array, n: number = a.length): void {
     const c = common - 32;
     for (let i = 0; i < n; i++) {
       const lo = (u[2 * i + LO] as number) ^ ((u[2 * i + HI] as number) >> 31);
-      const w = (lo << c) >>> WINDOW_SHIFT;
+      const w = (lo << c) >>> 0;
       keys[i] = w;
       count(w);
     }
   }
 
+  // The top two digits always get their pass (unless constant); the lowest one only when the
+  // top 22 bits leave many values sharing a key. Taking the two digits as independent, the
+  // pairs sharing one are about S1·S2 / 2n² (S: sums of squared digit counts).
+  const s0 = prefixSums(0, 1 << LOW_BITS, n);
+  const s1 = prefixSums(RADIX, RADIX, n);
+  const s2 = prefixSums(2 * RADIX, RADIX, n);
+  const shared = ((s1 < 0 ? n * n : s1) * s2) / (2 * n * n);
+  const low = s0 >= 0 && shared > CROWDED * n;
   let src: Float64Array = a;
   let srcKeys: Uint32Array = keys;
   let dst: Float64Array = tmp;
   let dstKeys: Uint32Array = keysB;
-  for (let pass = 0; pass < 2; pass++) {
-    const base = pass * RADIX;
-    if (!prefixSums(base, n)) continue;
-    scatter(src, srcKeys, dst, dstKeys, n, base, pass * DIGIT_BITS);
+  if (low) {
+    scatter(src, srcKeys, dst, dstKeys, n, 0, 0, LOW_MASK);
+    src = dst;
+    dst = a;
+    srcKeys = dstKeys;
+    dstKeys = keys;
+  }
+  if (s1 >= 0) {
+    scatter(src, srcKeys, dst, dstKeys, n, RADIX, LOW_BITS, DIGIT_MASK);
     const t = src;
     src = dst;
     dst = t;
@@ -202,11 +262,13 @@ export function sortFloat64(a: Float64Array, n: number = a.length): void {
     srcKeys = dstKeys;
     dstKeys = tk;
   }
-  if (src !== a) a.set(src.subarray(0, n));
+  scatterLast(src, srcKeys, dst, n, 2 * RADIX, LOW_BITS + DIGIT_BITS);
+  if (dst !== a) a.set(dst.subarray(0, n));
 
-  // Values sharing a window key are not ordered among themselves yet; one insertion pass
-  // fixes that (a value only moves past larger values, which share its key). A budget on
-  // the moves guards against long runs of distinct values: then sort each run instead.
+  // Values sharing a window key (all 32 bits, or the top 22 when the low pass was skipped) are
+  // not ordered among themselves yet; one insertion pass fixes that (a value only moves past
+  // larger values, which share its key). A budget on the moves guards against long runs of
+  // distinct values: then sort each run instead.
   let moves = 0;
   const budget = 4 * n;
   for (let i = 1; i < n; i++) {
@@ -220,18 +282,21 @@ export function sortFloat64(a: Float64Array, n: number = a.length): void {
     a[j + 1] = x;
     moves += i - j;
     if (moves > budget) {
-      fixRuns(a, srcKeys, n);
+      fixRuns(a, n, common, low ? 0 : LOW_BITS);
       return;
     }
   }
 }
 
-/** Sorts every run of equal window keys (`keys` as permuted by the radix passes). */
-function fixRuns(a: Float64Array, srcKeys: Uint32Array, n: number): void {
+/**
+ * Sorts every run of values sharing their sorted-by key (the window key of `common`, without
+ * its `ignored` low bits). The runs are contiguous: the radix passes ordered by that key.
+ */
+function fixRuns(a: Float64Array, n: number, common: number, ignored: number): void {
   let start = 0;
-  let key = srcKeys[0] as number;
+  let key = windowKey(a[0] as number, common) >>> ignored;
   for (let i = 1; i <= n; i++) {
-    const k = i < n ? (srcKeys[i] as number) : -1;
+    const k = i < n ? windowKey(a[i] as number, common) >>> ignored : -1;
     if (k !== key) {
       if (i - start > 1) fixRun(a, start, i);
       start = i;

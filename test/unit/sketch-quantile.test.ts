@@ -2,7 +2,7 @@
 // 'linear' method). Sketch-mode answers are checked against an exact sort of the same data.
 import fixture from '../fixtures/sketch/sketch-reference.json';
 import { QuantileSketch, SketchInputError, type QuantileSketchJSON } from '../../src/sketch';
-import { DISTRIBUTIONS, rankError, rankInterval, sample } from '../fixtures/sketch/samples';
+import { DISTRIBUTIONS, rankError, rankInterval, sample, uniform01 } from '../fixtures/sketch/samples';
 
 const QS = Array.from({ length: 99 }, (_, i) => (i + 1) / 100);
 
@@ -362,5 +362,98 @@ describe('QuantileSketch determinism and JSON', () => {
     a.addBatch(y, undefined);
     b.addBatch(y, undefined);
     expect(JSON.stringify(a.toJSON())).toBe(JSON.stringify(b.toJSON()));
+  });
+});
+
+describe('QuantileSketch.addWeighted', () => {
+  /** Distinct ascending values with skewed integer weights (a few huge, most small). */
+  function weighted(n: number, seed: number): { values: Float64Array; weights: Float64Array } {
+    const r = uniform01(seed);
+    const values = Float64Array.from({ length: n }, (_, i) => i * 0.25 - 40);
+    const weights = Float64Array.from({ length: n }, () => 1 + Math.floor(r() ** 6 * 40_000));
+    return { values, weights };
+  }
+
+  /** Distance from q to the rank interval of v in the weighted truth. */
+  function weightedRankError(values: Float64Array, weights: Float64Array, q: number, v: number): number {
+    let total = 0;
+    let lt = 0;
+    let le = 0;
+    for (let i = 0; i < values.length; i++) {
+      const w = weights[i] as number;
+      total += w;
+      if ((values[i] as number) < v) lt += w;
+      if ((values[i] as number) <= v) le += w;
+    }
+    return q < lt / total ? lt / total - q : q > le / total ? q - le / total : 0;
+  }
+
+  it('in exact mode equals adding every copy', () => {
+    const values = Float64Array.from([-3, -0.5, 0, 2, 2.5, 7]);
+    const weights = Float64Array.from([2, 1, 3, 5, 1, 4]);
+    const a = new QuantileSketch();
+    a.add(1);
+    a.addWeighted(values, weights);
+    const b = new QuantileSketch();
+    b.add(1);
+    values.forEach((v, i) => {
+      for (let c = 0; c < (weights[i] as number); c++) b.add(v);
+    });
+    expect(a.isExact).toBe(true);
+    expect(a.count).toBe(b.count);
+    expect(Array.from(a.sortedView().values)).toEqual(Array.from(b.sortedView().values));
+    for (const q of QS) expect(a.quantile(q)).toBe(b.quantile(q));
+    expect([a.min, a.max]).toEqual([-3, 7]);
+  });
+
+  it('past the exact limit keeps the total weight, min and max, within the rank error', () => {
+    const { values, weights } = weighted(1000, 5);
+    const total = weights.reduce((s, w) => s + w, 0);
+    expect(total).toBeGreaterThan(65_536);
+    for (const k of [200, 8192]) {
+      const sketch = new QuantileSketch({ k });
+      sketch.addWeighted(values, weights);
+      expect(sketch.isExact).toBe(false);
+      expect(sketch.count).toBe(total);
+      const view = sketch.sortedView();
+      expect(view.weights.reduce((s, w) => s + w, 0)).toBe(total);
+      expect(sketch.min).toBe(values[0]);
+      expect(sketch.max).toBe(values[values.length - 1]);
+      let worst = 0;
+      for (const q of QS) worst = Math.max(worst, weightedRankError(values, weights, q, sketch.quantile(q)));
+      expect(worst).toBeLessThanOrEqual(QuantileSketch.normalizedRankError(k));
+    }
+  });
+
+  it('into a sketch already compacting, then more unit values, stays within the rank error', () => {
+    const first = sample('normal', 200_000, 3);
+    const { values, weights } = weighted(800, 9);
+    const last = sample('uniform', 150_000, 4);
+    const sketch = new QuantileSketch({ k: 1024 });
+    sketch.addBatch(first, undefined);
+    sketch.addWeighted(values, weights);
+    sketch.addBatch(last, undefined);
+    const expanded: number[] = [...first, ...last];
+    values.forEach((v, i) => {
+      for (let c = 0; c < (weights[i] as number); c++) expanded.push(v);
+    });
+    const truth = sorted(Float64Array.from(expanded));
+    expect(sketch.count).toBe(truth.length);
+    expect(sketch.min).toBe(truth[0]);
+    expect(sketch.max).toBe(truth[truth.length - 1]);
+    expect(worstQuantileRankError(sketch, truth)).toBeLessThanOrEqual(
+      QuantileSketch.normalizedRankError(1024),
+    );
+  });
+
+  it('rejects unsorted or non-finite values and non-integer weights', () => {
+    const s = new QuantileSketch();
+    expect(() => s.addWeighted(Float64Array.from([2, 1]), Float64Array.from([1, 1]))).toThrow(
+      SketchInputError,
+    );
+    expect(() => s.addWeighted(Float64Array.from([NaN]), Float64Array.from([1]))).toThrow(SketchInputError);
+    expect(() => s.addWeighted(Float64Array.from([1]), Float64Array.from([0.5]))).toThrow(SketchInputError);
+    expect(() => s.addWeighted(Float64Array.from([1]), Float64Array.from([0]))).toThrow(SketchInputError);
+    expect(s.count).toBe(0);
   });
 });

@@ -16,6 +16,15 @@ const generators: Array<[string, () => number]> = [
   ['all equal', () => 4.5],
   // Near-equal values share their radix key, so the insertion pass gives up and sorts per run.
   ['cluster of near-equal values and one huge outlier', () => (r() < 0.0005 ? 1e300 : 1 + r() * 1e-9)],
+  // 512 clusters spread over both upper digits, differing within only in the lowest: the digit
+  // counts look uncrowded, so the lowest pass is skipped, and the insertion pass gives up again.
+  [
+    'clusters sharing their top 22 key bits',
+    () => {
+      const j = Math.floor(r() * 512);
+      return 1 + j / 512 + ((j * 7) % 2048) * 2 ** -22 + Math.floor(r() * 32) * 2 ** -32;
+    },
+  ],
 ];
 
 describe('sortFloat64 sorts like the native typed-array sort', () => {
