@@ -188,10 +188,7 @@ export class ColumnProfiler {
       const c = codes[i] as number;
       if (c >= 0) counts[c] = (counts[c] as number) + 1;
     }
-    for (let c = 0; c < counts.length; c++) {
-      const k = counts[c] as number;
-      if (k > 0) this.addString(dictionary[c] as string, k);
-    }
+    this.addCounted(dictionary, counts);
   }
 
   private addStrings(batch: StringColumnBatch): void {
@@ -202,16 +199,29 @@ export class ColumnProfiler {
       if (v === null || v === undefined) continue;
       counts.set(v, (counts.get(v) ?? 0) + 1);
     }
-    for (const [v, k] of counts) this.addString(v, k);
+    this.addCounted([...counts.keys()], [...counts.values()]);
   }
 
-  private addString(v: string, count: number): void {
-    this.categories.add(v, count);
-    if (this.exactDistinct === undefined) this.distinct.addString(v);
-    const len = v.length;
-    if (len < this.minLength) this.minLength = len;
-    if (len > this.maxLength) this.maxLength = len;
-    this.lengthSum += len * count;
+  /** One batch's strings with their counts (0 for an entry the batch does not use). */
+  private addCounted(values: ReadonlyArray<string>, counts: ArrayLike<number>): void {
+    this.categories.addCounts(values, counts);
+    const countDistinct = this.exactDistinct === undefined;
+    let minLength = this.minLength;
+    let maxLength = this.maxLength;
+    let lengthSum = 0;
+    for (let i = 0; i < values.length; i++) {
+      const k = counts[i] as number;
+      if (k === 0) continue;
+      const v = values[i] as string;
+      if (countDistinct) this.distinct.addString(v);
+      const len = v.length;
+      if (len < minLength) minLength = len;
+      if (len > maxLength) maxLength = len;
+      lengthSum += len * k;
+    }
+    this.minLength = minLength;
+    this.maxLength = maxLength;
+    this.lengthSum += lengthSum;
   }
 
   /** Non-null, non-NaN values (Great Expectations' and pandas' notion of present). */

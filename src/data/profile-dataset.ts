@@ -24,8 +24,8 @@ export interface ProfileDatasetOptions {
   /** Numeric columns to count on a fine grid too (range per column; see FineGrid). */
   grids?: ReadonlyMap<string, { lo: number; hi: number }>;
   onProgress?: (rowsProcessed: number) => void;
-  /** Called once with the schema, before the first batch. */
-  onSchema?: (schema: DatasetSchema) => void;
+  /** Called once with the schema and the (still empty) profilers, before the first batch. */
+  onSchema?: (schema: DatasetSchema, profilers: readonly ColumnProfiler[]) => void;
   /** Called with every batch after the profilers took it: more checks in the same pass. */
   onBatch?: (batch: DataBatch) => void;
 }
@@ -46,11 +46,11 @@ export async function profileDataset(path: string, opts: ProfileDatasetOptions):
   });
   try {
     const schema = reader.schema();
-    opts.onSchema?.(schema);
     const selected = opts.columns ? new Set(opts.columns) : undefined;
     const profilers = schema.columns
       .filter((c) => !selected || selected.has(c.name))
       .map((c) => new ColumnProfiler(c));
+    opts.onSchema?.(schema, profilers);
     for (const p of profilers) {
       const g = opts.grids?.get(p.column.name);
       if (g !== undefined && p.column.kind === 'number') p.grid = new FineGrid(g.lo, g.hi);

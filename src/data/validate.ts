@@ -122,12 +122,22 @@ export async function validateDataset(
     ...(opts.columns !== undefined ? { columns: opts.columns } : {}),
     ...(opts.grids !== undefined ? { grids: opts.grids } : {}),
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
-    onSchema: (schema) => {
+    onSchema: (schema, profilers) => {
       accumulators = schema.columns
         .filter((column) => inPart(column.name))
         .map((column) => new ColumnAccumulator(column, ruleFor(column.name)));
       const all = [...uniqueExpectations, ...userExpectations];
       if (all.length > 0) runner = new ExpectationRunner(all, schema);
+      // A column the checks index exactly needs no distinct-count sketch of its own.
+      for (const p of profilers) {
+        const index = runner?.indexes.get(p.column.name);
+        if (index !== undefined)
+          p.setExactDistinctSource({
+            get size() {
+              return index.distinct;
+            },
+          });
+      }
     },
     onBatch: (batch) => {
       for (const acc of accumulators) {

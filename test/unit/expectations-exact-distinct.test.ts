@@ -53,8 +53,9 @@ it('counts distinct values exactly past the sketch range', async () => {
     [true, distinct / ROWS],
     [false, distinct / ROWS],
   ]);
-  // The profile's estimate is a sketch beyond 65 536 values; the expectation did not use it.
-  expect(report.columns[0]?.distinct.exact).toBe(false);
+  // The profile takes its distinct count from the same exact index rather than its sketch.
+  expect(report.columns[0]?.distinct).toEqual({ count: distinct, exact: true });
+  expect(report.columns[1]?.distinct).toEqual({ count: distinct, exact: true });
 });
 
 it('expect_column_proportion_of_non_null_values_to_be_between counts nulls and NaN as missing', async () => {
