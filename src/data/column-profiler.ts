@@ -11,6 +11,12 @@ import { ValueCounts } from './value-counts';
 export const PROFILE_QUANTILES = [0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99] as const;
 /** Most frequent values a categorical profile reports. */
 export const PROFILE_TOP_VALUES = 10;
+/**
+ * Counters of a string column's category counts: exact up to this many distinct values (id-like
+ * columns of a hundred thousand users stay exact, at about 100 bytes a value), Space-Saving
+ * beyond. Counting exactly is also far cheaper than Space-Saving's per-batch selection.
+ */
+export const PROFILE_CATEGORY_COUNTERS = 1 << 17;
 /** KLL parameter of the profile's quantile sketches (see `ColumnProfiler.sketch`). */
 export const PROFILE_SKETCH_K = 8192;
 /** Bins of the histogram a numeric profile reports (no reference: equal width over its range). */
@@ -65,7 +71,7 @@ export class ColumnProfiler {
   /** Large numeric columns compared with a reference: counts on a fine grid (see FineGrid). */
   grid: FineGrid | undefined;
   /** Category counts of string and boolean columns. */
-  readonly categories = new TopK();
+  readonly categories = new TopK({ capacity: PROFILE_CATEGORY_COUNTERS });
 
   constructor(readonly column: ColumnSchema) {}
 
