@@ -1,6 +1,7 @@
 import type { DriftRule, DriftSpec, SchemaRules } from '../core/spec/types';
 import { CATEGORICAL_DRIFT_METHODS, NUMERIC_DRIFT_METHODS } from '../core/spec/types';
 
+import { PROFILE_CATEGORY_COUNTERS } from './column-profiler';
 import { categoricalDrift, numericDrift } from './column-drift';
 import type { DatasetProfile } from './profile-dataset';
 import type { ColumnDrift, DriftReport } from './report';
@@ -59,7 +60,7 @@ export function datasetDrift(
       // them would compare two different sets of categories, not two distributions.
       skip(
         `high cardinality (about ${Math.round(Math.max(ref.distinctEstimate(), cur.distinctEstimate()))} distinct values): ` +
-          'category shares are tracked exactly up to 10 000 values',
+          `category shares are tracked exactly up to ${PROFILE_CATEGORY_COUNTERS} values`,
       );
       continue;
     }
