@@ -1,6 +1,6 @@
 import { DistinctCounter, QuantileSketch, TopK } from '../sketch';
 
-import type { ColumnBatch, ColumnSchema, StringColumnBatch } from './readers/types';
+import type { ColumnBatch, ColumnSchema, DictionaryIds, StringColumnBatch } from './readers/types';
 import type { ColumnProfile, HistogramProfile, QuantileValue } from './report';
 import { equalWidthEdges, histogramWeighted } from '../drift/weighted';
 import type { WeightedSample } from '../drift/weighted';
@@ -70,8 +70,17 @@ export class ColumnProfiler {
   private exactDistinct: { readonly size: number } | undefined;
   /** Large numeric columns compared with a reference: counts on a fine grid (see FineGrid). */
   grid: FineGrid | undefined;
-  /** Category counts of string and boolean columns. */
-  readonly categories = new TopK({ capacity: PROFILE_CATEGORY_COUNTERS });
+  /** Category counts of string and boolean columns (read through `categories`). */
+  private readonly categoryCounter = new TopK({ capacity: PROFILE_CATEGORY_COUNTERS });
+  /**
+   * Counts by the reader's stable value ids (see `DictionaryIds`), folded into `categoryCounter`
+   * when read or when the ids change space: an array add per value and batch instead of a
+   * string-keyed update.
+   */
+  private idSpace: object | undefined;
+  private idCounts = new Float64Array(0);
+  private idStrings: string[] = [];
+  private idsUsed: number[] = [];
 
   constructor(readonly column: ColumnSchema) {}
 
@@ -85,7 +94,7 @@ export class ColumnProfiler {
         break;
       case 'string':
         if (batch.codes !== undefined && batch.dictionary !== undefined)
-          this.addCodes(batch.codes, batch.dictionary);
+          this.addCodes(batch.codes, batch.dictionary, batch.dictionaryIds);
         else this.addStrings(batch);
         break;
       case 'boolean': {
@@ -99,8 +108,8 @@ export class ColumnProfiler {
         }
         this.trueCount += t;
         this.falseCount += f;
-        if (t > 0) this.categories.add('true', t);
-        if (f > 0) this.categories.add('false', f);
+        if (t > 0) this.categoryCounter.add('true', t);
+        if (f > 0) this.categoryCounter.add('false', f);
         break;
       }
       case 'null':
@@ -188,13 +197,69 @@ export class ColumnProfiler {
   }
 
   /** Dictionary-encoded strings: count per code, then fold each used dictionary entry once. */
-  private addCodes(codes: Int32Array, dictionary: ReadonlyArray<string>): void {
+  private addCodes(codes: Int32Array, dictionary: ReadonlyArray<string>, ids: DictionaryIds | undefined): void {
     const counts = new Float64Array(dictionary.length);
     for (let i = 0; i < codes.length; i++) {
       const c = codes[i] as number;
       if (c >= 0) counts[c] = (counts[c] as number) + 1;
     }
+    if (ids === undefined) {
+      this.addCounted(dictionary, counts);
+      return;
+    }
+    if (ids.space !== this.idSpace) {
+      this.flushIdCounts();
+      this.idSpace = ids.space;
+    }
+    // Entries with an id are counted by id; the few without (literals) as strings.
+    const countDistinct = this.exactDistinct === undefined;
+    for (let c = 0; c < counts.length; c++) {
+      const k = counts[c] as number;
+      const id = ids.ids[c] as number;
+      if (k === 0 || id < 0) continue;
+      counts[c] = 0;
+      if (id >= this.idCounts.length) this.growIdCounts(id);
+      const v = dictionary[c] as string;
+      if (this.idCounts[id] === 0) {
+        this.idStrings[id] = v;
+        this.idsUsed.push(id);
+        if (countDistinct) this.distinct.addString(v);
+      }
+      this.idCounts[id] = (this.idCounts[id] as number) + k;
+      this.addLength(v.length, k);
+    }
     this.addCounted(dictionary, counts);
+  }
+
+  private growIdCounts(id: number): void {
+    let n = Math.max(1024, this.idCounts.length);
+    while (n <= id) n *= 2;
+    const grown = new Float64Array(n);
+    grown.set(this.idCounts);
+    this.idCounts = grown;
+  }
+
+  /** Folds the counts kept by id into the category counter. */
+  private flushIdCounts(): void {
+    if (this.idsUsed.length === 0) return;
+    const values = this.idsUsed.map((id) => this.idStrings[id] as string);
+    const counts = this.idsUsed.map((id) => this.idCounts[id] as number);
+    this.categoryCounter.addCounts(values, counts);
+    this.idCounts = new Float64Array(0);
+    this.idStrings = [];
+    this.idsUsed = [];
+  }
+
+  /** Category counts of string and boolean columns (all of them while exact). */
+  get categories(): TopK {
+    this.flushIdCounts();
+    return this.categoryCounter;
+  }
+
+  private addLength(len: number, count: number): void {
+    if (len < this.minLength) this.minLength = len;
+    if (len > this.maxLength) this.maxLength = len;
+    this.lengthSum += len * count;
   }
 
   private addStrings(batch: StringColumnBatch): void {
@@ -210,7 +275,7 @@ export class ColumnProfiler {
 
   /** One batch's strings with their counts (0 for an entry the batch does not use). */
   private addCounted(values: ReadonlyArray<string>, counts: ArrayLike<number>): void {
-    this.categories.addCounts(values, counts);
+    this.categoryCounter.addCounts(values, counts);
     const countDistinct = this.exactDistinct === undefined;
     let minLength = this.minLength;
     let maxLength = this.maxLength;

@@ -12,6 +12,7 @@ import type {
   NumberColumnBatch,
   StringColumnBatch,
 } from '../data/readers/types';
+import { BytesById } from '../data/readers/dictionary-ids';
 import type { IssueValue } from '../data/report';
 
 import { codePointLength, describeColumnType, dictionaryOf, jsonNumber, jsonValueAt } from './column-values';
@@ -110,6 +111,8 @@ export class PredicateEvaluator implements Evaluator {
   private readonly tally = new UnexpectedTally();
   /** Per-dictionary verdict cache for dictionary-encoded strings: 0 unknown, 1 pass, 2 fail. */
   private dictCache: { dictionary: ReadonlyArray<string | null>; verdicts: Uint8Array } | undefined;
+  /** Verdicts by the reader's stable value ids, across batches. */
+  private readonly verdictsById = new BytesById();
 
   constructor(
     private readonly e: Expectation,
@@ -175,6 +178,9 @@ export class PredicateEvaluator implements Evaluator {
     const dict = dictionaryOf(b);
     if (dict !== undefined) {
       const verdicts = this.verdictsFor(dict);
+      // With stable ids (the reader's interner), a value is tested once per read, not per batch.
+      const ids = b.dictionaryIds;
+      const byId = ids !== undefined ? this.verdictsById.for(ids) : undefined;
       for (let i = 0; i < b.length; i++) {
         if (nulls[i] === 1) {
           this.missing++;
@@ -183,7 +189,10 @@ export class PredicateEvaluator implements Evaluator {
         const code = dict.codes[i] as number;
         let v = verdicts[code] as number;
         if (v === 0) {
-          v = test(dict.dictionary[code] ?? '') ? 1 : 2;
+          const id = ids !== undefined ? (ids.ids[code] as number) : -1;
+          v = id >= 0 ? ((byId as Uint8Array)[id] as number) : 0;
+          if (v === 0) v = test(dict.dictionary[code] ?? '') ? 1 : 2;
+          if (id >= 0) (byId as Uint8Array)[id] = v;
           verdicts[code] = v;
         }
         if (v === 2) this.tally.flag(base + i, dict.dictionary[code] ?? '');

@@ -10,6 +10,7 @@
  * duplicate-table.ts), booleans as 0 / 1. Integers go to a `DenseIntegerTable` while they fit it,
  * everything else to a `DuplicateTable`.
  */
+import { BytesById } from '../data/readers/dictionary-ids';
 import type { ColumnSchema, DataBatch } from '../data/readers/types';
 
 import { dictionaryOf } from './column-values';
@@ -47,6 +48,8 @@ export class ColumnValueIndex {
   private dense: DenseIntegerTable | undefined;
   private hashed: DuplicateTable | undefined;
   private readonly key: Key64 = { hi: 0, lo: 0 };
+  /** Values (by the reader's stable ids) already in the table: distinct-only mode. */
+  private readonly seenIds = new BytesById();
   private dictKeys:
     | { dictionary: ReadonlyArray<string | null>; hi: Uint32Array; lo: Uint32Array; done: Uint8Array }
     | undefined;
@@ -90,8 +93,11 @@ export class ColumnValueIndex {
         const dict = dictionaryOf(b);
         if (dict !== undefined && !this.wantsEvents) {
           // Distinct counts only: each dictionary entry once per batch (a later row of the
-          // same value could only raise its count, which nobody reads).
+          // same value could only raise its count, which nobody reads), and with the reader's
+          // stable ids each value once per read.
           const seen = new Uint8Array(dict.dictionary.length);
+          const ids = b.dictionaryIds;
+          const seenIds = ids !== undefined ? this.seenIds.for(ids) : undefined;
           for (let i = 0; i < b.length; i++) {
             if (b.nulls[i] === 1) {
               this.missing++;
@@ -100,6 +106,11 @@ export class ColumnValueIndex {
             const code = dict.codes[i] as number;
             if (seen[code] === 1) continue;
             seen[code] = 1;
+            const id = ids !== undefined ? (ids.ids[code] as number) : -1;
+            if (id >= 0) {
+              if ((seenIds as Uint8Array)[id] === 1) continue;
+              (seenIds as Uint8Array)[id] = 1;
+            }
             stringKey(dict.dictionary[code] ?? '', key);
             table.add(key, base + i);
           }

@@ -264,7 +264,7 @@ function internedColumn(vector: Vector<DataType>, interner: Utf8Interner): Strin
     }
     pos += n;
   }
-  return dictionaryStringBatch(dictionary, codes, nulls, nullCount);
+  return dictionaryStringBatch(dictionary, codes, nulls, nullCount, interner.batchIds());
 }
 
 type IndexArray = PlainNumberArray | BigInt64Array | BigUint64Array;

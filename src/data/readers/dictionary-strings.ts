@@ -1,4 +1,4 @@
-import type { StringColumnBatch } from './types';
+import type { DictionaryIds, StringColumnBatch } from './types';
 
 /**
  * A string column batch backed by dictionary codes: `values` is decoded from `dictionary` and
@@ -9,12 +9,14 @@ import type { StringColumnBatch } from './types';
  * @param codes - one per row; -1 exactly at the rows marked in `nulls`
  * @param nulls - 1 at a null row
  * @param nullCount - the number of ones in `nulls`
+ * @param dictionaryIds - stable ids of the dictionary's entries (see `DictionaryIds`)
  */
 export function dictionaryStringBatch(
   dictionary: ReadonlyArray<string>,
   codes: Int32Array,
   nulls: Uint8Array,
   nullCount: number,
+  dictionaryIds?: DictionaryIds,
 ): StringColumnBatch {
   let values: Array<string | null> | undefined;
   return {
@@ -24,6 +26,7 @@ export function dictionaryStringBatch(
     nullCount,
     dictionary,
     codes,
+    ...(dictionaryIds !== undefined ? { dictionaryIds } : {}),
     get values(): ReadonlyArray<string | null> {
       values ??= decodeCodes(dictionary, codes);
       return values;

@@ -210,7 +210,7 @@ export class ColumnChunkReader {
         const id = plain.ids[i] as number;
         codes[i] = id >= 0 ? interner.batchCode(id) : interner.literalCode(plainString(i));
       }
-      return dictionaryStringBatch(batchDictionary, codes, nulls, nullCount);
+      return dictionaryStringBatch(batchDictionary, codes, nulls, nullCount, interner.batchIds());
     }
     const values = new Array<string | null>(n);
     for (let i = 0; i < n; i++) {

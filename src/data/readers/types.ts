@@ -82,6 +82,20 @@ export interface StringColumnBatch extends ColumnBatchBase {
   readonly dictionary?: ReadonlyArray<string>;
   /** One code per row: an index into `dictionary`, or -1 at a null row. */
   readonly codes?: Int32Array;
+  /** Stable ids of the dictionary's entries across batches, when the reader has them. */
+  readonly dictionaryIds?: DictionaryIds;
+}
+
+/**
+ * Identities of a per-batch dictionary's entries that hold across the batches of one read (the
+ * reader's string interner numbers each distinct value once), so a consumer can keep per-value
+ * state in an array instead of hashing the strings again every batch.
+ */
+export interface DictionaryIds {
+  /** Per dictionary entry: its id, or -1 for an entry without one. */
+  readonly ids: Int32Array;
+  /** What the ids number: ids of two batches are the same values only under the same `space`. */
+  readonly space: object;
 }
 
 /** Boolean values as 0/1; values at null positions are 0. */

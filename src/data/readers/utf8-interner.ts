@@ -13,6 +13,8 @@
  * a string twice, which every consumer handles).
  */
 
+import type { DictionaryIds } from './types';
+
 const MAX_ENTRIES = 1 << 20;
 const MAX_ARENA_BYTES = 64 * 1024 * 1024;
 /** Longer ASCII values are decoded by TextDecoder rather than char by char. */
@@ -42,6 +44,8 @@ export class Utf8Interner {
   private arenaUsed = 0;
   private generation = 0;
   private dictionary: string[] = [];
+  /** Per code of the current batch: its entry, or −1 for a literal. */
+  private dictionaryEntries: number[] = [];
 
   private readonly limits: { entries: number; bytes: number };
   private readonly decoder: { decode(bytes: Uint8Array): string };
@@ -60,6 +64,7 @@ export class Utf8Interner {
   beginBatch(): string[] {
     this.generation++;
     this.dictionary = [];
+    this.dictionaryEntries = [];
     return this.dictionary;
   }
 
@@ -76,9 +81,15 @@ export class Utf8Interner {
     if (entries[at + GENERATION] === this.generation) return entries[at + CODE] as number;
     const code = this.dictionary.length;
     this.dictionary.push(this.strings[entry] as string);
+    this.dictionaryEntries.push(entry);
     entries[at + GENERATION] = this.generation;
     entries[at + CODE] = code;
     return code;
+  }
+
+  /** The current batch dictionary's entries as stable ids (−1 for literals), this interner their space. */
+  batchIds(): DictionaryIds {
+    return { ids: Int32Array.from(this.dictionaryEntries), space: this };
   }
 
   /** The string of an entry `intern` returned. */
@@ -88,6 +99,7 @@ export class Utf8Interner {
 
   /** A batch code for a string decoded apart (a value `intern` did not take). */
   literalCode(s: string): number {
+    this.dictionaryEntries.push(-1);
     this.dictionary.push(s);
     return this.dictionary.length - 1;
   }
