@@ -83,20 +83,3 @@ export function hashNumber(v: number, seed = 0): number {
   h = mixH(h, hi);
   return fmix(h, 8);
 }
-
-/**
- * {@link hashNumber} (seed 0) of the float64 whose IEEE-754 bits are `hi:lo`, read straight from
- * a 32-bit view of a Float64Array: the same canonical −0 and NaN, without a round trip through
- * a scratch array per value.
- */
-export function hashFloat64Bits(lo: number, hi: number): number {
-  if (lo === 0 && hi === 0x80000000) hi = 0;
-  else if ((hi & 0x7ff00000) === 0x7ff00000 && ((hi & 0xfffff) !== 0 || lo !== 0)) {
-    hi = 0x7ff80000;
-    lo = 0;
-  }
-  return fmix(mixH(mixH(0, lo), hi), 8);
-}
-
-/** Index of the low and high 32-bit words of a float64 in a Uint32Array view (host byte order). */
-export const FLOAT64_WORDS = { lo: LO, hi: HI } as const;

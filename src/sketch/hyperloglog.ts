@@ -1,6 +1,6 @@
 import { decodeBase64, encodeBase64 } from './base64';
 import { requireFiniteField, requireInteger, requireRecord, SketchInputError } from './errors';
-import { FLOAT64_WORDS, hashFloat64Bits, hashNumber, hashString } from './hash';
+import { hashNumber, hashString } from './hash';
 
 /** HyperLogLog precision: 2^14 = 16,384 one-byte registers. */
 export const HLL_PRECISION = 14;
@@ -185,13 +185,10 @@ export class DistinctCounter {
     }
     const registers = this.registers;
     if (registers === null) return;
-    // The values' bits through a 32-bit view: hashing by value would store each one to a
-    // scratch array and read it back (half of this loop's time on ten million rows).
-    const words = new Uint32Array(values.buffer, values.byteOffset, length * 2);
-    const { lo, hi } = FLOAT64_WORDS;
-    for (; i < length; i++) {
-      if (nulls !== undefined && nulls[i] !== 0) continue;
-      addToRegisters(registers, hashFloat64Bits(words[2 * i + lo] as number, words[2 * i + hi] as number));
+    if (nulls === undefined) {
+      for (; i < length; i++) addToRegisters(registers, hashNumber(values[i] as number));
+    } else {
+      for (; i < length; i++) if (nulls[i] === 0) addToRegisters(registers, hashNumber(values[i] as number));
     }
   }
 

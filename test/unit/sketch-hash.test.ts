@@ -3,7 +3,6 @@
 import fixture from '../fixtures/sketch/sketch-reference.json';
 import { hashNumber, hashString } from '../../src/sketch';
 import { uniform01 } from '../fixtures/sketch/samples';
-import { FLOAT64_WORDS, hashFloat64Bits } from '../../src/sketch/hash';
 
 function popcount(x: number): number {
   x -= (x >>> 1) & 0x55555555;
@@ -99,22 +98,5 @@ describe('hashNumber', () => {
     }
     expect(flipped / trials).toBeGreaterThan(15.5);
     expect(flipped / trials).toBeLessThan(16.5);
-  });
-});
-
-describe('hashFloat64Bits', () => {
-  it('equals hashNumber on the bits of every kind of float64, −0 and NaNs included', () => {
-    const values = [0, -0, 1, -1, 0.1, 1e308, -1e-308, 5e-324, Infinity, -Infinity, NaN, 2 ** 53 + 2, -123.456];
-    const buf = new Float64Array(values);
-    const words = new Uint32Array(buf.buffer);
-    // Two more NaNs with other payloads and the sign bit set.
-    const nans = new Uint32Array([1, 0x7ff00000, 0, 0xfff80000]);
-    const lo = FLOAT64_WORDS.lo;
-    const hi = FLOAT64_WORDS.hi;
-    values.forEach((v, i) => {
-      expect(hashFloat64Bits(words[2 * i + lo] as number, words[2 * i + hi] as number)).toBe(hashNumber(v));
-    });
-    expect(hashFloat64Bits(nans[lo] as number, nans[hi] as number)).toBe(hashNumber(NaN));
-    expect(hashFloat64Bits(nans[2 + lo] as number, nans[2 + hi] as number)).toBe(hashNumber(NaN));
   });
 });
