@@ -164,6 +164,8 @@ export function createPipelineActivities(deps: PipelineActivityDeps) {
           allowedRoots: spec.data.allowedRoots,
           ...(spec.data.reference !== undefined ? { reference: spec.data.reference } : {}),
           onProgress: (phase, rows) => heartbeat({ phase, rows }),
+          // A cancelled release stops reading (and its worker threads) at once.
+          signal: cancellationSignal(),
         });
         const reportsDir = join(releaseDir(spec.model, args.releaseId), 'reports');
         const reportPath = join(reportsDir, `validation-${role}.json`);

@@ -41,7 +41,7 @@ export function expectationColumns(e: Expectation): string[] | 'table' {
  * a numeric column's profile is 1; a plain UTF-8 column decodes every string (dictionary columns
  * decode each entry once); exact-distinct expectations hash every value into a table.
  */
-function columnWeight(column: DatasetSchema['columns'][number]): number {
+export function columnWeight(column: DatasetSchema['columns'][number]): number {
   switch (column.kind) {
     case 'number':
       // Integer columns are mostly counts with few distinct values, profiled from exact value
@@ -151,16 +151,24 @@ function runPartOnWorker(
   script: string,
   input: ValidationPartInput,
   onProgress?: PartProgress,
+  signal?: AbortSignal,
 ): Promise<ValidationReport> {
   return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
     const worker = new Worker(script, { workerData: input });
     let settled = false;
+    const onAbort = (): void => settle(() => reject(signal?.reason));
     const settle = (fn: () => void): void => {
       if (settled) return;
       settled = true;
+      signal?.removeEventListener('abort', onAbort);
       fn();
       void worker.terminate();
     };
+    signal?.addEventListener('abort', onAbort);
     worker.on('message', (m: ValidationWorkerMessage) => {
       if (m.type === 'progress') onProgress?.(m.phase, m.rows);
       else if (m.type === 'done') settle(() => resolve(m.report));
@@ -189,12 +197,17 @@ export async function runPartsInParallel(
   schema: DatasetSchema,
   groups: string[][],
   expectationGroup: number[],
-  opts: { script?: string; onProgress?: PartProgress } = {},
+  opts: { script?: string; onProgress?: PartProgress; signal?: AbortSignal } = {},
 ): Promise<ValidationReport> {
   const script = opts.script ?? DEFAULT_WORKER_SCRIPT;
   const started = performance.now();
   // Progress: the slowest part's rows, per phase.
   const seen = groups.map(() => ({ reference: 0, data: 0 }));
+  // One part failing (or the caller aborting) stops the others: their work would be thrown away.
+  const stop = new AbortController();
+  const onAbort = (): void => stop.abort(opts.signal?.reason);
+  if (opts.signal?.aborted) onAbort();
+  else opts.signal?.addEventListener('abort', onAbort, { once: true });
   const parts = groups.map((columns, g) => {
     const input: ValidationPartInput = {
       ...base,
@@ -202,13 +215,26 @@ export async function runPartsInParallel(
       expectations: base.expectations.filter((_, i) => expectationGroup[i] === g),
       tableChecks: g === 0,
     };
-    return runPartOnWorker(script, input, (phase, rows) => {
-      const s = seen[g];
-      if (s) s[phase] = rows;
-      opts.onProgress?.(phase, Math.min(...seen.map((x) => x[phase])));
+    return runPartOnWorker(
+      script,
+      input,
+      (phase, rows) => {
+        const s = seen[g];
+        if (s) s[phase] = rows;
+        opts.onProgress?.(phase, Math.min(...seen.map((x) => x[phase])));
+      },
+      stop.signal,
+    ).catch((err: unknown) => {
+      stop.abort(err);
+      throw err;
     });
   });
-  const reports = await Promise.all(parts);
+  let reports: ValidationReport[];
+  try {
+    reports = await Promise.all(parts);
+  } finally {
+    opts.signal?.removeEventListener('abort', onAbort);
+  }
   return mergeReports(base, schema, reports, expectationGroup, performance.now() - started);
 }
 

@@ -92,7 +92,7 @@ export function gridRanges(reference: DatasetProfile): Map<string, { lo: number;
 export async function fillReferenceGrids(
   reference: DatasetProfile,
   grids: ReadonlyMap<string, { lo: number; hi: number }>,
-  opts: { allowedRoots: readonly string[]; batchRows?: number },
+  opts: { allowedRoots: readonly string[]; batchRows?: number; signal?: AbortSignal },
 ): Promise<void> {
   const targets = reference.profilers.filter((p) => grids.has(p.column.name) && !p.quantilesExact);
   if (targets.length === 0) return;
@@ -107,6 +107,7 @@ export async function fillReferenceGrids(
   });
   try {
     for await (const batch of reader.batches()) {
+      opts.signal?.throwIfAborted();
       for (const p of targets) {
         const b = batch.columns.get(p.column.name);
         if (b?.kind === 'number') p.grid?.addBatch(b.values, b.nullCount > 0 ? b.nulls : undefined, b.length);

@@ -55,6 +55,11 @@ export interface RunValidationOptions {
   workers?: number;
   /** The compiled worker entry (tests point at dist/); default next to this module. */
   workerScript?: string;
+  /**
+   * Aborting stops the validation: worker threads are terminated, a single-thread pass stops
+   * after its current batch, and the promise rejects with the signal's reason.
+   */
+  signal?: AbortSignal;
 }
 
 /** Default of `RunValidationOptions.workers`. */
@@ -116,11 +121,12 @@ export async function runValidation(
         return runPartsInParallel(base, schema, groups, expectationGroup, {
           script,
           ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+          ...(opts.signal ? { signal: opts.signal } : {}),
         });
       }
     }
   }
-  return runValidationPart(base, opts.onProgress);
+  return runValidationPart(base, opts.onProgress, opts.signal);
 }
 
 /** The dataset's schema, or undefined when it cannot be opened (the single-thread run reports why). */

@@ -38,6 +38,7 @@ export type PartProgress = (phase: 'reference' | 'data', rows: number) => void;
 export async function runValidationPart(
   input: ValidationPartInput,
   onProgress?: PartProgress,
+  signal?: AbortSignal,
 ): Promise<ValidationReport> {
   const stringColumns = Object.entries(input.rules.columns)
     .filter(([, rule]) => rule.type === 'string')
@@ -47,23 +48,26 @@ export async function runValidationPart(
     ...(input.batchRows !== undefined ? { batchRows: input.batchRows } : {}),
     ...(input.columns !== undefined ? { columns: input.columns } : {}),
   };
+  // Called after every batch: a cancelled validation stops there (its reader is closed).
+  const progress =
+    (phase: 'reference' | 'data') =>
+    (rows: number): void => {
+      signal?.throwIfAborted();
+      onProgress?.(phase, rows);
+    };
   const referenceProfile =
     input.reference !== undefined && input.drift.enabled
-      ? await profileDataset(input.reference, {
-          ...common,
-          stringColumns,
-          ...(onProgress ? { onProgress: (rows: number) => onProgress('reference', rows) } : {}),
-        })
+      ? await profileDataset(input.reference, { ...common, stringColumns, onProgress: progress('reference') })
       : undefined;
   // Large continuous columns: drift from fine grids over the reference's range, not the sketch.
   const grids = referenceProfile !== undefined ? gridRanges(referenceProfile) : undefined;
   if (referenceProfile !== undefined && grids !== undefined && grids.size > 0) {
-    await fillReferenceGrids(referenceProfile, grids, common);
+    await fillReferenceGrids(referenceProfile, grids, { ...common, ...(signal ? { signal } : {}) });
   }
   return validateDataset(input.dataPath, input.rules, {
     ...(grids !== undefined && grids.size > 0 ? { grids } : {}),
     ...common,
-    ...(onProgress ? { onProgress: (rows: number) => onProgress('data', rows) } : {}),
+    onProgress: progress('data'),
     ...(input.expectations.length > 0 ? { expectations: input.expectations } : {}),
     ...(referenceProfile !== undefined
       ? { reference: { profile: referenceProfile, drift: input.drift } }

@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { tableFromIPC, tableToIPC } from 'apache-arrow';
 
 import type { ValidationSpec } from '../../src/core/spec/types';
-import { partitionColumns } from '../../src/data/parallel-validation';
+import { columnWeight, partitionColumns, runPartsInParallel } from '../../src/data/parallel-validation';
 import { openDataset } from '../../src/data/readers/open-dataset';
 import { defaultValidationSpec, runValidation } from '../../src/data/run-validation';
 import type { ValidationReport } from '../../src/data/report';
@@ -129,6 +129,45 @@ describe('parallel validation', () => {
     });
   });
 
+  it('a cancelled validation stops its worker threads and rejects with the reason', async () => {
+    const tickFile = join(dir, 'ticks');
+    writeFileSync(tickFile, '');
+    const controller = new AbortController();
+    const reason = new Error('release cancelled');
+    const schema = { format: 'arrow-file' as const, columns: [] };
+    // The stand-in worker reads only tickFile; the rest of a part's input is never used.
+    const base = { tickFile, expectations: [] } as unknown as Parameters<typeof runPartsInParallel>[0];
+    const run = runPartsInParallel(base, schema, [['a'], ['b']], [], {
+      script: resolve(__dirname, '../fixtures/data/endless-validation-worker.js'),
+      signal: controller.signal,
+      onProgress: () => controller.abort(reason),
+    });
+    await expect(run).rejects.toBe(reason);
+    // Terminated workers tick no more (a running one ticks every 10 ms).
+    await new Promise((r) => setTimeout(r, 100));
+    const ticks = readFileSync(tickFile, 'utf8').length;
+    await new Promise((r) => setTimeout(r, 200));
+    expect(readFileSync(tickFile, 'utf8').length).toBe(ticks);
+  });
+
+  it('a cancelled single-thread validation stops at the next batch', async () => {
+    const controller = new AbortController();
+    const reason = new Error('release cancelled');
+    let batches = 0;
+    const run = runValidation(join(FIXTURES, 'current.arrow'), validation(), {
+      allowedRoots: [FIXTURES],
+      workers: 1,
+      batchRows: 1000,
+      signal: controller.signal,
+      onProgress: () => {
+        batches++;
+        controller.abort(reason);
+      },
+    });
+    await expect(run).rejects.toBe(reason);
+    expect(batches).toBe(1);
+  });
+
   it('keeps the columns of a multi-column expectation in one part and balances the rest', async () => {
     const reader = await openDataset(join(FIXTURES, 'current.arrow'), { allowedRoots: [FIXTURES] });
     const schema = reader.schema();
@@ -144,6 +183,10 @@ describe('parallel validation', () => {
     const withNormal = groups.findIndex((g) => g.includes('normal'));
     expect(groups[withNormal]).toContain('flag');
     expect(expectationGroup).toEqual([withNormal]);
-    expect(Math.abs((groups[0]?.length ?? 0) - (groups[1]?.length ?? 0))).toBeLessThanOrEqual(2);
+    // Greedy balance: the parts' estimated work differs by at most the heaviest column's.
+    const weight = new Map(schema.columns.map((c) => [c.name, columnWeight(c)] as const));
+    const load = groups.map((g) => g.reduce((sum, name) => sum + (weight.get(name) ?? 0), 0));
+    const heaviest = Math.max(...weight.values());
+    expect(Math.abs((load[0] ?? 0) - (load[1] ?? 0))).toBeLessThanOrEqual(heaviest + 1);
   });
 });
