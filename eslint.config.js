@@ -6,7 +6,7 @@ const tseslint = require('typescript-eslint');
 const nodeBuiltins = ['fs', 'path', 'child_process', 'http', 'https', 'net', 'os', 'crypto', 'worker_threads', 'process', 'timers'];
 
 module.exports = tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.mlcd/**', 'examples/**/data/**', '*.js'] },
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.mlcd/**', 'examples/**/data/**', '*.js', 'test/fixtures/**/*.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -146,6 +146,12 @@ export function partitionColumns(
   return { groups: named, expectationGroup };
 }
 
+/** Why a signal was aborted, as an Error (Temporal's cancellation reason is one already). */
+function abortReason(signal: AbortSignal | undefined): Error {
+  const reason: unknown = signal?.reason;
+  return reason instanceof Error ? reason : new Error(`validation aborted: ${String(reason)}`);
+}
+
 /** Runs one part on a worker thread. */
 function runPartOnWorker(
   script: string,
@@ -155,12 +161,12 @@ function runPartOnWorker(
 ): Promise<ValidationReport> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) {
-      reject(signal.reason);
+      reject(abortReason(signal));
       return;
     }
     const worker = new Worker(script, { workerData: input });
     let settled = false;
-    const onAbort = (): void => settle(() => reject(signal?.reason));
+    const onAbort = (): void => settle(() => reject(abortReason(signal)));
     const settle = (fn: () => void): void => {
       if (settled) return;
       settled = true;
