@@ -1,6 +1,7 @@
 import type { ColumnRule } from '../core/spec/types';
 
-import type { ColumnBatch, ColumnSchema } from './readers/types';
+import { numberBatchStats } from './readers/batch-stats';
+import type { ColumnBatch, ColumnSchema, NumberColumnBatch } from './readers/types';
 import { MAX_EXAMPLE_ROWS } from './report';
 import { RowSample } from './row-sample';
 import { typeCompatibility } from './type-compatibility';
@@ -88,7 +89,7 @@ export class ColumnAccumulator {
     }
     switch (batch.kind) {
       case 'number':
-        this.addNumbers(batch.values, nulls, rowOffset);
+        if (!this.passesWhole(batch)) this.addNumbers(batch.values, nulls, rowOffset);
         break;
       case 'string':
         if (this.domain === undefined) break;
@@ -107,6 +108,17 @@ export class ColumnAccumulator {
       case 'other':
         break;
     }
+  }
+
+  /**
+   * True when no value of the batch can be reported: no NaN or ±Infinity, the batch's min and
+   * max inside the rule's range, and no per-value rule (whole numbers, a domain) to check.
+   */
+  private passesWhole(batch: NumberColumnBatch): boolean {
+    if (this.checkWhole || this.domain !== undefined) return false;
+    const stats = numberBatchStats(batch);
+    if (stats.nan + stats.infinite > 0) return false;
+    return !this.checkRange || (stats.min >= this.low && stats.max <= this.high);
   }
 
   private addNumbers(values: Float64Array, nulls: Uint8Array, rowOffset: number): void {

@@ -1,6 +1,13 @@
 import { DistinctCounter, QuantileSketch, TopK } from '../sketch';
 
-import type { ColumnBatch, ColumnSchema, DictionaryIds, StringColumnBatch } from './readers/types';
+import { setNumberBatchStats } from './readers/batch-stats';
+import type {
+  ColumnBatch,
+  ColumnSchema,
+  DictionaryIds,
+  NumberColumnBatch,
+  StringColumnBatch,
+} from './readers/types';
 import type { ColumnProfile, HistogramProfile, QuantileValue } from './report';
 import { equalWidthEdges, histogramWeighted } from '../drift/weighted';
 import type { WeightedSample } from '../drift/weighted';
@@ -90,7 +97,7 @@ export class ColumnProfiler {
     this.nulls += batch.nullCount;
     switch (batch.kind) {
       case 'number':
-        this.addNumbers(batch.values, batch.nulls, batch.nullCount);
+        this.addNumbers(batch);
         break;
       case 'string':
         if (batch.codes !== undefined && batch.dictionary !== undefined)
@@ -118,15 +125,17 @@ export class ColumnProfiler {
     }
   }
 
-  private addNumbers(values: Float64Array, nulls: Uint8Array, nullCount: number): void {
+  private addNumbers(batch: NumberColumnBatch): void {
+    const { values, nulls, nullCount } = batch;
     const n = values.length;
     let finite = 0;
     let nan = 0;
     let posInf = 0;
     let negInf = 0;
     let zeros = 0;
-    let min = this.min;
-    let max = this.max;
+    // This batch's own min and max: recorded for the checks that can then skip it whole.
+    let min = Infinity;
+    let max = -Infinity;
     let s1 = 0;
     let s2 = 0;
     let shift = this.shift;
@@ -156,8 +165,9 @@ export class ColumnProfiler {
     this.posInf += posInf;
     this.negInf += negInf;
     this.zeros += zeros;
-    this.min = min;
-    this.max = max;
+    if (min < this.min) this.min = min;
+    if (max > this.max) this.max = max;
+    setNumberBatchStats(batch, { min, max, nan, infinite: posInf + negInf });
     this.sum1 += s1;
     this.sum2 += s2;
     this.grid?.addBatch(values, checkNulls ? nulls : undefined, n);
@@ -197,7 +207,11 @@ export class ColumnProfiler {
   }
 
   /** Dictionary-encoded strings: count per code, then fold each used dictionary entry once. */
-  private addCodes(codes: Int32Array, dictionary: ReadonlyArray<string>, ids: DictionaryIds | undefined): void {
+  private addCodes(
+    codes: Int32Array,
+    dictionary: ReadonlyArray<string>,
+    ids: DictionaryIds | undefined,
+  ): void {
     const counts = new Float64Array(dictionary.length);
     for (let i = 0; i < codes.length; i++) {
       const c = codes[i] as number;

@@ -12,6 +12,7 @@ import type {
   NumberColumnBatch,
   StringColumnBatch,
 } from '../data/readers/types';
+import { numberBatchStats } from '../data/readers/batch-stats';
 import { BytesById } from '../data/readers/dictionary-ids';
 import type { IssueValue } from '../data/report';
 
@@ -36,6 +37,11 @@ import type { ColumnValueIndex } from './value-index';
 
 /** Per-kind tests of a non-missing value; true when the value is as expected. */
 export interface ValueTests {
+  /**
+   * The number test is an interval (`between`): a value passes when it lies between two that
+   * pass, so a batch whose min and max pass passes whole.
+   */
+  interval?: boolean;
   number?: (v: number) => boolean;
   string?: (s: string) => boolean;
   boolean?: (b: boolean) => boolean;
@@ -146,6 +152,18 @@ export class PredicateEvaluator implements Evaluator {
 
   private addNumbers(b: NumberColumnBatch, base: number): void {
     const test = this.tests.number as (v: number) => boolean;
+    if (this.tests.interval === true) {
+      // A range test passes every value of a batch whose finite min and max pass it.
+      const stats = numberBatchStats(b);
+      if (
+        stats.nan === 0 &&
+        stats.infinite === 0 &&
+        (stats.min > stats.max || (test(stats.min) && test(stats.max)))
+      ) {
+        this.missing += b.nullCount;
+        return;
+      }
+    }
     const { nulls, values } = b;
     for (let i = 0; i < b.length; i++) {
       const v = values[i] as number;
@@ -243,6 +261,8 @@ export class NullEvaluator implements Evaluator {
     const { nulls } = b;
     const n = b.length;
     if (b.kind === 'number') {
+      // "Not null" on a batch without nulls or NaN has nothing to flag.
+      if (!wantNull && b.nullCount === 0 && numberBatchStats(b).nan === 0) return;
       const { values } = b;
       for (let i = 0; i < n; i++) {
         const v = values[i] as number;
@@ -341,7 +361,11 @@ export function predicateFor(
   switch (e.type) {
     case 'expect_column_values_to_be_between': {
       const k = e.kwargs;
-      tests = { number: (v) => withinBounds(v, k), boolean: (v) => withinBounds(v ? 1 : 0, k) };
+      tests = {
+        interval: true,
+        number: (v) => withinBounds(v, k),
+        boolean: (v) => withinBounds(v ? 1 : 0, k),
+      };
       const twoSided = k.min_value !== null && k.max_value !== null;
       wording = {
         ...base,

@@ -1,0 +1,105 @@
+/**
+ * Whole-batch shortcuts (a range check on a batch inside the range, a not-null check on a batch
+ * without nulls or NaN) give the results of checking every row.
+ */
+import { ColumnAccumulator } from '../../src/data/column-accumulator';
+import { ColumnProfiler } from '../../src/data/column-profiler';
+import { numberBatchStats } from '../../src/data/readers/batch-stats';
+import type { ColumnSchema, DataBatch, NumberColumnBatch } from '../../src/data/readers/types';
+import { ExpectationRunner } from '../../src/expectations/runner';
+import type { Expectation } from '../../src/expectations/types';
+import { ExactAggregates } from '../fixtures/expectations/exact-aggregates';
+
+const COLUMN: ColumnSchema = { name: 'x', kind: 'number', sourceType: 'Float64', integer: false };
+
+function numberBatch(values: ReadonlyArray<number | null>): NumberColumnBatch {
+  const nulls = Uint8Array.from(values, (v) => (v === null ? 1 : 0));
+  return {
+    kind: 'number',
+    length: values.length,
+    values: Float64Array.from(values, (v) => v ?? 0),
+    nulls,
+    nullCount: nulls.reduce((a, b) => a + b, 0),
+  };
+}
+
+/** Batches that pass whole, fail in one row, hold NaN, ±Infinity, nulls only. */
+const BATCHES: Array<Array<number | null>> = [
+  [1, 2, 3, 4],
+  [5, null, 6, 7],
+  [0, 2, 11, 3],
+  [4, NaN, 5, 6],
+  [null, null, null, null],
+  [Infinity, 2, 3, 4],
+  [3, 4, -Infinity, 5],
+  [10, 10, 0, 0],
+];
+
+describe('numeric batch stats and the shortcuts that use them', () => {
+  it('min, max, NaN and infinities of the non-null rows', () => {
+    expect(numberBatchStats(numberBatch([3, null, -1, NaN, Infinity, 2]))).toEqual({
+      min: -1,
+      max: 3,
+      nan: 1,
+      infinite: 1,
+    });
+    expect(numberBatchStats(numberBatch([null, null]))).toEqual({
+      min: Infinity,
+      max: -Infinity,
+      nan: 0,
+      infinite: 0,
+    });
+  });
+
+  it.each([true, false])('between and not-null give every row’s answer (profiled first: %s)', (profiled) => {
+    const expectations = [
+      { type: 'expect_column_values_to_be_between', kwargs: { column: 'x', min_value: 0, max_value: 10 } },
+      {
+        type: 'expect_column_values_to_be_between',
+        kwargs: { column: 'x', min_value: 0, max_value: 10, strict_max: true },
+      },
+      { type: 'expect_column_values_to_not_be_null', kwargs: { column: 'x' } },
+    ] as unknown as Expectation[];
+    const runner = new ExpectationRunner(expectations, { format: 'arrow-file', columns: [COLUMN] });
+    const profiler = new ColumnProfiler(COLUMN);
+    const agg = new ExactAggregates();
+    let offset = 0;
+    for (const values of BATCHES) {
+      const b = numberBatch(values);
+      if (profiled) profiler.add(b);
+      const batch: DataBatch = { rowOffset: offset, numRows: b.length, columns: new Map([['x', b]]) };
+      runner.add(batch);
+      agg.add(batch);
+      offset += b.length;
+    }
+    const [between, strict, notNull] = runner.finish(agg);
+    // Row by row: 11 is out, ±Infinity are out; NaN and nulls are missing; strict max drops the 10s too.
+    expect(between).toMatchObject({
+      unexpectedCount: 3,
+      missingCount: 6,
+      rows: { count: 3, first: [10, 20, 26] },
+    });
+    expect(strict).toMatchObject({ unexpectedCount: 5, rows: { first: [10, 20, 26, 28, 29] } });
+    // The first MAX_EXAMPLE_ROWS (5) rows are kept.
+    expect(notNull).toMatchObject({ unexpectedCount: 6, rows: { first: [5, 13, 16, 17, 18] } });
+  });
+
+  it('a schema range rule flags the same rows with and without the shortcut', () => {
+    const acc = new ColumnAccumulator(COLUMN, {
+      type: 'number',
+      min: 0,
+      max: 10,
+      required: true,
+      nullable: true,
+    } as never);
+    let offset = 0;
+    for (const values of BATCHES) {
+      const b = numberBatch(values);
+      acc.add(b, offset);
+      offset += b.length;
+    }
+    expect(acc.stats.outOfRange.toIssueRows()).toEqual({ count: 1, first: [10] });
+    expect(acc.stats.nonFinite.toIssueRows()).toEqual({ count: 3, first: [13, 20, 26] });
+    expect(acc.stats.nulls.count).toBe(5);
+  });
+});
