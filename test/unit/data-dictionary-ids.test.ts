@@ -30,13 +30,14 @@ function batches(
     }
     // A new interner (a new id space) every few batches, as a new read would bring.
     const interner = interned[Math.floor(b / 3) % interned.length] as Utf8Interner;
-    const dictionary = interner.beginBatch();
+    interner.beginBatch();
     const codes = Int32Array.from(part, (v) => {
       if (v === null) return -1;
       const bytes = encoder.encode(v);
       return interner.code(bytes, 0, bytes.length);
     });
-    out.push(dictionaryStringBatch(dictionary, codes, nulls, nullCount, interner.batchIds()));
+    const { dictionary, ids } = interner.finishBatch();
+    out.push(dictionaryStringBatch(dictionary, codes, nulls, nullCount, ids));
   }
   return out;
 }

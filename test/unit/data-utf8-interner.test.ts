@@ -20,12 +20,13 @@ function roundTrip(interner: Utf8Interner, values: readonly string[], size: numb
   const decoded: string[] = [];
   const dictionaries: string[][] = [];
   for (let start = 0; start < values.length; start += size) {
-    const dictionary = interner.beginBatch();
+    interner.beginBatch();
+    const codes: number[] = [];
     for (let i = start; i < Math.min(values.length, start + size); i++) {
-      decoded.push(
-        dictionary[interner.code(bytes, offsets[i] as number, offsets[i + 1] as number)] as string,
-      );
+      codes.push(interner.code(bytes, offsets[i] as number, offsets[i + 1] as number));
     }
+    const { dictionary } = interner.finishBatch();
+    for (const c of codes) decoded.push(dictionary[c] as string);
     dictionaries.push(dictionary);
   }
   return { decoded, dictionaries };
@@ -63,13 +64,30 @@ describe('Utf8Interner', () => {
     expect(() => interner.code(long, 0, 100)).toThrow('not valid');
   });
 
+  it('tells apart values that pack alike: trailing zero bytes, 12 against 13 bytes, one byte past 12', () => {
+    const values = [
+      'a',
+      'a\u0000',
+      'a\u0000\u0000',
+      'abcdefghijkl',
+      'abcdefghijklm',
+      'abcdefghijklz',
+      '',
+      '\u0000',
+    ];
+    const { decoded, dictionaries } = roundTrip(new Utf8Interner(), [...values, ...values], 100);
+    expect(decoded).toEqual([...values, ...values]);
+    expect(dictionaries[0]).toEqual(values);
+  });
+
   it('tells apart values that differ in one byte and invalid UTF-8 decodes as TextDecoder does', () => {
     const interner = new Utf8Interner();
     const bytes = Uint8Array.from([0x61, 0x62, 0x61, 0x63, 0xff, 0x61]);
-    const dictionary = interner.beginBatch();
+    interner.beginBatch();
     const ab = interner.code(bytes, 0, 2);
     const ac = interner.code(bytes, 2, 4);
     const bad = interner.code(bytes, 4, 6);
+    const { dictionary } = interner.finishBatch();
     expect(ab).not.toBe(ac);
     expect([dictionary[ab], dictionary[ac]]).toEqual(['ab', 'ac']);
     expect(dictionary[bad]).toBe(new TextDecoder().decode(bytes.subarray(4, 6)));

@@ -235,7 +235,7 @@ function internedColumn(vector: Vector<DataType>, interner: Utf8Interner): Strin
   const length = vector.length;
   const nulls = new Uint8Array(length);
   const codes = new Int32Array(length);
-  const dictionary = interner.beginBatch();
+  interner.beginBatch();
   let nullCount = 0;
   let pos = 0;
   for (const chunk of vector.data) {
@@ -264,7 +264,8 @@ function internedColumn(vector: Vector<DataType>, interner: Utf8Interner): Strin
     }
     pos += n;
   }
-  return dictionaryStringBatch(dictionary, codes, nulls, nullCount, interner.batchIds());
+  const { dictionary, ids } = interner.finishBatch();
+  return dictionaryStringBatch(dictionary, codes, nulls, nullCount, ids);
 }
 
 type IndexArray = PlainNumberArray | BigInt64Array | BigUint64Array;

@@ -204,13 +204,14 @@ export class ColumnChunkReader {
     };
     if (!dictionaryRows) {
       // Only plain rows: codes into a batch dictionary of the distinct values.
-      const batchDictionary = interner.beginBatch();
+      interner.beginBatch();
       for (let i = 0; i < n; i++) {
         if (codes[i] !== -2) continue;
         const id = plain.ids[i] as number;
         codes[i] = id >= 0 ? interner.batchCode(id) : interner.literalCode(plainString(i));
       }
-      return dictionaryStringBatch(batchDictionary, codes, nulls, nullCount, interner.batchIds());
+      const { dictionary: batchDictionary, ids } = interner.finishBatch();
+      return dictionaryStringBatch(batchDictionary, codes, nulls, nullCount, ids);
     }
     const values = new Array<string | null>(n);
     for (let i = 0; i < n; i++) {

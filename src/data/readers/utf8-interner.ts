@@ -20,14 +20,24 @@ const MAX_ARENA_BYTES = 64 * 1024 * 1024;
 /** Longer ASCII values are decoded by TextDecoder rather than char by char. */
 const SHORT_ASCII = 48;
 /**
- * Int32 words per entry, in one array so that a lookup touches one cache line for the entry:
- * arena start, byte length, the batch generation its code belongs to, its code in that batch.
+ * Int32 words per slot, so that finding a short value touches one cache line: its hash, entry + 1
+ * (0 = empty), byte length, then up to INLINE_BYTES of its bytes packed in three words (longer
+ * values: their start in the arena instead).
  */
-const ENTRY = 4;
-const START = 0;
-const LENGTH = 1;
-const GENERATION = 2;
-const CODE = 3;
+const SLOT = 8;
+const S_HASH = 0;
+const S_ENTRY = 1;
+const S_LENGTH = 2;
+const S_W0 = 3;
+const S_W1 = 4;
+const S_W2 = 5;
+const S_START = 6;
+/** Values up to this many bytes are compared inside their slot, not in the arena. */
+const INLINE_BYTES = 12;
+/** Int32 words per entry: the batch generation its code belongs to, its code in that batch. */
+const ENTRY = 2;
+const GENERATION = 0;
+const CODE = 1;
 
 const imul = Math.imul;
 const fromCharCode = String.fromCharCode;
@@ -36,16 +46,17 @@ export const NOT_INTERNED = -1;
 
 export class Utf8Interner {
   private capacity = 0;
-  /** Per slot: the hash, then entry + 1 (0 = empty); the hash is compared before the entry is read. */
+  /** Open addressing, linear probing, at most half full (see SLOT). */
   private slots = new Int32Array(0);
   private entries = new Int32Array(0);
   private strings: string[] = [];
   private arena = new Uint8Array(0);
   private arenaUsed = 0;
   private generation = 0;
-  private dictionary: string[] = [];
-  /** Per code of the current batch: its entry, or −1 for a literal. */
-  private dictionaryEntries: number[] = [];
+  /** The current batch's codes: per code, its entry, or −(k + 1) for `literals[k]`. */
+  private batchEntries = new Int32Array(1024);
+  private batchSize = 0;
+  private literals: string[] = [];
 
   private readonly limits: { entries: number; bytes: number };
   private readonly decoder: { decode(bytes: Uint8Array): string };
@@ -60,12 +71,28 @@ export class Utf8Interner {
     this.reset();
   }
 
-  /** Starts a batch: codes index the array returned (filled as codes are handed out). */
-  beginBatch(): string[] {
+  /** Starts a batch: the codes handed out from here on index the dictionary `finishBatch` returns. */
+  beginBatch(): void {
     this.generation++;
-    this.dictionary = [];
-    this.dictionaryEntries = [];
-    return this.dictionary;
+    this.batchSize = 0;
+    this.literals = [];
+  }
+
+  /**
+   * The batch's dictionary (distinct values, in code order) and their entries as stable ids (−1
+   * for literals), built once at the end: pushing onto the arrays per new value cost more than
+   * the lookup itself.
+   */
+  finishBatch(): { dictionary: string[]; ids: DictionaryIds } {
+    const n = this.batchSize;
+    const dictionary = new Array<string>(n);
+    const ids = new Int32Array(n);
+    for (let code = 0; code < n; code++) {
+      const e = this.batchEntries[code] as number;
+      dictionary[code] = e >= 0 ? (this.strings[e] as string) : (this.literals[-e - 1] as string);
+      ids[code] = e >= 0 ? e : -1;
+    }
+    return { dictionary, ids: { ids, space: this } };
   }
 
   /** The batch code of the UTF-8 value `bytes[start, end)`. */
@@ -79,29 +106,32 @@ export class Utf8Interner {
     const at = entry * ENTRY;
     const entries = this.entries;
     if (entries[at + GENERATION] === this.generation) return entries[at + CODE] as number;
-    const code = this.dictionary.length;
-    this.dictionary.push(this.strings[entry] as string);
-    this.dictionaryEntries.push(entry);
+    const code = this.nextCode(entry);
     entries[at + GENERATION] = this.generation;
     entries[at + CODE] = code;
     return code;
   }
 
-  /** The current batch dictionary's entries as stable ids (−1 for literals), this interner their space. */
-  batchIds(): DictionaryIds {
-    return { ids: Int32Array.from(this.dictionaryEntries), space: this };
+  /** A batch code for a string decoded apart (a value `intern` did not take). */
+  literalCode(s: string): number {
+    this.literals.push(s);
+    return this.nextCode(-this.literals.length);
+  }
+
+  private nextCode(entryOrLiteral: number): number {
+    const code = this.batchSize++;
+    if (code === this.batchEntries.length) {
+      const bigger = new Int32Array(this.batchEntries.length * 2);
+      bigger.set(this.batchEntries);
+      this.batchEntries = bigger;
+    }
+    this.batchEntries[code] = entryOrLiteral;
+    return code;
   }
 
   /** The string of an entry `intern` returned. */
   entryString(entry: number): string {
     return this.strings[entry] as string;
-  }
-
-  /** A batch code for a string decoded apart (a value `intern` did not take). */
-  literalCode(s: string): number {
-    this.dictionaryEntries.push(-1);
-    this.dictionary.push(s);
-    return this.dictionary.length - 1;
   }
 
   /**
@@ -111,31 +141,59 @@ export class Utf8Interner {
    */
   intern(bytes: Uint8Array, start: number, end: number): number {
     const length = end - start;
-    // FNV-1a over the bytes: short values (ids, categories) are the common case.
+    // FNV-1a over the bytes (short values, ids and categories, are the common case), packing a
+    // short value's bytes into three words on the way.
     let h = 0x811c9dc5 ^ length;
-    for (let i = start; i < end; i++) h = imul(h ^ (bytes[i] as number), 0x01000193);
+    let w0 = 0;
+    let w1 = 0;
+    let w2 = 0;
+    if (length <= INLINE_BYTES) {
+      for (let j = 0; j < length; j++) {
+        const b = bytes[start + j] as number;
+        h = imul(h ^ b, 0x01000193);
+        const shifted = b << ((j & 3) << 3);
+        if (j < 4) w0 |= shifted;
+        else if (j < 8) w1 |= shifted;
+        else w2 |= shifted;
+      }
+    } else {
+      for (let i = start; i < end; i++) h = imul(h ^ (bytes[i] as number), 0x01000193);
+    }
     h ^= h >>> 15;
     const slots = this.slots;
     const mask = this.capacity - 1;
     let slot = h & mask;
     for (;;) {
-      const stored = slots[2 * slot + 1] as number;
+      const at = slot * SLOT;
+      const stored = slots[at + S_ENTRY] as number;
       if (stored === 0) break;
-      if (slots[2 * slot] === h) {
-        const at = (stored - 1) * ENTRY;
-        if (
-          this.entries[at + LENGTH] === length &&
-          this.sameBytes(this.entries[at + START] as number, bytes, start, length)
-        )
-          return stored - 1;
-      }
+      if (
+        slots[at + S_HASH] === h &&
+        slots[at + S_LENGTH] === length &&
+        (length <= INLINE_BYTES
+          ? slots[at + S_W0] === w0 && slots[at + S_W1] === w1 && slots[at + S_W2] === w2
+          : this.sameBytes(slots[at + S_START] as number, bytes, start, length))
+      )
+        return stored - 1;
       slot = (slot + 1) & mask;
     }
-    if (this.strings.length >= this.limits.entries || this.arenaUsed + length > this.limits.bytes)
+    if (
+      this.strings.length >= this.limits.entries ||
+      (length > INLINE_BYTES && this.arenaUsed + length > this.limits.bytes)
+    )
       return NOT_INTERNED;
     const entry = this.add(bytes, start, length);
-    slots[2 * slot] = h;
-    slots[2 * slot + 1] = entry + 1;
+    const at = slot * SLOT;
+    slots[at + S_HASH] = h;
+    slots[at + S_ENTRY] = entry + 1;
+    slots[at + S_LENGTH] = length;
+    if (length <= INLINE_BYTES) {
+      slots[at + S_W0] = w0;
+      slots[at + S_W1] = w1;
+      slots[at + S_W2] = w2;
+    } else {
+      slots[at + S_START] = this.arenaUsed - length;
+    }
     if (this.strings.length * 2 > this.capacity) this.rehash();
     return entry;
   }
@@ -169,17 +227,16 @@ export class Utf8Interner {
       bigger.set(this.entries);
       this.entries = bigger;
     }
-    if (this.arenaUsed + length > this.arena.length) {
-      const bigger = new Uint8Array(Math.max(this.arena.length * 2, this.arenaUsed + length));
-      bigger.set(this.arena.subarray(0, this.arenaUsed));
-      this.arena = bigger;
+    if (length > INLINE_BYTES) {
+      if (this.arenaUsed + length > this.arena.length) {
+        const bigger = new Uint8Array(Math.max(this.arena.length * 2, this.arenaUsed + length));
+        bigger.set(this.arena.subarray(0, this.arenaUsed));
+        this.arena = bigger;
+      }
+      this.arena.set(bytes.subarray(start, start + length), this.arenaUsed);
+      this.arenaUsed += length;
     }
-    this.arena.set(bytes.subarray(start, start + length), this.arenaUsed);
-    const at = entry * ENTRY;
-    this.entries[at + START] = this.arenaUsed;
-    this.entries[at + LENGTH] = length;
-    this.entries[at + GENERATION] = 0;
-    this.arenaUsed += length;
+    this.entries[entry * ENTRY + GENERATION] = 0;
     this.strings.push(decoded);
     return entry;
   }
@@ -188,14 +245,12 @@ export class Utf8Interner {
     const old = this.slots;
     this.capacity *= 2;
     const mask = this.capacity - 1;
-    const slots = new Int32Array(this.capacity * 2);
-    for (let s = 0; s < old.length; s += 2) {
-      if (old[s + 1] === 0) continue;
-      const h = old[s] as number;
-      let slot = h & mask;
-      while (slots[2 * slot + 1] !== 0) slot = (slot + 1) & mask;
-      slots[2 * slot] = h;
-      slots[2 * slot + 1] = old[s + 1] as number;
+    const slots = new Int32Array(this.capacity * SLOT);
+    for (let from = 0; from < old.length; from += SLOT) {
+      if (old[from + S_ENTRY] === 0) continue;
+      let slot = (old[from + S_HASH] as number) & mask;
+      while (slots[slot * SLOT + S_ENTRY] !== 0) slot = (slot + 1) & mask;
+      slots.set(old.subarray(from, from + SLOT), slot * SLOT);
     }
     this.slots = slots;
   }
@@ -203,7 +258,7 @@ export class Utf8Interner {
   /** Allocates the empty table. */
   private reset(): void {
     this.capacity = 1024;
-    this.slots = new Int32Array(this.capacity * 2);
+    this.slots = new Int32Array(this.capacity * SLOT);
     this.entries = new Int32Array(512 * ENTRY);
     this.strings = [];
     this.arena = new Uint8Array(16 * 1024);
