@@ -25,7 +25,6 @@ beforeAll(() => {
 });
 afterAll(() => tmp.cleanup());
 
-
 /** A column's values across batches: null for nulls, '?' for opaque values. */
 function columnValues(batches: DataBatch[], name: string): unknown[] {
   const out: unknown[] = [];
@@ -62,6 +61,7 @@ async function unusable(p: Promise<unknown>): Promise<Error> {
   return err as Error;
 }
 
+// s, ls and d are written dictionary-encoded (pyarrow's default), plain with use_dictionary off.
 const TYPED_SCHEMA = [
   { name: 'i64', kind: 'number', sourceType: 'INT64', integer: true },
   { name: 'i32', kind: 'number', sourceType: 'INT32', integer: true },
@@ -69,9 +69,9 @@ const TYPED_SCHEMA = [
   { name: 'u32', kind: 'number', sourceType: 'UINT32', integer: true },
   { name: 'f64', kind: 'number', sourceType: 'DOUBLE', integer: false },
   { name: 'f32', kind: 'number', sourceType: 'FLOAT', integer: false },
-  { name: 's', kind: 'string', sourceType: 'STRING', integer: false },
-  { name: 'ls', kind: 'string', sourceType: 'STRING', integer: false },
-  { name: 'd', kind: 'string', sourceType: 'STRING', integer: false },
+  { name: 's', kind: 'string', sourceType: 'STRING', integer: false, dictionaryEncoded: true },
+  { name: 'ls', kind: 'string', sourceType: 'STRING', integer: false, dictionaryEncoded: true },
+  { name: 'd', kind: 'string', sourceType: 'STRING', integer: false, dictionaryEncoded: true },
   { name: 'plain', kind: 'string', sourceType: 'STRING', integer: false },
   { name: 'b', kind: 'boolean', sourceType: 'BOOLEAN', integer: false },
   { name: 'n', kind: 'null', sourceType: 'NULL', integer: false },
@@ -153,7 +153,8 @@ describe('Parquet reader', () => {
     const plain: unknown[] = [];
     for (const b of batches) {
       const c = b.columns.get('plain');
-      if (c?.kind !== 'string' || !c.codes || !c.dictionary) throw new Error('expected codes for column plain');
+      if (c?.kind !== 'string' || !c.codes || !c.dictionary)
+        throw new Error('expected codes for column plain');
       expect(new Set(c.dictionary).size).toBe(c.dictionary.length);
       for (let i = 0; i < c.length; i++) plain.push(c.nulls[i] === 1 ? null : c.dictionary[c.codes[i] ?? -1]);
     }

@@ -101,7 +101,7 @@ describe('Arrow reader', () => {
         allowedRoots: roots,
       });
       expect(reader.schema().columns).toEqual([
-        { name: 'd', kind: 'string', sourceType: 'Dictionary<Int32, Utf8>', integer: false },
+        { name: 'd', kind: 'string', sourceType: 'Dictionary<Int32, Utf8>', integer: false, dictionaryEncoded: true },
       ]);
       expect(columnValues(await readAll(reader), 'd')).toEqual(['p', 'q', 'p', null, 'r']);
     }

@@ -12,11 +12,13 @@ import type { Utf8Interner } from './utf8-interner';
  */
 export function arrowColumnSchema(field: Field): ColumnSchema {
   const type = field.type as DataType;
+  const kind = arrowKind(type);
   return {
     name: field.name,
-    kind: arrowKind(type),
+    kind,
     sourceType: arrowTypeName(type),
     integer: DataType.isInt(type),
+    ...(kind === 'string' && DataType.isDictionary(type) ? { dictionaryEncoded: true as const } : {}),
   };
 }
 

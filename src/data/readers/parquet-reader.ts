@@ -104,7 +104,15 @@ export async function openParquetDataset(
         throw datasetUnusable(realPath, `duplicate column name ${JSON.stringify(p.schema.name)}`);
       seen.add(p.schema.name);
     }
-    const schema: DatasetSchema = { format: 'parquet', columns: plans.map((p) => p.schema) };
+    const firstGroup = metadata.row_groups[0];
+    const schema: DatasetSchema = {
+      format: 'parquet',
+      columns: plans.map((p) =>
+        p.schema.kind === 'string' && firstGroup !== undefined && dictionaryOnly(firstGroup, p)
+          ? { ...p.schema, dictionaryEncoded: true as const }
+          : p.schema,
+      ),
+    };
     const readAhead = Math.max(
       64 * 1024,
       Math.min(1024 * 1024, Math.floor(READ_AHEAD_BUDGET / Math.max(1, plans.length))),
@@ -290,4 +298,19 @@ function chunkReader(a: ChunkReaderArgs): ColumnChunkReader {
 
 function allNull(n: number): ColumnBatch {
   return { kind: 'null', length: n, nulls: new Uint8Array(n).fill(1), nullCount: n };
+}
+
+/**
+ * Whether a column's chunk in this row group holds only dictionary-encoded data pages, by the
+ * footer's encoding statistics (false when the writer recorded none).
+ */
+function dictionaryOnly(rowGroup: RowGroup, plan: ParquetColumnPlan): boolean {
+  const key = plan.leafPath.join('\u0000');
+  const meta = rowGroup.columns.find((c) => c.meta_data?.path_in_schema.join('\u0000') === key)?.meta_data;
+  const stats = meta?.encoding_stats;
+  if (stats === undefined || stats.length === 0) return false;
+  const data = stats.filter((s) => s.page_type === 'DATA_PAGE' || s.page_type === 'DATA_PAGE_V2');
+  return (
+    data.length > 0 && data.every((s) => s.encoding === 'RLE_DICTIONARY' || s.encoding === 'PLAIN_DICTIONARY')
+  );
 }

@@ -38,6 +38,12 @@ export interface ColumnSchema {
    * `INT64` read as numbers, CSV `integer`).
    */
   integer: boolean;
+  /**
+   * Set (true) on a string column stored dictionary-encoded (Arrow `Dictionary<*, Utf8>`; a
+   * Parquet column whose first row group has only dictionary data pages): cheap to read, as each
+   * value is decoded once. A hint for splitting work, not a promise about every batch.
+   */
+  dictionaryEncoded?: true;
 }
 
 /** The shape of a dataset, known before the first batch is read. */
