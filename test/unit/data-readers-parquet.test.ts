@@ -126,6 +126,22 @@ describe('Parquet reader', () => {
     expect(columnValues(batches, 'flag')).toEqual(rows.map((i) => (i % 17 === 0 ? null : i % 3 === 0)));
     // The low-cardinality column is dictionary-encoded throughout: every batch has codes.
     for (const b of batches) expect(b.columns.get('k')).toHaveProperty('codes');
+    // The overflowing one comes out as codes too, dictionary and plain pages alike, and a value
+    // has one stable id in every batch and row group.
+    const idOf = new Map<string, number>();
+    let conflicts = 0;
+    for (const b of batches) {
+      const c = b.columns.get('id');
+      if (c?.kind !== 'string' || !c.dictionary || !c.dictionaryIds)
+        throw new Error('expected codes and ids for id');
+      c.dictionary.forEach((v, code) => {
+        const id = c.dictionaryIds?.ids[code] ?? -1;
+        if (idOf.has(v) && idOf.get(v) !== id) conflicts++;
+        idOf.set(v, id);
+      });
+    }
+    expect(conflicts).toBe(0);
+    expect(idOf.size).toBe(30_000);
   });
 
   it('hands out dictionary codes for dictionary-encoded string columns, -1 at nulls, values decoded lazily', async () => {

@@ -23,6 +23,7 @@ import { NOT_INTERNED, Utf8Interner } from './utf8-interner';
 import type {
   BooleanColumnBatch,
   ColumnBatch,
+  DictionaryIds,
   NumberColumnBatch,
   OpaqueColumnBatch,
   StringColumnBatch,
@@ -70,8 +71,6 @@ interface DecodedPage {
   bools?: Uint8Array;
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
 /**
  * Reads one column chunk of one row group page by page, straight from the file: memory holds a
  * page and a bounded read-ahead, whatever the size of the row group. `take(n)` hands out the next
@@ -94,6 +93,8 @@ export class ColumnChunkReader {
   /** Next non-null value of `page`. */
   private value = 0;
   private dictStrings: string[] | undefined;
+  /** The interner's ids of `dictStrings` (−1 where it was full), kept with them for every batch. */
+  private dictIds: DictionaryIds | undefined;
   private dictNumbers: Float64Array | undefined;
   private sawDataPage = false;
   /** Level entries decoded so far, against the chunk's declared `num_values`. */
@@ -167,7 +168,6 @@ export class ColumnChunkReader {
     // Rows from plain-encoded pages (a writer falls back to them when the dictionary grows too
     // large) hold interner entries until the batch is complete.
     let plain: { ids: Int32Array; literals: string[] } | undefined;
-    let dictionaryRows = false;
     for (let i = 0; i < n;) {
       const page = await this.currentPage();
       const k = Math.min(n - i, page.entries - this.entry);
@@ -180,7 +180,6 @@ export class ColumnChunkReader {
           nullCount++;
         } else if (pageCodes !== undefined) {
           codes[i + j] = pageCodes[this.value++] ?? -1;
-          dictionaryRows = true;
         } else {
           plain ??= { ids: new Int32Array(n), literals: [] };
           const id = ids?.[this.value++] ?? 0;
@@ -196,29 +195,25 @@ export class ColumnChunkReader {
       i += k;
     }
     const dictionary = this.dictStrings ?? [];
-    if (plain === undefined) return dictionaryStringBatch(dictionary, codes, nulls, nullCount);
+    if (plain === undefined) return dictionaryStringBatch(dictionary, codes, nulls, nullCount, this.dictIds);
+    // Plain rows (and dictionary rows beside them): codes into a batch dictionary of the
+    // distinct values, all through the interner's ids.
     const interner = this.interner;
-    const plainString = (i: number): string => {
-      const id = (plain as { ids: Int32Array }).ids[i] as number;
-      return id >= 0 ? interner.entryString(id) : (plain?.literals[-id - 1] ?? '');
-    };
-    if (!dictionaryRows) {
-      // Only plain rows: codes into a batch dictionary of the distinct values.
-      interner.beginBatch();
-      for (let i = 0; i < n; i++) {
-        if (codes[i] !== -2) continue;
-        const id = plain.ids[i] as number;
-        codes[i] = id >= 0 ? interner.batchCode(id) : interner.literalCode(plainString(i));
-      }
-      const { dictionary: batchDictionary, ids } = interner.finishBatch();
-      return dictionaryStringBatch(batchDictionary, codes, nulls, nullCount, ids);
-    }
-    const values = new Array<string | null>(n);
+    const dictIds = this.dictIds?.ids;
+    interner.beginBatch();
     for (let i = 0; i < n; i++) {
-      const code = codes[i] ?? -1;
-      values[i] = code >= 0 ? (dictionary[code] ?? null) : code === -2 ? plainString(i) : null;
+      const code = codes[i] as number;
+      if (code === -1) continue;
+      if (code === -2) {
+        const id = plain.ids[i] as number;
+        codes[i] = id >= 0 ? interner.batchCode(id) : interner.literalCode(plain.literals[-id - 1] ?? '');
+      } else {
+        const id = dictIds?.[code] ?? -1;
+        codes[i] = id >= 0 ? interner.batchCode(id) : interner.literalCode(dictionary[code] ?? '');
+      }
     }
-    return { kind: 'string', length: n, values, nulls, nullCount };
+    const { dictionary: batchDictionary, ids } = interner.finishBatch();
+    return dictionaryStringBatch(batchDictionary, codes, nulls, nullCount, ids);
   }
 
   private async takeBooleans(n: number): Promise<BooleanColumnBatch> {
@@ -391,8 +386,33 @@ export class ColumnChunkReader {
     if (this.src.plan.nested || (kind !== 'number' && kind !== 'string')) return;
     const bytes = this.decompress(body, header.uncompressed_page_size);
     const values = this.plainValues(bytes, 0, h.num_values);
-    if (kind === 'string') this.dictStrings = decodeStrings(values);
+    if (kind === 'string') this.internDictionary(values);
     else this.dictNumbers = toNumbers(values, this.src.plan.numberStorage);
+  }
+
+  /**
+   * A dictionary page's strings through the column's interner: the same value gets the same id
+   * in every row group's dictionary and on plain pages, so consumers keep per-value state by id.
+   */
+  private internDictionary(values: DecodedArray): void {
+    if (!Array.isArray(values)) throw new Error('expected byte-array values');
+    const strings = new Array<string>(values.length);
+    const ids = new Int32Array(values.length);
+    for (let i = 0; i < values.length; i++) {
+      const v: unknown = values[i];
+      if (!(v instanceof Uint8Array)) throw new Error('expected byte-array values');
+      try {
+        const id = this.interner.intern(v, 0, v.length);
+        ids[i] = id;
+        strings[i] = id >= 0 ? this.interner.entryString(id) : this.interner.decode(v, 0, v.length);
+      } catch (err) {
+        if (err instanceof Error && err.name === 'TypeError')
+          throw new Error('invalid UTF-8 in a string value');
+        throw err;
+      }
+    }
+    this.dictStrings = strings;
+    this.dictIds = { ids, space: this.interner };
   }
 
   private readDataPageV1(header: PageHeader, body: Uint8Array): DecodedPage {
@@ -771,21 +791,6 @@ function checkFixedWidth(
             : 0;
   if (width > 0 && count * width > available)
     throw new Error(`${count} ${type} values need ${count * width} bytes, the page has ${available}`);
-}
-
-function decodeStrings(values: DecodedArray): string[] {
-  if (!Array.isArray(values)) throw new Error('expected byte-array values');
-  const out = new Array<string>(values.length);
-  for (let i = 0; i < values.length; i++) {
-    const v: unknown = values[i];
-    if (!(v instanceof Uint8Array)) throw new Error('expected byte-array values');
-    try {
-      out[i] = utf8.decode(v);
-    } catch {
-      throw new Error('invalid UTF-8 in a string value');
-    }
-  }
-  return out;
 }
 
 /**
