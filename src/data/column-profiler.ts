@@ -89,7 +89,18 @@ export class ColumnProfiler {
   private idStrings: string[] = [];
   private idsUsed: number[] = [];
 
-  constructor(readonly column: ColumnSchema) {}
+  /**
+   * A lean profile stops feeding the numeric quantile and distinct sketches once the quantile
+   * sketch leaves its exact range: what a reference needs for drift then comes from its fine
+   * grid (filled in a second pass, see `fillReferenceGrids`), and sketching a million reference
+   * values would be thrown away. Its quantiles are then unknown (null).
+   */
+  private leanStopped = false;
+
+  constructor(
+    readonly column: ColumnSchema,
+    private readonly options: { lean?: boolean } = {},
+  ) {}
 
   /** Folds one batch of this column. */
   add(batch: ColumnBatch): void {
@@ -180,7 +191,12 @@ export class ColumnProfiler {
     // Rows [from, n): the whole batch, or the rest of it from the value that overflowed the counts.
     const rest = from === 0 ? values : values.subarray(from, n);
     const restNulls = checkNulls ? (from === 0 ? nulls : nulls.subarray(from, n)) : undefined;
+    if (this.leanStopped) return;
     this.sketch.addBatch(rest, restNulls, n - from);
+    if (this.options.lean === true && !this.sketch.isExact) {
+      this.leanStopped = true;
+      return;
+    }
     if (this.exactDistinct !== undefined) return;
     if (nan + posInf + negInf === 0) this.distinct.addNumberBatch(rest, restNulls, n - from);
     else {
@@ -334,7 +350,7 @@ export class ColumnProfiler {
 
   /** The distinct count as reported: rounded, and whether it is exact. */
   distinctCount(): { count: number; exact: boolean } {
-    const exact = this.exactDistinct !== undefined || this.distinct.isExact;
+    const exact = this.exactDistinct !== undefined || (this.distinct.isExact && !this.leanStopped);
     return { count: Math.round(this.distinctEstimate()), exact };
   }
 
@@ -344,13 +360,13 @@ export class ColumnProfiler {
    * @throws SketchInputError when q is outside [0, 1]
    */
   quantile(q: number): number | null {
-    if (this.finite === 0) return null;
+    if (this.finite === 0 || this.leanStopped) return null;
     return this.sketching ? this.sketch.quantile(q) : this.valueCounts.quantile(q);
   }
 
   /** True when `quantile` (and `distribution`) answer from every value, not a compacted sketch. */
   get quantilesExact(): boolean {
-    return !this.sketching || this.sketch.isExact;
+    return !this.leanStopped && (!this.sketching || this.sketch.isExact);
   }
 
   /** Mean of the finite values; null when there are none. */
@@ -377,6 +393,8 @@ export class ColumnProfiler {
     if (this.sketch.isExact) return { sample: this.sketch.sortedView(), exact: true };
     const grid = this.grid?.sample(this.min, this.max);
     if (grid !== undefined) return { sample: grid, exact: false };
+    if (this.leanStopped)
+      throw new Error(`lean profile of ${this.column.name} has no fine grid to answer from`);
     return { sample: this.sketch.sortedView(), exact: false };
   }
 

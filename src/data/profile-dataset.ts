@@ -21,6 +21,8 @@ export interface ProfileDatasetOptions {
   stringColumns?: readonly string[];
   /** Profile (and read) only these columns; default every column. */
   columns?: readonly string[];
+  /** A reference's lean profile (see `ColumnProfiler`): drift reads fine grids, not sketches. */
+  lean?: boolean;
   /** Numeric columns to count on a fine grid too (range per column; see FineGrid). */
   grids?: ReadonlyMap<string, { lo: number; hi: number }>;
   onProgress?: (rowsProcessed: number) => void;
@@ -49,7 +51,7 @@ export async function profileDataset(path: string, opts: ProfileDatasetOptions):
     const selected = opts.columns ? new Set(opts.columns) : undefined;
     const profilers = schema.columns
       .filter((c) => !selected || selected.has(c.name))
-      .map((c) => new ColumnProfiler(c));
+      .map((c) => new ColumnProfiler(c, { lean: opts.lean === true }));
     opts.onSchema?.(schema, profilers);
     for (const p of profilers) {
       const g = opts.grids?.get(p.column.name);

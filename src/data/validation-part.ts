@@ -57,7 +57,12 @@ export async function runValidationPart(
     };
   const referenceProfile =
     input.reference !== undefined && input.drift.enabled
-      ? await profileDataset(input.reference, { ...common, stringColumns, onProgress: progress('reference') })
+      ? await profileDataset(input.reference, {
+          ...common,
+          stringColumns,
+          lean: true,
+          onProgress: progress('reference'),
+        })
       : undefined;
   // Large continuous columns: drift from fine grids over the reference's range, not the sketch.
   const grids = referenceProfile !== undefined ? gridRanges(referenceProfile) : undefined;
