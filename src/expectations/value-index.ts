@@ -2,8 +2,8 @@
  * One exact index of a column's values per pass, shared by every check that needs to know which
  * values repeat or how many distinct values there are: the schema's `unique` rule,
  * `expect_column_values_to_be_unique`, the distinct-count expectations, and (as a shortcut) the
- * compound-uniqueness expectations naming the column. Before, each of them kept its own table of
- * every value, four tables of ten million ids for the benchmark's `id` column.
+ * compound-uniqueness expectations naming the column. Each keeping a table of its own would hold
+ * every value several times (four tables of ten million ids on the benchmark's `id` column).
  *
  * Values are as pandas' `duplicated` / `nunique` see them: null and NaN are missing (left out),
  * `-0` equals `0`, numbers compare by value, strings by content (64-bit hash keys, see
