@@ -202,17 +202,13 @@ function dictionaryColumn(vector: Vector<DataType>): StringColumnBatch {
     const indices = isIndexArray(raw) ? raw : undefined;
     if (!indices) throw new Error(`unexpected index buffer for Arrow type ${arrowTypeName(chunk.type)}`);
     const n = chunk.length;
-    const bitmap: Uint8Array | undefined = chunk.nullCount > 0 ? chunk.nullBitmap : undefined;
-    const checkBitmap = bitmap !== undefined && bitmap.length > 0;
+    const bitmap = validityOf(chunk);
     for (let i = 0; i < n; i++) {
-      if (checkBitmap) {
-        const bit = chunk.offset + i;
-        if (((bitmap[bit >> 3] ?? 0) & (1 << (bit & 7))) === 0) {
-          nulls[pos + i] = 1;
-          codes[pos + i] = -1;
-          nullCount++;
-          continue;
-        }
+      if (bitmap !== undefined && isNullAt(chunk, bitmap, i)) {
+        nulls[pos + i] = 1;
+        codes[pos + i] = -1;
+        nullCount++;
+        continue;
       }
       const code = Number(indices[i]);
       if (!(code >= 0 && code < size))
@@ -246,17 +242,13 @@ function internedColumn(vector: Vector<DataType>, interner: Utf8Interner): Strin
     if (!(offsets instanceof Int32Array) || !(bytes instanceof Uint8Array))
       throw new Error(`unexpected buffers for Arrow type ${arrowTypeName(chunk.type)}`);
     const n = chunk.length;
-    const bitmap: Uint8Array | undefined = chunk.nullCount > 0 ? chunk.nullBitmap : undefined;
-    const checkBitmap = bitmap !== undefined && bitmap.length > 0;
+    const bitmap = validityOf(chunk);
     for (let i = 0; i < n; i++) {
-      if (checkBitmap) {
-        const bit = chunk.offset + i;
-        if (((bitmap[bit >> 3] ?? 0) & (1 << (bit & 7))) === 0) {
-          nulls[pos + i] = 1;
-          codes[pos + i] = -1;
-          nullCount++;
-          continue;
-        }
+      if (bitmap !== undefined && isNullAt(chunk, bitmap, i)) {
+        nulls[pos + i] = 1;
+        codes[pos + i] = -1;
+        nullCount++;
+        continue;
       }
       const start = offsets[i] as number;
       const end = offsets[i + 1] as number;
@@ -285,14 +277,10 @@ function isIndexArray(x: unknown): x is IndexArray {
  */
 function copyNumbers(chunk: Data<DataType>, out: Float64Array, nulls: Uint8Array, pos: number): number {
   const n = chunk.length;
-  const bitmap: Uint8Array | undefined = chunk.nullCount > 0 ? chunk.nullBitmap : undefined;
+  const bitmap = validityOf(chunk);
   const raw: unknown = chunk.values;
   let nullCount = 0;
-  const isNull = (i: number): boolean => {
-    if (bitmap === undefined || bitmap.length === 0) return false;
-    const bit = chunk.offset + i;
-    return ((bitmap[bit >> 3] ?? 0) & (1 << (bit & 7))) === 0;
-  };
+  const isNull = (i: number): boolean => bitmap !== undefined && isNullAt(chunk, bitmap, i);
   if (raw instanceof BigInt64Array || raw instanceof BigUint64Array) {
     // Read as 32-bit halves: reading a BigInt64Array element allocates a BigInt, which on ten
     // million rows was a good share of the garbage collector's work. hi · 2^32 is exact and
@@ -300,9 +288,8 @@ function copyNumbers(chunk: Data<DataType>, out: Float64Array, nulls: Uint8Array
     const words = new Int32Array(raw.buffer, raw.byteOffset, n * 2);
     const signed = raw instanceof BigInt64Array;
     const lo = LITTLE_ENDIAN ? 0 : 1;
-    const noNulls = bitmap === undefined || bitmap.length === 0;
     for (let i = 0; i < n; i++) {
-      if (!noNulls && isNull(i)) {
+      if (isNull(i)) {
         nulls[pos + i] = 1;
         nullCount++;
         continue;
@@ -326,17 +313,31 @@ function copyNumbers(chunk: Data<DataType>, out: Float64Array, nulls: Uint8Array
 
 /** Marks the chunk's nulls in `nulls` from `pos` on; returns how many there are. */
 function markNulls(chunk: Data<DataType>, nulls: Uint8Array, pos: number): number {
-  const bitmap: Uint8Array | undefined = chunk.nullBitmap;
-  if (bitmap === undefined || bitmap.length === 0) return 0;
+  const bitmap = validityOf(chunk);
+  if (bitmap === undefined) return 0;
   let nullCount = 0;
   for (let i = 0; i < chunk.length; i++) {
-    const bit = chunk.offset + i;
-    if (((bitmap[bit >> 3] ?? 0) & (1 << (bit & 7))) === 0) {
+    if (isNullAt(chunk, bitmap, i)) {
       nulls[pos + i] = 1;
       nullCount++;
     }
   }
   return nullCount;
+}
+
+/** A chunk's validity bitmap when it has nulls, else undefined (every row valid). */
+function validityOf(chunk: Data<DataType>): Uint8Array | undefined {
+  const bitmap: Uint8Array | undefined = chunk.nullCount > 0 ? chunk.nullBitmap : undefined;
+  return bitmap !== undefined && bitmap.length > 0 ? bitmap : undefined;
+}
+
+/**
+ * Whether row i of a chunk is null: Arrow JS keeps a sliced chunk's value buffer already shifted
+ * but addresses its validity bitmap from `offset` (bit `offset + i`), as `Vector.isValid` does.
+ */
+function isNullAt(chunk: Data<DataType>, bitmap: Uint8Array, i: number): boolean {
+  const bit = chunk.offset + i;
+  return ((bitmap[bit >> 3] ?? 0) & (1 << (bit & 7))) === 0;
 }
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
