@@ -5,23 +5,13 @@
 import { ColumnAccumulator } from '../../src/data/column-accumulator';
 import { ColumnProfiler } from '../../src/data/column-profiler';
 import { numberBatchStats } from '../../src/data/readers/batch-stats';
-import type { ColumnSchema, DataBatch, NumberColumnBatch } from '../../src/data/readers/types';
+import type { ColumnSchema, DataBatch } from '../../src/data/readers/types';
 import { ExpectationRunner } from '../../src/expectations/runner';
 import type { Expectation } from '../../src/expectations/types';
+import { numberBatch } from '../fixtures/data/column-batches';
 import { ExactAggregates } from '../fixtures/expectations/exact-aggregates';
 
 const COLUMN: ColumnSchema = { name: 'x', kind: 'number', sourceType: 'Float64', integer: false };
-
-function numberBatch(values: ReadonlyArray<number | null>): NumberColumnBatch {
-  const nulls = Uint8Array.from(values, (v) => (v === null ? 1 : 0));
-  return {
-    kind: 'number',
-    length: values.length,
-    values: Float64Array.from(values, (v) => v ?? 0),
-    nulls,
-    nullCount: nulls.reduce((a, b) => a + b, 0),
-  };
-}
 
 /** Batches that pass whole, fail in one row, hold NaN, ±Infinity, nulls only. */
 const BATCHES: Array<Array<number | null>> = [

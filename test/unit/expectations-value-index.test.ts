@@ -5,6 +5,7 @@ import type { Key64 } from '../../src/expectations/duplicate-table';
 import { ExpectationRunner } from '../../src/expectations/runner';
 import type { Expectation, ExpectationResult } from '../../src/expectations/types';
 import { ColumnValueIndex } from '../../src/expectations/value-index';
+import { numberBatch, stringBatch } from '../fixtures/data/column-batches';
 import { ExactAggregates } from '../fixtures/expectations/exact-aggregates';
 
 /** A deterministic generator (mulberry32), so failures reproduce. */
@@ -19,22 +20,6 @@ function rng(seed: number): () => number {
   };
 }
 
-function numberColumn(values: ReadonlyArray<number | null>): ColumnBatch {
-  const nulls = Uint8Array.from(values, (v) => (v === null ? 1 : 0));
-  return {
-    kind: 'number',
-    length: values.length,
-    values: Float64Array.from(values, (v) => v ?? 0),
-    nulls,
-    nullCount: nulls.reduce((a, b) => a + b, 0),
-  };
-}
-
-function stringColumn(values: ReadonlyArray<string | null>): ColumnBatch {
-  const nulls = Uint8Array.from(values, (v) => (v === null ? 1 : 0));
-  return { kind: 'string', length: values.length, values, nulls, nullCount: nulls.reduce((a, b) => a + b, 0) };
-}
-
 /** Splits whole columns into batches of `size` rows. */
 function batches(columns: Record<string, ReadonlyArray<number | string | null>>, size: number): DataBatch[] {
   const rows = Object.values(columns)[0]?.length ?? 0;
@@ -46,8 +31,8 @@ function batches(columns: Record<string, ReadonlyArray<number | string | null>>,
       map.set(
         name,
         part.some((v) => typeof v === 'string')
-          ? stringColumn(part as Array<string | null>)
-          : numberColumn(part as Array<number | null>),
+          ? stringBatch(part as Array<string | null>)
+          : numberBatch(part as Array<number | null>),
       );
     }
     out.push({ rowOffset: start, numRows: Math.min(size, rows - start), columns: map });
@@ -71,7 +56,10 @@ function referenceEvents(values: ReadonlyArray<number | null>): Array<[number, n
   return out;
 }
 
-function indexEvents(values: ReadonlyArray<number | null>, batchRows: number): {
+function indexEvents(
+  values: ReadonlyArray<number | null>,
+  batchRows: number,
+): {
   events: Array<[number, number, number]>;
   index: ColumnValueIndex;
 } {
@@ -81,7 +69,11 @@ function indexEvents(values: ReadonlyArray<number | null>, batchRows: number): {
     index.add(b);
     const e = index.events;
     for (let j = 0; j < e.length; j++) {
-      events.push([b.rowOffset + (e.index[j] as number), Math.min(e.count[j] as number, 1e9), e.firstRow[j] as number]);
+      events.push([
+        b.rowOffset + (e.index[j] as number),
+        Math.min(e.count[j] as number, 1e9),
+        e.firstRow[j] as number,
+      ]);
     }
   }
   return { events, index };
@@ -173,7 +165,10 @@ describe('compound uniqueness through a member column index', () => {
     kwargs: { column: 'id' },
   } as unknown as Expectation;
 
-  function run(expectations: Expectation[], data: DataBatch[]): { results: ExpectationResult[]; rescanned: boolean } {
+  function run(
+    expectations: Expectation[],
+    data: DataBatch[],
+  ): { results: ExpectationResult[]; rescanned: boolean } {
     const runner = new ExpectationRunner(expectations, schema);
     const agg = new ExactAggregates();
     for (const b of data) {

@@ -96,6 +96,20 @@ describe('TopK exact mode matches collections.Counter', () => {
   });
 });
 
+/** A full Space-Saving summary of `stream`: its total, its guarantees, and the right leaders. */
+function expectSpaceSaving(topK: TopK, stream: ReadonlyArray<[string, number]>, capacity: number): void {
+  const truth = truthOf(stream);
+  const total = stream.reduce((s, [, c]) => s + c, 0);
+  expect(topK.isExact).toBe(false);
+  expect(topK.totalCount).toBe(total);
+  expect(topK.top().length).toBe(capacity);
+  expectBoundsHold(topK, truth, total);
+  for (const e of topK.top()) expect(e.errorBound).toBeLessThanOrEqual(total / capacity);
+  // The leaders are right: the top 5 true values are the top 5 reported.
+  const trueTop = [...truth.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, 5);
+  expect(topK.top(5).map((e) => e.value)).toEqual(trueTop.map(([v]) => v));
+}
+
 describe('TopK Space-Saving mode', () => {
   it.each([
     [50, 1],
@@ -103,18 +117,9 @@ describe('TopK Space-Saving mode', () => {
     [1000, 3],
   ])('with %d counters: never under-counts, errorBound holds, heavy values are tracked', (capacity, seed) => {
     const stream = zipfStream(40_000, 20_000, seed);
-    const truth = truthOf(stream);
     const topK = new TopK({ capacity });
     for (const [v, c] of stream) topK.add(v, c);
-    const total = stream.reduce((s, [, c]) => s + c, 0);
-    expect(topK.isExact).toBe(false);
-    expect(topK.totalCount).toBe(total);
-    expect(topK.top().length).toBe(capacity);
-    expectBoundsHold(topK, truth, total);
-    for (const e of topK.top()) expect(e.errorBound).toBeLessThanOrEqual(total / capacity);
-    // The leaders are right: the top 5 true values are the top 5 reported.
-    const trueTop = [...truth.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, 5);
-    expect(topK.top(5).map((e) => e.value)).toEqual(trueTop.map(([v]) => v));
+    expectSpaceSaving(topK, stream, capacity);
   });
 
   it.each([
@@ -125,21 +130,13 @@ describe('TopK Space-Saving mode', () => {
     'addCounts with %d counters (batches of a stream, seed %d, %d rows a batch) keeps the same guarantees',
     (capacity, seed, batchRows) => {
       const stream = zipfStream(60_000, 20_000, seed);
-      const truth = truthOf(stream);
       const topK = new TopK({ capacity });
       for (let start = 0; start < stream.length; start += batchRows) {
         // One batch's counts per value, as the profile hands them over.
         const batch = truthOf(stream.slice(start, start + batchRows));
         topK.addCounts([...batch.keys()], [...batch.values()]);
       }
-      const total = stream.reduce((s, [, c]) => s + c, 0);
-      expect(topK.isExact).toBe(false);
-      expect(topK.totalCount).toBe(total);
-      expect(topK.top().length).toBe(capacity);
-      expectBoundsHold(topK, truth, total);
-      for (const e of topK.top()) expect(e.errorBound).toBeLessThanOrEqual(total / capacity);
-      const trueTop = [...truth.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, 5);
-      expect(topK.top(5).map((e) => e.value)).toEqual(trueTop.map(([v]) => v));
+      expectSpaceSaving(topK, stream, capacity);
       expect(TopK.fromJSON(JSON.parse(JSON.stringify(topK.toJSON()))).top()).toEqual(topK.top());
     },
   );
