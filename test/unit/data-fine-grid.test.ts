@@ -11,18 +11,11 @@ import { ksTwoSample } from '../../src/drift/ks-two-sample';
 import { psiEvidently } from '../../src/drift/psi';
 import { wassersteinDistance } from '../../src/drift/wasserstein';
 import { equalWidthEdges } from '../../src/drift/weighted';
+import { uniform01 } from '../fixtures/sketch/samples';
 
 /** Seeded normal samples (xorshift + Box–Muller). */
 function normals(n: number, seed: number, mean: number, sd: number): Float64Array {
-  let x = seed >>> 0 || 1;
-  const u = (): number => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return (x + 0.5) / 2 ** 32;
-  };
+  const u = uniform01(seed);
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++)
     out[i] = mean + sd * Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u());

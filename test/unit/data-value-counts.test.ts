@@ -8,18 +8,11 @@ import { numericDrift } from '../../src/data/column-drift';
 import { VALUE_COUNTS_LIMIT, ValueCounts } from '../../src/data/value-counts';
 import { ksTwoSample } from '../../src/drift/ks-two-sample';
 import { wassersteinDistance } from '../../src/drift/wasserstein';
+import { uniform01 } from '../fixtures/sketch/samples';
 
 /** Deterministic small-integer sample: a sum of uniform draws (xorshift). */
 function sample(n: number, seed: number, shift: number): Float64Array {
-  let x = seed >>> 0 || 1;
-  const next = (): number => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 2 ** 32;
-  };
+  const next = uniform01(seed);
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++)
     out[i] = Math.floor(next() * 6) + Math.floor(next() * 6) + (next() < shift ? 1 : 0);
