@@ -228,6 +228,10 @@ export class ColumnProfiler {
     dictionary: ReadonlyArray<string>,
     ids: DictionaryIds | undefined,
   ): void {
+    if (ids?.identity === true) {
+      this.addEntryCodes(codes, dictionary, ids.space);
+      return;
+    }
     const counts = new Float64Array(dictionary.length);
     for (let i = 0; i < codes.length; i++) {
       const c = codes[i] as number;
@@ -256,9 +260,34 @@ export class ColumnProfiler {
         if (countDistinct) this.distinct.addString(v);
       }
       this.idCounts[id] = (this.idCounts[id] as number) + k;
-      this.addLength(v.length, k);
     }
     this.addCounted(dictionary, counts);
+  }
+
+  /**
+   * Codes that are the ids themselves (`DictionaryIds.identity`): counted by id row by row, as
+   * the dictionary lists every value read so far and most are not in this batch.
+   */
+  private addEntryCodes(codes: Int32Array, dictionary: ReadonlyArray<string>, space: object): void {
+    if (space !== this.idSpace) {
+      this.flushIdCounts();
+      this.idSpace = space;
+    }
+    if (dictionary.length > this.idCounts.length) this.growIdCounts(dictionary.length - 1);
+    const idCounts = this.idCounts;
+    const countDistinct = this.exactDistinct === undefined;
+    for (let i = 0; i < codes.length; i++) {
+      const id = codes[i] as number;
+      if (id < 0) continue;
+      const k = idCounts[id] as number;
+      if (k === 0) {
+        const v = dictionary[id] as string;
+        this.idStrings[id] = v;
+        this.idsUsed.push(id);
+        if (countDistinct) this.distinct.addString(v);
+      }
+      idCounts[id] = k + 1;
+    }
   }
 
   private growIdCounts(id: number): void {
@@ -274,6 +303,8 @@ export class ColumnProfiler {
     if (this.idsUsed.length === 0) return;
     const values = this.idsUsed.map((id) => this.idStrings[id] as string);
     const counts = this.idsUsed.map((id) => this.idCounts[id] as number);
+    // Lengths of the values counted by id are taken here, once per value, not per batch.
+    for (let i = 0; i < values.length; i++) this.addLength((values[i] as string).length, counts[i] as number);
     this.categoryCounter.addCounts(values, counts);
     this.idCounts = new Float64Array(0);
     this.idStrings = [];
@@ -433,16 +464,19 @@ export class ColumnProfiler {
           histogram: any ? this.ownHistogram() : null,
         };
       }
-      case 'string':
+      case 'string': {
+        // Reading the categories folds the counts kept by id, and with them their lengths.
+        const categories = this.categories;
         return {
           ...base,
           kind: 'string',
           topValues: this.topValues(),
-          topValuesExact: this.categories.isExact,
+          topValuesExact: categories.isExact,
           minLength: this.nonMissing > 0 ? this.minLength : null,
           maxLength: this.nonMissing > 0 ? this.maxLength : null,
           meanLength: this.nonMissing > 0 ? this.lengthSum / this.nonMissing : null,
         };
+      }
       case 'boolean':
         return { ...base, kind: 'boolean', trueCount: this.trueCount, falseCount: this.falseCount };
       case 'null':

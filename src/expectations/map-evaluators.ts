@@ -194,6 +194,21 @@ export class PredicateEvaluator implements Evaluator {
     const test = this.tests.string as (s: string) => boolean;
     const { nulls } = b;
     const dict = dictionaryOf(b);
+    if (dict !== undefined && b.dictionaryIds?.identity === true) {
+      // Codes are the ids: verdicts by id only, nothing per dictionary entry.
+      const byId = this.verdictsById.for(b.dictionaryIds);
+      for (let i = 0; i < b.length; i++) {
+        const id = dict.codes[i] as number;
+        if (id < 0) {
+          this.missing++;
+          continue;
+        }
+        let v = byId[id] as number;
+        if (v === 0) byId[id] = v = test(dict.dictionary[id] ?? '') ? 1 : 2;
+        if (v === 2) this.tally.flag(base + i, dict.dictionary[id] ?? '');
+      }
+      return;
+    }
     if (dict !== undefined) {
       const verdicts = this.verdictsFor(dict);
       // With stable ids (the reader's interner), a value is tested once per read, not per batch.

@@ -95,9 +95,24 @@ export class ColumnValueIndex {
           // Distinct counts only: each dictionary entry once per batch (a later row of the
           // same value could only raise its count, which nobody reads), and with the reader's
           // stable ids each value once per read.
-          const seen = new Uint8Array(dict.dictionary.length);
           const ids = b.dictionaryIds;
           const seenIds = ids !== undefined ? this.seenIds.for(ids) : undefined;
+          if (ids?.identity === true && seenIds !== undefined) {
+            // Codes are the ids: one look per row at the by-id flags, nothing per entry.
+            for (let i = 0; i < b.length; i++) {
+              const id = dict.codes[i] as number;
+              if (id < 0) {
+                this.missing++;
+                continue;
+              }
+              if (seenIds[id] === 1) continue;
+              seenIds[id] = 1;
+              stringKey(dict.dictionary[id] ?? '', key);
+              table.add(key, base + i);
+            }
+            break;
+          }
+          const seen = new Uint8Array(dict.dictionary.length);
           for (let i = 0; i < b.length; i++) {
             if (b.nulls[i] === 1) {
               this.missing++;

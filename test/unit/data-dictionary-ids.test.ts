@@ -30,6 +30,17 @@ function batches(
     }
     // A new interner (a new id space) every few batches, as a new read would bring.
     const interner = interned[Math.floor(b / 3) % interned.length] as Utf8Interner;
+    if (interner.prefersIdentity(part.length)) {
+      // As the readers do once many values are held: the entries themselves are the codes.
+      const codes = Int32Array.from(part, (v) => {
+        if (v === null) return -1;
+        const bytes = encoder.encode(v);
+        return interner.intern(bytes, 0, bytes.length);
+      });
+      const { dictionary, ids } = interner.identityBatch();
+      out.push(dictionaryStringBatch(dictionary, codes, nulls, nullCount, ids));
+      continue;
+    }
     interner.beginBatch();
     const codes = Int32Array.from(part, (v) => {
       if (v === null) return -1;
@@ -50,17 +61,26 @@ function rowsOf(n: number, distinct: number): Array<string | null> {
 
 describe('stable dictionary ids', () => {
   it.each([
-    ['few values', 200],
-    ['more values than exact category counters', 140_000],
-  ])('profile with ids equals the profile without (%s)', (_name, distinct) => {
+    ['few values', 200, 4096],
+    ['many values, codes as ids in most batches', 12_000, 8192],
+    ['more values than exact category counters', 140_000, 4096],
+  ])('profile with ids equals the profile without (%s)', (_name, distinct, size) => {
     const rows = rowsOf(300_000, distinct);
     const plain = new ColumnProfiler(COLUMN);
     const withIds = new ColumnProfiler(COLUMN);
-    for (const b of batches(rows, 4096, undefined)) plain.add(b);
-    for (const b of batches(rows, 4096, [new Utf8Interner(), new Utf8Interner()])) withIds.add(b);
+    for (const b of batches(rows, size, undefined)) plain.add(b);
+    const interned = batches(rows, size, [new Utf8Interner(), new Utf8Interner()]);
+    const identity = interned.filter((b) => b.dictionaryIds?.identity === true).length;
+    // Each id space starts with batches of their own dictionaries, then hands out ids as codes
+    // while the values held are many for a batch but at most 4 batches' worth (140k values:
+    // only for a while, then batch dictionaries again).
+    expect(identity > 0).toBe(distinct > 200);
+    if (distinct === 12_000) expect(identity).toBeGreaterThan(interned.length / 2);
+    if (distinct === 140_000) expect(identity).toBeLessThan(interned.length / 2);
+    for (const b of interned) withIds.add(b);
     const a = plain.profile();
     const b = withIds.profile();
-    if (distinct < 1000) {
+    if (distinct < 20_000) {
       expect(b).toEqual(a);
       expect(a).toMatchObject({ topValuesExact: true });
     } else {
@@ -98,6 +118,35 @@ describe('stable dictionary ids', () => {
     const plain = run(batches(rows, 1000, undefined));
     const withIds = run(batches(rows, 1000, [new Utf8Interner(), new Utf8Interner()]));
     expect(withIds).toEqual(plain);
+    expect(plain[1]).toMatchObject({ observed: new Set(rows.filter((r) => r !== null)).size });
+  });
+
+  it('expectations read the same when the codes are the ids', () => {
+    const rows = rowsOf(120_000, 9000);
+    const expectations = [
+      { type: 'expect_column_values_to_match_regex', kwargs: { column: 's', regex: '^v[0-9]+$' } },
+      {
+        type: 'expect_column_unique_value_count_to_be_between',
+        kwargs: { column: 's', min_value: 0, max_value: 1e9 },
+      },
+    ] as unknown as Expectation[];
+    const run = (columns: StringColumnBatch[]) => {
+      const runner = new ExpectationRunner(expectations, { format: 'arrow-file', columns: [COLUMN] });
+      const agg = new ExactAggregates();
+      let offset = 0;
+      for (const c of columns) {
+        const batch: DataBatch = { rowOffset: offset, numRows: c.length, columns: new Map([['s', c]]) };
+        runner.add(batch);
+        agg.add(batch);
+        offset += c.length;
+      }
+      return runner.finish(agg);
+    };
+    const interned = batches(rows, 8192, [new Utf8Interner(), new Utf8Interner()]);
+    expect(interned.filter((b) => b.dictionaryIds?.identity === true).length).toBeGreaterThan(5);
+    const plain = run(batches(rows, 8192, undefined));
+    expect(run(interned)).toEqual(plain);
+    expect(plain[0]).toMatchObject({ success: false });
     expect(plain[1]).toMatchObject({ observed: new Set(rows.filter((r) => r !== null)).size });
   });
 });

@@ -3,7 +3,7 @@ import type { Data, Field, Vector } from 'apache-arrow';
 
 import { dictionaryStringBatch } from './dictionary-strings';
 import type { ColumnBatch, ColumnKind, ColumnSchema, StringColumnBatch } from './types';
-import type { Utf8Interner } from './utf8-interner';
+import { NOT_INTERNED, type Utf8Interner } from './utf8-interner';
 
 /**
  * Maps an Arrow field to the validator's view of it. Integer and floating-point types are
@@ -233,7 +233,33 @@ function internedColumn(vector: Vector<DataType>, interner: Utf8Interner): Strin
   const length = vector.length;
   const nulls = new Uint8Array(length);
   const codes = new Int32Array(length);
+  if (interner.prefersIdentity(length)) {
+    const nullCount = internChunks(vector, interner, codes, nulls, true);
+    if (nullCount >= 0) {
+      const { dictionary, ids } = interner.identityBatch();
+      return dictionaryStringBatch(dictionary, codes, nulls, nullCount, ids);
+    }
+    // The interner filled up on a new value: this batch gets a dictionary of its own.
+    nulls.fill(0);
+  }
   interner.beginBatch();
+  const nullCount = internChunks(vector, interner, codes, nulls, false);
+  const { dictionary, ids } = interner.finishBatch();
+  return dictionaryStringBatch(dictionary, codes, nulls, nullCount, ids);
+}
+
+/**
+ * Fills `codes` and `nulls` from a Utf8 vector's chunks: batch codes, or with `asEntries` the
+ * interner's entries themselves (then −1 as soon as a value cannot be interned).
+ * @returns the null count, or −1 when `asEntries` met a value the full interner did not take
+ */
+function internChunks(
+  vector: Vector<DataType>,
+  interner: Utf8Interner,
+  codes: Int32Array,
+  nulls: Uint8Array,
+  asEntries: boolean,
+): number {
   let nullCount = 0;
   let pos = 0;
   for (const chunk of vector.data) {
@@ -254,12 +280,16 @@ function internedColumn(vector: Vector<DataType>, interner: Utf8Interner): Strin
       const end = offsets[i + 1] as number;
       if (!(start >= 0 && end >= start && end <= bytes.length))
         throw new Error(`string offsets ${start}..${end} outside the ${bytes.length}-byte value buffer`);
-      codes[pos + i] = interner.code(bytes, start, end);
+      if (!asEntries) codes[pos + i] = interner.code(bytes, start, end);
+      else {
+        const entry = interner.intern(bytes, start, end);
+        if (entry === NOT_INTERNED) return -1;
+        codes[pos + i] = entry;
+      }
     }
     pos += n;
   }
-  const { dictionary, ids } = interner.finishBatch();
-  return dictionaryStringBatch(dictionary, codes, nulls, nullCount, ids);
+  return nullCount;
 }
 
 type IndexArray = PlainNumberArray | BigInt64Array | BigUint64Array;

@@ -17,7 +17,8 @@ export class BytesById {
     }
     const { ids } = dictionaryIds;
     let max = -1;
-    for (let i = 0; i < ids.length; i++) if ((ids[i] as number) > max) max = ids[i] as number;
+    if (dictionaryIds.identity === true) max = ids.length - 1;
+    else for (let i = 0; i < ids.length; i++) if ((ids[i] as number) > max) max = ids[i] as number;
     if (max >= this.bytes.length) {
       let n = this.bytes.length;
       while (n <= max) n *= 2;

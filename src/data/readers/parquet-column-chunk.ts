@@ -200,6 +200,10 @@ export class ColumnChunkReader {
     // distinct values, all through the interner's ids.
     const interner = this.interner;
     const dictIds = this.dictIds?.ids;
+    if (interner.prefersIdentity(n) && this.entriesAsCodes(codes, plain.ids, dictIds)) {
+      const { dictionary: all, ids } = interner.identityBatch();
+      return dictionaryStringBatch(all, codes, nulls, nullCount, ids);
+    }
     interner.beginBatch();
     for (let i = 0; i < n; i++) {
       const code = codes[i] as number;
@@ -214,6 +218,25 @@ export class ColumnChunkReader {
     }
     const { dictionary: batchDictionary, ids } = interner.finishBatch();
     return dictionaryStringBatch(batchDictionary, codes, nulls, nullCount, ids);
+  }
+
+  /**
+   * Turns a batch's codes (−2: plain row, its entry in `plainIds`; else a dictionary code) into
+   * interner entries, when every row has one; else leaves them as they were and returns false.
+   */
+  private entriesAsCodes(codes: Int32Array, plainIds: Int32Array, dictIds: Int32Array | undefined): boolean {
+    for (let i = 0; i < codes.length; i++) {
+      const code = codes[i] as number;
+      if (code === -1) continue;
+      const id = code === -2 ? (plainIds[i] as number) : (dictIds?.[code] ?? -1);
+      if (id < 0) return false;
+    }
+    for (let i = 0; i < codes.length; i++) {
+      const code = codes[i] as number;
+      if (code === -1) continue;
+      codes[i] = code === -2 ? (plainIds[i] as number) : (dictIds?.[code] as number);
+    }
+    return true;
   }
 
   private async takeBooleans(n: number): Promise<BooleanColumnBatch> {

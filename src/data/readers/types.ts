@@ -102,6 +102,12 @@ export interface DictionaryIds {
   readonly ids: Int32Array;
   /** What the ids number: ids of two batches are the same values only under the same `space`. */
   readonly space: object;
+  /**
+   * True when `ids[c] === c` for every entry: the batch's codes are the ids themselves and its
+   * dictionary lists every value of the space so far, most of them unused by this batch. A
+   * consumer should then keep its per-value state by code and not walk the dictionary per batch.
+   */
+  readonly identity?: true;
 }
 
 /** Boolean values as 0/1; values at null positions are 0. */

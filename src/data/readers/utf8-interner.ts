@@ -41,6 +41,8 @@ const CODE = 1;
 
 const imul = Math.imul;
 const fromCharCode = String.fromCharCode;
+/** Fewest values held before batches may use entries as codes (see `prefersIdentity`). */
+const IDENTITY_MIN_ENTRIES = 4096;
 /** `intern`'s answer for a new value once the interner is full. */
 export const NOT_INTERNED = -1;
 
@@ -57,6 +59,8 @@ export class Utf8Interner {
   private batchEntries = new Int32Array(1024);
   private batchSize = 0;
   private literals: string[] = [];
+  /** 0, 1, 2, …: the ids of `identityBatch`, shared by its batches (read only). */
+  private identity = new Int32Array(0);
 
   private readonly limits: { entries: number; bytes: number };
   private readonly decoder: { decode(bytes: Uint8Array): string };
@@ -93,6 +97,41 @@ export class Utf8Interner {
       ids[code] = e >= 0 ? e : -1;
     }
     return { dictionary, ids: { ids, space: this } };
+  }
+
+  /** Distinct values held. */
+  get size(): number {
+    return this.strings.length;
+  }
+
+  /**
+   * Whether a batch of `rows` rows had better use the entries themselves as codes (see
+   * `identityBatch`): when the values held are many for a batch (a per-batch dictionary then
+   * costs a remapped code for most rows) but not so many that listing them all per batch costs
+   * more than that.
+   */
+  prefersIdentity(rows: number): boolean {
+    const n = this.strings.length;
+    return n >= IDENTITY_MIN_ENTRIES && 8 * n >= rows && n <= 4 * rows;
+  }
+
+  /**
+   * The dictionary of a batch whose codes are entries (`intern`'s answers, none NOT_INTERNED):
+   * every value held so far, in entry order, with identity ids.
+   */
+  identityBatch(): { dictionary: string[]; ids: DictionaryIds } {
+    const n = this.strings.length;
+    if (this.identity.length < n) {
+      let size = Math.max(1024, this.identity.length);
+      while (size < n) size *= 2;
+      this.identity = new Int32Array(size);
+      for (let i = 0; i < size; i++) this.identity[i] = i;
+    }
+    // A copy: the batch's dictionary must not grow under consumers that cache by dictionary.
+    return {
+      dictionary: this.strings.slice(),
+      ids: { ids: this.identity.subarray(0, n), space: this, identity: true },
+    };
   }
 
   /** The batch code of the UTF-8 value `bytes[start, end)`. */
@@ -250,7 +289,9 @@ export class Utf8Interner {
       if (old[from + S_ENTRY] === 0) continue;
       let slot = (old[from + S_HASH] as number) & mask;
       while (slots[slot * SLOT + S_ENTRY] !== 0) slot = (slot + 1) & mask;
-      slots.set(old.subarray(from, from + SLOT), slot * SLOT);
+      // Word by word: a `set(subarray)` per slot allocated a view per entry.
+      const to = slot * SLOT;
+      for (let w = 0; w < SLOT; w++) slots[to + w] = old[from + w] as number;
     }
     this.slots = slots;
   }
