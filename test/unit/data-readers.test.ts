@@ -1,18 +1,32 @@
 import { symlinkSync, readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 
-import { Bool, Dictionary, Float16, Float64, Int32, Int64, Int8, Uint64, Utf8 } from 'apache-arrow';
+import {
+  Bool,
+  Dictionary,
+  Float16,
+  Float64,
+  Int32,
+  Int64,
+  Int8,
+  Table,
+  Uint64,
+  Utf8,
+  vectorFromArray,
+} from 'apache-arrow';
 import type { Dictionary as DictionaryType } from 'apache-arrow';
 
 import { DataUnusableError } from '../../src/core/errors';
+import { poolRecordBatchBodies } from '../../src/data/readers/arrow-body-pool';
+import { arrowColumnBatch } from '../../src/data/readers/arrow-columns';
 import { openDataset } from '../../src/data/readers/open-dataset';
 import type { ColumnBatch, DataBatch } from '../../src/data/readers/types';
+import { Utf8Interner } from '../../src/data/readers/utf8-interner';
 import { makeTable, makeTempDir, readAll, writeArrow, writeText } from '../fixtures/data/arrow-fixtures';
 
 const tmp = makeTempDir();
 const roots = [tmp.dir];
 afterAll(() => tmp.cleanup());
-
 
 /** A column's values across batches, with null for nulls. */
 function columnValues(batches: DataBatch[], name: string): unknown[] {
@@ -101,10 +115,59 @@ describe('Arrow reader', () => {
         allowedRoots: roots,
       });
       expect(reader.schema().columns).toEqual([
-        { name: 'd', kind: 'string', sourceType: 'Dictionary<Int32, Utf8>', integer: false, dictionaryEncoded: true },
+        {
+          name: 'd',
+          kind: 'string',
+          sourceType: 'Dictionary<Int32, Utf8>',
+          integer: false,
+          dictionaryEncoded: true,
+        },
       ]);
       expect(columnValues(await readAll(reader), 'd')).toEqual(['p', 'q', 'p', null, 'r']);
     }
+  });
+
+  it('reuses one buffer for the record batches of a file, dictionaries apart; streams not', async () => {
+    const x = [0.5, 1.5, -2, 3.25, 4, 5.5, 6, -7.75, 8];
+    const d = ['p', 'q', 'p', null, 'r', 'q', 'p', 'r', null];
+    // Three record batches sharing one dictionary (the file format cannot replace one).
+    const [whole] = makeTable({
+      x: { type: new Float64(), values: x },
+      d: { type: new Dictionary(new Utf8(), new Int32()), values: d },
+    }).batches;
+    if (whole === undefined) throw new Error('no batch');
+    const t = new Table([whole.slice(0, 3), whole.slice(3, 6), whole.slice(6)]);
+    for (const format of ['file', 'stream'] as const) {
+      const reader = await openDataset(writeArrow(tmp.path(`pooled-${format}.arrow`), t, format), {
+        allowedRoots: roots,
+      });
+      const buffers: ArrayBufferLike[] = [];
+      const seen: unknown[][] = [];
+      for await (const batch of reader.batches()) {
+        const c = batch.columns.get('x');
+        if (c?.kind !== 'number') throw new Error('x is not numeric');
+        buffers.push(c.values.buffer);
+        // Read while the batch is current, as the validator does.
+        seen.push(columnValues([batch], 'x'), columnValues([batch], 'd'));
+      }
+      await reader.close();
+      expect(seen).toEqual([
+        x.slice(0, 3),
+        d.slice(0, 3),
+        x.slice(3, 6),
+        d.slice(3, 6),
+        x.slice(6),
+        d.slice(6),
+      ]);
+      // File: one buffer, replaced only when a body outgrows it; stream: a buffer per batch.
+      if (format === 'file') expect(new Set(buffers).size).toBeLessThan(3);
+      else expect(new Set(buffers).size).toBe(3);
+    }
+  });
+
+  it('does not pool when Arrow JS internals are not the expected ones', () => {
+    expect(poolRecordBatchBodies({})).toBe(false);
+    expect(poolRecordBatchBodies({ isFile: () => true, _impl: { _reader: {} } })).toBe(false);
   });
 
   it('hands out dictionary codes for Dictionary<*, Utf8> columns, aligned in sliced batches', async () => {
@@ -137,15 +200,60 @@ describe('Arrow reader', () => {
 
   it('hands out plain Utf8 columns as codes into a per-batch dictionary of distinct values', async () => {
     const words = ['b', 'a', null, 'b', 'ü日本', '', 'a', 'x'.repeat(100), null, 'ü日本', '', 'b'];
-    const path = writeArrow(tmp.path('plain-utf8.arrow'), makeTable({ s: { type: new Utf8(), values: words } }, [7, 5]));
+    const path = writeArrow(
+      tmp.path('plain-utf8.arrow'),
+      makeTable({ s: { type: new Utf8(), values: words } }, [7, 5]),
+    );
     const batches = await readAll(await openDataset(path, { allowedRoots: roots, batchRows: 4 }));
     expect(columnValues(batches, 's')).toEqual(words);
     for (const b of batches) {
-      const c = b.columns.get('s') as unknown as { dictionary: string[]; codes: Int32Array; nulls: Uint8Array };
+      const c = b.columns.get('s') as unknown as {
+        dictionary: string[];
+        codes: Int32Array;
+        nulls: Uint8Array;
+      };
       expect(new Set(c.dictionary).size).toBe(c.dictionary.length);
       const decoded = Array.from(c.codes, (code, i) => (c.nulls[i] === 1 ? null : c.dictionary[code]));
       expect(decoded).toEqual(words.slice(b.rowOffset, b.rowOffset + b.numRows));
     }
+  });
+
+  it('hands out a plain Utf8 column with many values as codes that are the value ids', async () => {
+    // 6,000-row batches of 5,000 distinct values: the first batch has a dictionary of its own,
+    // the next ones (5,000 values held) use the ids as codes, into a dictionary of every value.
+    const words = Array.from({ length: 18_000 }, (_, i) => (i % 13 === 0 ? null : `k${(i * 7919) % 5000}`));
+    const path = writeArrow(
+      tmp.path('ids-as-codes.arrow'),
+      makeTable({ s: { type: new Utf8(), values: words } }, [6000, 6000, 6000]),
+    );
+    const batches = await readAll(await openDataset(path, { allowedRoots: roots }));
+    expect(columnValues(batches, 's')).toEqual(words);
+    const identity = batches.map((b) => {
+      const c = b.columns.get('s');
+      return c?.kind === 'string' && c.dictionaryIds?.identity === true;
+    });
+    expect(identity).toEqual([false, true, true]);
+    const last = batches[2]?.columns.get('s');
+    if (last?.kind !== 'string' || !last.dictionary || !last.codes) throw new Error('expected codes');
+    expect(new Set(last.dictionary).size).toBe(5000);
+  });
+
+  it('falls back to a batch dictionary when a full interner cannot take a new value', () => {
+    const interner = new Utf8Interner({ limits: { entries: 5000, bytes: 1 << 20 } });
+    const first = Array.from({ length: 6000 }, (_, i) => `a${i}`);
+    const second = Array.from({ length: 6000 }, (_, i) => (i % 2 === 0 ? `a${i}` : `b${i}`));
+    const decode = (values: string[]) => {
+      const vector = vectorFromArray(values, new Utf8());
+      const c = arrowColumnBatch('string', vector, interner);
+      if (c.kind !== 'string') throw new Error('not a string batch');
+      return { values: [...c.values], identity: c.dictionaryIds?.identity === true };
+    };
+    expect(decode(first)).toEqual({ values: first, identity: false });
+    // 5,000 values held: identity would be chosen, but half the values are new to a full interner.
+    expect(interner.prefersIdentity(6000)).toBe(true);
+    expect(decode(second)).toEqual({ values: second, identity: false });
+    // Values it holds still come out with ids as codes.
+    expect(decode(first.slice(0, 5000))).toEqual({ values: first.slice(0, 5000), identity: true });
   });
 
   it('slices record batches larger than batchRows, keeping values and nulls aligned', async () => {
@@ -162,11 +270,34 @@ describe('Arrow reader', () => {
   });
 
   it('converts Int64 and Uint64 to the nearest double, as Number(bigint), also in sliced batches', async () => {
-    const signed = [0n, -1n, 1n, 2n ** 53n + 1n, 2n ** 53n + 3n, -(2n ** 63n), 2n ** 63n - 1n, null, -(2n ** 32n) - 7n];
-    const unsigned = [0n, 1n, 2n ** 64n - 1n, 2n ** 32n, null, 2n ** 63n + 2049n, 4294967295n, 7n, 2n ** 53n + 1n];
+    const signed = [
+      0n,
+      -1n,
+      1n,
+      2n ** 53n + 1n,
+      2n ** 53n + 3n,
+      -(2n ** 63n),
+      2n ** 63n - 1n,
+      null,
+      -(2n ** 32n) - 7n,
+    ];
+    const unsigned = [
+      0n,
+      1n,
+      2n ** 64n - 1n,
+      2n ** 32n,
+      null,
+      2n ** 63n + 2049n,
+      4294967295n,
+      7n,
+      2n ** 53n + 1n,
+    ];
     const path = writeArrow(
       tmp.path('int64.arrow'),
-      makeTable({ i: { type: new Int64(), values: signed }, u: { type: new Uint64(), values: unsigned } }, [4, 5]),
+      makeTable(
+        { i: { type: new Int64(), values: signed }, u: { type: new Uint64(), values: unsigned } },
+        [4, 5],
+      ),
     );
     const batches = await readAll(await openDataset(path, { allowedRoots: roots, batchRows: 3 }));
     const asNumbers = (xs: Array<bigint | null>) => xs.map((x) => (x === null ? null : Number(x)));

@@ -5,6 +5,7 @@ import type { DataType, RecordBatch, Vector } from 'apache-arrow';
 
 import { DataUnusableError } from '../../core/errors';
 
+import { poolRecordBatchBodies } from './arrow-body-pool';
 import { arrowColumnBatch, arrowColumnSchema } from './arrow-columns';
 import { datasetUnusable, errorMessage } from './dataset-unusable';
 import { DEFAULT_BATCH_ROWS } from './types';
@@ -124,7 +125,11 @@ export async function openArrowDataset(
 }
 
 function openReader(handle: fs.FileHandle) {
-  return RecordBatchReader.from(handle).then(async (r) => r.open());
+  return RecordBatchReader.from(handle).then(async (r) => {
+    const opened = await r.open();
+    poolRecordBatchBodies(opened);
+    return opened;
+  });
 }
 
 async function checkFraming(handle: fs.FileHandle, file: string, size: number): Promise<ArrowIpcFormat> {
@@ -163,7 +168,6 @@ async function checkFraming(handle: fs.FileHandle, file: string, size: number): 
   }
   return 'arrow-stream';
 }
-
 
 function toDataBatch(
   batch: RecordBatch,

@@ -141,7 +141,11 @@ export interface DatasetReader {
   /** The resolved real path of the file being read. */
   readonly path: string;
   schema(): DatasetSchema;
-  /** The batches in file order, each at most `batchRows` rows. A reader is read once. */
+  /**
+   * The batches in file order, each at most `batchRows` rows. A reader is read once. A batch's
+   * arrays may be reused for the next batch (the Arrow reader reads every record batch into one
+   * buffer): copy what must outlive the batch.
+   */
   batches(): AsyncIterable<DataBatch>;
   /** Releases the file handle. Idempotent. */
   close(): Promise<void>;
