@@ -48,7 +48,7 @@ export function columnWeight(column: DatasetSchema['columns'][number]): number {
       // counts without the quantile and distinct sketches.
       return column.integer ? 0.6 : 1;
     case 'string':
-      return column.dictionaryEncoded === true ? 0.6 : 4.5;
+      return column.dictionaryEncoded === true ? 0.6 : 3.8;
     case 'boolean':
       return 0.3;
     default:
