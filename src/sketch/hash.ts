@@ -19,6 +19,8 @@ const U32 = new Uint32Array(F64.buffer);
 /** Index of the low 32 bits of the float64 in {@link U32} (0 on little-endian hosts). */
 const LO = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 0 : 1;
 const HI = 1 - LO;
+/** Index of a float64's low word in an Int32Array / Uint32Array view (0 on little-endian hosts). */
+export const FLOAT64_LOW_WORD = LO;
 
 function mixK(k: number): number {
   k = imul(k, C1);
@@ -80,6 +82,22 @@ export function hashNumber(v: number, seed = 0): number {
     hi = U32[HI] as number;
   }
   let h = mixH(seed | 0, lo);
+  h = mixH(h, hi);
+  return fmix(h, 8);
+}
+
+/**
+ * {@link hashNumber} with seed 0 of a float64 given as its low and high 32-bit words, as read
+ * through an Int32Array view of a Float64Array (same canonical `-0` and NaN). Batch loops use it
+ * to hash values in place, without the round trip through a scratch Float64Array.
+ */
+export function hashNumberWords(lo: number, hi: number): number {
+  if ((hi & 0x7ff00000) === 0x7ff00000 && ((hi & 0xfffff) | lo) !== 0) {
+    // NaN, whatever its payload and sign.
+    lo = 0;
+    hi = 0x7ff80000;
+  } else if (lo === 0 && (hi | 0) === (0x80000000 | 0)) hi = 0;
+  let h = mixH(0, lo);
   h = mixH(h, hi);
   return fmix(h, 8);
 }

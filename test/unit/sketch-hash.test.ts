@@ -2,6 +2,7 @@
 // itself checked there against published vectors. Regenerate with the venv python.
 import fixture from '../fixtures/sketch/sketch-reference.json';
 import { hashNumber, hashString } from '../../src/sketch';
+import { FLOAT64_LOW_WORD, hashNumberWords } from '../../src/sketch/hash';
 import { uniform01 } from '../fixtures/sketch/samples';
 
 function popcount(x: number): number {
@@ -98,5 +99,32 @@ describe('hashNumber', () => {
     }
     expect(flipped / trials).toBeGreaterThan(15.5);
     expect(flipped / trials).toBeLessThan(16.5);
+  });
+});
+
+describe('hashNumberWords', () => {
+  it('equals hashNumber of the float64 whose words it is given, -0 and NaN payloads included', () => {
+    const f64 = new Float64Array(1);
+    const words = new Int32Array(f64.buffer);
+    const lo = FLOAT64_LOW_WORD;
+    const rng = uniform01(7);
+    const values = [0, -0, NaN, Infinity, -Infinity, 1, -1, 2 ** 53, Number.MIN_VALUE, -Number.MAX_VALUE];
+    for (let i = 0; i < 500; i++) values.push((rng() - 0.5) * 10 ** Math.floor(rng() * 20 - 10));
+    for (const v of values) {
+      f64[0] = v;
+      expect(hashNumberWords(words[lo] as number, words[1 - lo] as number)).toBe(hashNumber(v));
+    }
+    // NaNs with other payloads and the sign bit set hash as the canonical NaN.
+    for (const [w0, w1] of [
+      [1, 0x7ff00000],
+      [0, 0x7ff00001 | 0],
+      [123, 0xfff80000 | 0],
+      [-1, -1],
+    ] as const) {
+      words[lo] = w0;
+      words[1 - lo] = w1;
+      expect(Number.isNaN(f64[0])).toBe(true);
+      expect(hashNumberWords(w0, w1)).toBe(hashNumber(NaN));
+    }
   });
 });
