@@ -8,9 +8,9 @@
 import { P_VALUE_DRIFT_METHODS } from '../core/spec/types';
 import type { DriftMethod, DriftRule } from '../core/spec/types';
 import { alignCategoryCounts } from '../drift/category-counts';
-import { chiSquare } from '../drift/chi-square';
+import { chiSquareAligned } from '../drift/chi-square';
 import { jensenShannonDistance } from '../drift/jensen-shannon';
-import { lInfinityDistance } from '../drift/l-infinity';
+import { lInfinityDistanceAligned } from '../drift/l-infinity';
 import { psiEvidently } from '../drift/psi';
 import {
   equalWidthEdges,
@@ -68,13 +68,13 @@ export function categoricalDrift(ref: ColumnProfiler, cur: ColumnProfiler, rule:
   const refCounts = ref.categoryCounts();
   const curCounts = cur.categoryCounts();
   const aligned = alignCategoryCounts(refCounts, curCounts);
-  const chi = chiSquare(refCounts, curCounts);
+  const chi = chiSquareAligned(aligned);
   const statistics: Record<string, number> = {
     chisquare_statistic: chi.statistic,
     chisquare: chi.pValue,
     psi: psiEvidently(aligned.reference, aligned.current),
     jensenshannon: jensenShannonDistance(aligned.reference, aligned.current),
-    linf: lInfinityDistance(refCounts, curCounts),
+    linf: lInfinityDistanceAligned(aligned),
   };
   const binned = { labels: [...aligned.categories], reference: aligned.reference, current: aligned.current };
   return decide(

@@ -1,4 +1,4 @@
-import { alignCategoryCounts, type CategoryCounts } from './category-counts';
+import { alignCategoryCounts, type AlignedCategoryCounts, type CategoryCounts } from './category-counts';
 import { requireCounts } from './errors';
 import { chiSquareSurvival } from './special/chi-square-sf';
 
@@ -21,7 +21,11 @@ export interface ChiSquareResult {
  * @throws DriftInputError naming the argument on negative counts or a zero total
  */
 export function chiSquare(refCounts: CategoryCounts, curCounts: CategoryCounts): ChiSquareResult {
-  const aligned = alignCategoryCounts(refCounts, curCounts);
+  return chiSquareAligned(alignCategoryCounts(refCounts, curCounts));
+}
+
+/** {@link chiSquare} of counts already aligned (one alignment for several statistics). */
+export function chiSquareAligned(aligned: AlignedCategoryCounts): ChiSquareResult {
   const refTotal = requireCounts(aligned.reference, 'refCounts');
   const curTotal = requireCounts(aligned.current, 'curCounts');
   const k = aligned.categories.length;

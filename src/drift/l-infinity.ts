@@ -1,4 +1,4 @@
-import { alignCategoryCounts, type CategoryCounts } from './category-counts';
+import { alignCategoryCounts, type AlignedCategoryCounts, type CategoryCounts } from './category-counts';
 import { requireCounts } from './errors';
 
 /**
@@ -8,7 +8,11 @@ import { requireCounts } from './errors';
  * @throws DriftInputError naming the argument on negative counts or a zero total
  */
 export function lInfinityDistance(refCounts: CategoryCounts, curCounts: CategoryCounts): number {
-  const aligned = alignCategoryCounts(refCounts, curCounts);
+  return lInfinityDistanceAligned(alignCategoryCounts(refCounts, curCounts));
+}
+
+/** {@link lInfinityDistance} of counts already aligned (one alignment for several statistics). */
+export function lInfinityDistanceAligned(aligned: AlignedCategoryCounts): number {
   const refTotal = requireCounts(aligned.reference, 'refCounts');
   const curTotal = requireCounts(aligned.current, 'curCounts');
   let max = 0;
