@@ -15,6 +15,7 @@
  *   NaN for numeric and string columns, None for boolean and all-null ones — so two NaNs are
  *   equal, but a NaN and a None are not.
  */
+import { numberBatchStats } from '../data/readers/batch-stats';
 import type { ColumnBatch, ColumnSchema, DataBatch } from '../data/readers/types';
 import type { IssueValue } from '../data/report';
 
@@ -209,6 +210,8 @@ export class CompoundUniqueEvaluator implements Evaluator {
   private countIgnored(numRows: number, cells: readonly Cells[]): void {
     const rule = this.e.kwargs.ignore_row_if;
     if (rule === 'never') return;
+    // Every rule ignores only rows with a missing value: none in this batch, nothing to count.
+    if (cells.every((c) => !mayHaveMissing(c.batch))) return;
     const n = cells.length;
     for (let i = 0; i < numRows; i++) {
       let missing = 0;
@@ -335,4 +338,10 @@ export class WithinRecordUniqueEvaluator implements Evaluator {
       expected: { ignoreRowIf: k.ignore_row_if, mostly: k.mostly },
     });
   }
+}
+
+/** Whether a batch may hold a missing value (a null, or NaN in a numeric column). */
+function mayHaveMissing(batch: ColumnBatch): boolean {
+  if (batch.nullCount > 0) return true;
+  return batch.kind === 'number' && numberBatchStats(batch).nan > 0;
 }
