@@ -146,7 +146,7 @@ describe('Parquet reader', () => {
 
   it('hands out dictionary codes for dictionary-encoded string columns, -1 at nulls, values decoded lazily', async () => {
     // Kept as handed out (not through readAll's copies), to see the lazy `values` getter; the
-    // Parquet reader gives every batch arrays of its own.
+    // Parquet reader does not reuse a batch's arrays for later batches.
     const reader = await openDataset(tmp.path('typed-snappy.parquet'), { allowedRoots: roots, batchRows: 3 });
     const batches: DataBatch[] = [];
     for await (const b of reader.batches()) batches.push(b);

@@ -3,6 +3,7 @@ import type { Data, Field, Vector } from 'apache-arrow';
 
 import { dictionaryStringBatch } from './dictionary-strings';
 import type { ColumnBatch, ColumnKind, ColumnSchema, StringColumnBatch } from './types';
+import { noNulls } from './no-nulls';
 import { NOT_INTERNED, type Utf8Interner } from './utf8-interner';
 
 /**
@@ -58,7 +59,9 @@ export function arrowColumnBatch(
   interner?: Utf8Interner,
 ): ColumnBatch {
   const length = vector.length;
-  const nulls = new Uint8Array(length);
+  // Below, nulls are marked only at rows the validity bitmaps mark (Null columns aside), so a
+  // vector without any can share the zeros.
+  const nulls = kind === 'null' || vector.nullCount > 0 ? new Uint8Array(length) : noNulls(length);
   switch (kind) {
     case 'number': {
       const only = vector.data.length === 1 ? vector.data[0] : undefined;
@@ -231,7 +234,8 @@ function dictionaryColumn(vector: Vector<DataType>): StringColumnBatch {
  */
 function internedColumn(vector: Vector<DataType>, interner: Utf8Interner): StringColumnBatch {
   const length = vector.length;
-  const nulls = new Uint8Array(length);
+  // Utf8 rows are null exactly where the validity bitmaps say.
+  const nulls = vector.nullCount > 0 ? new Uint8Array(length) : noNulls(length);
   const codes = new Int32Array(length);
   if (interner.prefersIdentity(length)) {
     const nullCount = internChunks(vector, interner, codes, nulls, true);
@@ -240,7 +244,7 @@ function internedColumn(vector: Vector<DataType>, interner: Utf8Interner): Strin
       return dictionaryStringBatch(dictionary, codes, nulls, nullCount, ids);
     }
     // The interner filled up on a new value: this batch gets a dictionary of its own.
-    nulls.fill(0);
+    if (vector.nullCount > 0) nulls.fill(0);
   }
   interner.beginBatch();
   const nullCount = internChunks(vector, interner, codes, nulls, false);

@@ -19,6 +19,7 @@ import { getMaxDefinitionLevel, getMaxRepetitionLevel } from 'hyparquet/src/sche
 import { errorMessage } from './dataset-unusable';
 import { dictionaryStringBatch } from './dictionary-strings';
 import type { NumberStorage, ParquetColumnPlan } from './parquet-columns';
+import { noNulls } from './no-nulls';
 import { NOT_INTERNED, Utf8Interner } from './utf8-interner';
 import type {
   BooleanColumnBatch,
@@ -134,8 +135,17 @@ export class ColumnChunkReader {
   }
 
   private async takeNumbers(n: number): Promise<NumberColumnBatch> {
+    const first = await this.currentPage();
+    if (first.defs === undefined && first.entries - this.entry >= n && first.numbers !== undefined) {
+      // The whole batch within one page without nulls: its values are handed out in place (a
+      // page outlives the batches it serves, see DatasetReader.batches).
+      const values = first.numbers.subarray(this.value, this.value + n);
+      this.value += n;
+      this.entry += n;
+      return { kind: 'number', length: n, values, nulls: noNulls(n), nullCount: 0 };
+    }
     const values = new Float64Array(n);
-    const nulls = new Uint8Array(n);
+    let nulls: Uint8Array | undefined;
     let nullCount = 0;
     for (let i = 0; i < n;) {
       const page = await this.currentPage();
@@ -150,6 +160,7 @@ export class ColumnChunkReader {
         for (let j = 0; j < k; j++) {
           if (defs[this.entry + j] === maxDef) values[i + j] = src[this.value++] ?? NaN;
           else {
+            nulls ??= new Uint8Array(n);
             nulls[i + j] = 1;
             nullCount++;
           }
@@ -158,12 +169,12 @@ export class ColumnChunkReader {
       this.entry += k;
       i += k;
     }
-    return { kind: 'number', length: n, values, nulls, nullCount };
+    return { kind: 'number', length: n, values, nulls: nulls ?? noNulls(n), nullCount };
   }
 
   private async takeStrings(n: number): Promise<StringColumnBatch> {
     const codes = new Int32Array(n);
-    const nulls = new Uint8Array(n);
+    let nulls: Uint8Array | undefined;
     let nullCount = 0;
     // Rows from plain-encoded pages (a writer falls back to them when the dictionary grows too
     // large) hold interner entries until the batch is complete.
@@ -175,6 +186,7 @@ export class ColumnChunkReader {
       const maxDef = this.maxDef;
       for (let j = 0; j < k; j++) {
         if (defs !== undefined && defs[this.entry + j] !== maxDef) {
+          nulls ??= new Uint8Array(n);
           nulls[i + j] = 1;
           codes[i + j] = -1;
           nullCount++;
@@ -195,14 +207,16 @@ export class ColumnChunkReader {
       i += k;
     }
     const dictionary = this.dictStrings ?? [];
-    if (plain === undefined) return dictionaryStringBatch(dictionary, codes, nulls, nullCount, this.dictIds);
+    const batchNulls = nulls ?? noNulls(n);
+    if (plain === undefined)
+      return dictionaryStringBatch(dictionary, codes, batchNulls, nullCount, this.dictIds);
     // Plain rows (and dictionary rows beside them): codes into a batch dictionary of the
     // distinct values, all through the interner's ids.
     const interner = this.interner;
     const dictIds = this.dictIds?.ids;
     if (interner.prefersIdentity(n) && this.entriesAsCodes(codes, plain.ids, dictIds)) {
       const { dictionary: all, ids } = interner.identityBatch();
-      return dictionaryStringBatch(all, codes, nulls, nullCount, ids);
+      return dictionaryStringBatch(all, codes, batchNulls, nullCount, ids);
     }
     interner.beginBatch();
     for (let i = 0; i < n; i++) {
@@ -217,7 +231,7 @@ export class ColumnChunkReader {
       }
     }
     const { dictionary: batchDictionary, ids } = interner.finishBatch();
-    return dictionaryStringBatch(batchDictionary, codes, nulls, nullCount, ids);
+    return dictionaryStringBatch(batchDictionary, codes, batchNulls, nullCount, ids);
   }
 
   /**
