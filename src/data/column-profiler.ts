@@ -192,7 +192,8 @@ export class ColumnProfiler {
     const rest = from === 0 ? values : values.subarray(from, n);
     const restNulls = checkNulls ? (from === 0 ? nulls : nulls.subarray(from, n)) : undefined;
     if (this.leanStopped) return;
-    this.sketch.addBatch(rest, restNulls, n - from);
+    // Non-finite values are known from the loop above: without any, the sketch copies in blocks.
+    this.sketch.addBatch(rest, restNulls, n - from, nan + posInf + negInf === 0);
     if (this.options.lean === true && !this.sketch.isExact) {
       this.leanStopped = true;
       return;

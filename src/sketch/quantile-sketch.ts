@@ -228,8 +228,15 @@ export class QuantileSketch {
    * @param values column values
    * @param nulls per-row null flags (1 = null), or `undefined` when the column has no nulls
    * @param length rows to read, default `values.length`
+   * @param allFinite the caller knows every value in range is finite: in sketch mode a batch
+   *   without nulls is then copied in blocks instead of value by value (same sketch)
    */
-  addBatch(values: Float64Array, nulls: Uint8Array | undefined, length: number = values.length): void {
+  addBatch(
+    values: Float64Array,
+    nulls: Uint8Array | undefined,
+    length: number = values.length,
+    allFinite = false,
+  ): void {
     if (
       !Number.isInteger(length) ||
       length < 0 ||
@@ -246,7 +253,8 @@ export class QuantileSketch {
       if (i === length) return;
       this.toSketchMode();
     }
-    this.fillSketch(values, nulls, i, length);
+    if (nulls === undefined && allFinite) this.copyIntoSketch(values, i, length);
+    else this.fillSketch(values, nulls, i, length);
   }
 
   /**
@@ -606,6 +614,21 @@ export class QuantileSketch {
     }
     this.l0Size = size;
     this.n += added;
+  }
+
+  /** `fillSketch` of finite values without nulls: level 0 filled by block copies. */
+  private copyIntoSketch(values: Float64Array, from: number, length: number): void {
+    const buf = this.l0;
+    const cap = buf.length;
+    let i = from;
+    while (i < length) {
+      const take = Math.min(cap - this.l0Size, length - i);
+      buf.set(values.subarray(i, i + take), this.l0Size);
+      this.l0Size += take;
+      i += take;
+      if (this.l0Size === cap) this.compactLevel0();
+    }
+    this.n += length - from;
   }
 
   /** Next coin flip, 0 or 1, from the xorshift32 state. */

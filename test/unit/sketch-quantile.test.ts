@@ -457,3 +457,19 @@ describe('QuantileSketch.addWeighted', () => {
     expect(s.count).toBe(0);
   });
 });
+
+describe('QuantileSketch.addBatch with allFinite', () => {
+  it('builds the same sketch as the value-by-value fill, across exact mode and compactions', () => {
+    const rng = uniform01(11);
+    const values = Float64Array.from({ length: 300_000 }, () => (rng() - 0.3) * 1000);
+    const byValue = new QuantileSketch({ k: 256, exactLimit: 5000, seed: 3 });
+    const byBlock = new QuantileSketch({ k: 256, exactLimit: 5000, seed: 3 });
+    for (let start = 0; start < values.length; start += 7000) {
+      const batch = values.subarray(start, Math.min(values.length, start + 7000));
+      byValue.addBatch(batch, undefined);
+      byBlock.addBatch(batch, undefined, batch.length, true);
+    }
+    expect(byBlock.toJSON()).toEqual(byValue.toJSON());
+    expect(byBlock.quantile(0.5)).toBe(byValue.quantile(0.5));
+  });
+});
