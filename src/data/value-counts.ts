@@ -6,6 +6,8 @@ export const VALUE_COUNTS_LIMIT = 1024;
 
 /** Bound once: `Math.x` lookups are slow under Jest's global Proxy (see src/sketch/hash.ts). */
 const imul = Math.imul;
+/** Index of a float64's low word in an Int32Array view (0 on little-endian hosts). */
+const LOW_WORD = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 0 : 1;
 
 interface SortedCounts extends WeightedSample {
   /** cumulative[i] = weights[0] + … + weights[i]. */
@@ -25,8 +27,6 @@ export class ValueCounts {
   private readonly keys = new Float64Array(this.capacity);
   private readonly counts = new Float64Array(this.capacity);
   private readonly used = new Uint8Array(this.capacity);
-  private readonly scratch = new Float64Array(1);
-  private readonly bits = new Uint32Array(this.scratch.buffer);
   private sorted: SortedCounts | undefined;
   /** Distinct values stored. */
   size = 0;
@@ -41,19 +41,28 @@ export class ValueCounts {
   addBatch(values: Float64Array, nulls: Uint8Array | undefined, length: number): number {
     if (this.overflowed) return 0;
     this.sorted = undefined;
+    // The values' words read in place: a round trip through a scratch float per value cost
+    // about as much as the table lookup.
+    const words = new Int32Array(values.buffer, values.byteOffset, 2 * length);
     for (let i = 0; i < length; i++) {
       if (nulls !== undefined && nulls[i] === 1) continue;
       const v = values[i] as number;
       if (v - v !== 0) continue;
-      if (!this.add(v === 0 ? 0 : v)) return i;
+      const ok =
+        v === 0
+          ? this.add(0, 0, 0)
+          : this.add(v, words[2 * i + LOW_WORD] as number, words[2 * i + 1 - LOW_WORD] as number);
+      if (!ok) return i;
     }
     return length;
   }
 
-  /** @returns false when this value overflowed the table */
-  private add(v: number): boolean {
-    this.scratch[0] = v;
-    let h = imul((this.bits[0] as number) ^ imul(this.bits[1] as number, 0x9e3779b1), 0x85ebca6b);
+  /**
+   * Counts `v`, whose float64 words are `lo` and `hi` (0 and 0 for ±0).
+   * @returns false when this value overflowed the table
+   */
+  private add(v: number, lo: number, hi: number): boolean {
+    let h = imul(lo ^ imul(hi, 0x9e3779b1), 0x85ebca6b);
     h ^= h >>> 15;
     const mask = this.capacity - 1;
     let slot = h & mask;
