@@ -39,6 +39,20 @@ export class UnexpectedTally {
   readonly rows: number[] = [];
   private readonly examples: Array<{ row: number; key: string; value: IssueValue }> = [];
 
+  /**
+   * True once the row list holds `MAX_EXAMPLE_ROWS` rows: rows arrive in ascending order, so a
+   * later unexpected row can no longer enter it (only `count`, and a value not yet an example).
+   */
+  get rowsFull(): boolean {
+    return this.rows.length === MAX_EXAMPLE_ROWS;
+  }
+
+  /** Whether `value` is one of the examples (then a later row of it changes nothing but `count`). */
+  hasExample(value: IssueValue): boolean {
+    const key = JSON.stringify(value);
+    return this.examples.some((e) => e.key === key);
+  }
+
   /** Counts one unexpected row and offers its value as an example. */
   flag(row: number, value: IssueValue | (() => IssueValue)): void {
     this.count++;

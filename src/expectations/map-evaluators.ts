@@ -276,8 +276,14 @@ export class NullEvaluator implements Evaluator {
     const { nulls } = b;
     const n = b.length;
     if (b.kind === 'number') {
-      // "Not null" on a batch without nulls or NaN has nothing to flag.
-      if (!wantNull && b.nullCount === 0 && numberBatchStats(b).nan === 0) return;
+      // "Not null" on a batch without nulls or NaN has nothing to flag; once the tally can take
+      // no new row or example from it, only the count of its missing values is left to add.
+      const nan = numberBatchStats(b).nan;
+      if (!wantNull && b.nullCount === 0 && nan === 0) return;
+      if (!wantNull && this.settled()) {
+        this.tally.count += b.nullCount + nan;
+        return;
+      }
       const { values } = b;
       for (let i = 0; i < n; i++) {
         const v = values[i] as number;
@@ -287,12 +293,24 @@ export class NullEvaluator implements Evaluator {
       return;
     }
     // Only nulls are missing here: a batch without any needs no row-by-row look when the
-    // expectation is "not null".
+    // expectation is "not null", and once the tally is full only their count is left to add.
     if (b.nullCount === 0 && !wantNull) return;
+    if (!wantNull && this.settled()) {
+      this.tally.count += b.nullCount;
+      return;
+    }
     const dict = b.kind === 'string' ? dictionaryOf(b) : undefined;
     for (let i = 0; i < n; i++) {
       if ((nulls[i] === 1) !== wantNull) this.tally.flag(base + i, () => jsonValueAt(b, i, dict));
     }
+  }
+
+  /**
+   * "Not null": whether flagging a batch's missing rows one by one would change nothing but the
+   * count, as the row list is full and null (the example of a null or NaN row) is an example.
+   */
+  private settled(): boolean {
+    return this.tally.rowsFull && this.tally.hasExample(null);
   }
 
   finish(): ExpectationResult {

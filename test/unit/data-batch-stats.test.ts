@@ -74,6 +74,37 @@ describe('numeric batch stats and the shortcuts that use them', () => {
     expect(notNull).toMatchObject({ unexpectedCount: 6, rows: { first: [5, 13, 16, 17, 18] } });
   });
 
+  it('not-null counts every missing row once its examples are settled, NaN and nulls alike', () => {
+    const expectations = [
+      { type: 'expect_column_values_to_not_be_null', kwargs: { column: 'x', mostly: 0.5 } },
+    ] as unknown as Expectation[];
+    const runner = new ExpectationRunner(expectations, { format: 'arrow-file', columns: [COLUMN] });
+    const agg = new ExactAggregates();
+    let offset = 0;
+    let missing = 0;
+    const first: number[] = [];
+    for (let k = 0; k < 40; k++) {
+      // Batches of 10: a null every 3rd row, NaN in every 4th batch's row 5.
+      const values = Array.from({ length: 10 }, (_, i) =>
+        i % 3 === 0 ? null : k % 4 === 0 && i === 5 ? NaN : i,
+      );
+      values.forEach((v, i) => {
+        if (v === null || Number.isNaN(v)) {
+          missing++;
+          if (first.length < 5) first.push(offset + i);
+        }
+      });
+      const b = numberBatch(values);
+      const batch: DataBatch = { rowOffset: offset, numRows: b.length, columns: new Map([['x', b]]) };
+      runner.add(batch);
+      agg.add(batch);
+      offset += b.length;
+    }
+    const [notNull] = runner.finish(agg);
+    expect(notNull).toMatchObject({ unexpectedCount: missing, rows: { count: missing, first } });
+    expect(missing).toBe(170);
+  });
+
   it('a schema range rule flags the same rows with and without the shortcut', () => {
     const acc = new ColumnAccumulator(COLUMN, {
       type: 'number',
