@@ -151,6 +151,16 @@ export class ColumnProfiler {
     let s2 = 0;
     let shift = this.shift;
     const checkNulls = nullCount > 0;
+    if (shift !== shift) {
+      // The column's first finite value shifts the sums (see `shift`): found before the loop.
+      for (let i = 0; i < n; i++) {
+        const v = values[i] as number;
+        if ((!checkNulls || nulls[i] === 0) && v - v === 0) {
+          shift = v;
+          break;
+        }
+      }
+    }
     for (let i = 0; i < n; i++) {
       if (checkNulls && nulls[i] === 1) continue;
       const v = values[i] as number;
@@ -161,7 +171,6 @@ export class ColumnProfiler {
         else negInf++;
         continue;
       }
-      if (shift !== shift) shift = v;
       finite++;
       if (v === 0) zeros++;
       if (v < min) min = v;

@@ -41,9 +41,13 @@ export class FineGrid {
     for (let i = 0; i < length; i++) {
       if (nulls !== undefined && nulls[i] === 1) continue;
       const v = values[i] as number;
-      if (v - v !== 0) continue;
-      const b = Math.floor((v - lo) * scale);
-      if (b >= 0 && b < FINE_GRID_BINS) counts[b] = (counts[b] as number) + 1;
+      // In the grid first: x in [0, BINS) is false for NaN and ±Infinity, and there `x | 0` is
+      // floor(x). Outside it, non-finite values are skipped and the rest kept as they are.
+      const x = (v - lo) * scale;
+      if (x >= 0 && x < FINE_GRID_BINS) {
+        const b = x | 0;
+        counts[b] = (counts[b] as number) + 1;
+      } else if (v - v !== 0) continue;
       else if (this.outside.length < FINE_GRID_OUTSIDE_LIMIT) this.outside.push(v);
       else {
         this.overflowed = true;
