@@ -85,7 +85,9 @@ export class ColumnAccumulator {
     s.rows += batch.length;
     const { nulls } = batch;
     if (batch.nullCount > 0) {
-      for (let i = 0; i < batch.length; i++) if (nulls[i] === 1) s.nulls.add(rowOffset + i);
+      // Once the sample holds its first rows, later nulls only add to the count.
+      if (s.nulls.full) s.nulls.count += batch.nullCount;
+      else for (let i = 0; i < batch.length; i++) if (nulls[i] === 1) s.nulls.add(rowOffset + i);
     }
     switch (batch.kind) {
       case 'number':
@@ -157,7 +159,13 @@ export class ColumnAccumulator {
     const domain = this.domain;
     if (domain === undefined) return;
     const allowed = new Uint8Array(dictionary.length);
-    for (let c = 0; c < dictionary.length; c++) allowed[c] = domain.has(dictionary[c] as string) ? 1 : 0;
+    let allAllowed = true;
+    for (let c = 0; c < dictionary.length; c++) {
+      allowed[c] = domain.has(dictionary[c] as string) ? 1 : 0;
+      if (allowed[c] === 0) allAllowed = false;
+    }
+    // Every entry in the domain: no row can be reported.
+    if (allAllowed) return;
     for (let i = 0; i < codes.length; i++) {
       const c = codes[i] as number;
       if (c >= 0 && allowed[c] === 0) this.checkDomain(dictionary[c] as string, rowOffset + i);

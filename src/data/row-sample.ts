@@ -6,6 +6,11 @@ export class RowSample {
   count = 0;
   readonly first: number[] = [];
 
+  /** True once the first rows are all kept: a later row only adds to `count`. */
+  get full(): boolean {
+    return this.first.length >= MAX_EXAMPLE_ROWS;
+  }
+
   /** Records one matching row; rows must arrive in ascending order. */
   add(row: number): void {
     this.count++;

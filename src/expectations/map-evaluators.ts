@@ -35,6 +35,9 @@ import {
 import type { ColumnAggregateSource, Expectation, ExpectationOf, ExpectationResult } from './types';
 import type { ColumnValueIndex } from './value-index';
 
+/** Dictionaries up to this size are tested whole, so a batch none of whose entries fails is skipped. */
+const SMALL_DICTIONARY = 256;
+
 /** Per-kind tests of a non-missing value; true when the value is as expected. */
 export interface ValueTests {
   /**
@@ -211,6 +214,11 @@ export class PredicateEvaluator implements Evaluator {
     }
     if (dict !== undefined) {
       const verdicts = this.verdictsFor(dict);
+      if (dict.dictionary.length <= SMALL_DICTIONARY && this.allPass(dict.dictionary, verdicts, test)) {
+        // No entry of a small dictionary fails: only the batch's nulls are left to count.
+        this.missing += b.nullCount;
+        return;
+      }
       // With stable ids (the reader's interner), a value is tested once per read, not per batch.
       const ids = b.dictionaryIds;
       const byId = ids !== undefined ? this.verdictsById.for(ids) : undefined;
@@ -241,6 +249,20 @@ export class PredicateEvaluator implements Evaluator {
       }
       if (!test(s)) this.tally.flag(base + i, s);
     }
+  }
+
+  /** Tests every entry of a (small) dictionary, caching verdicts; true when none fails. */
+  private allPass(
+    dictionary: ReadonlyArray<string | null>,
+    verdicts: Uint8Array,
+    test: (s: string) => boolean,
+  ): boolean {
+    let pass = true;
+    for (let c = 0; c < dictionary.length; c++) {
+      if (verdicts[c] === 0) verdicts[c] = test(dictionary[c] ?? '') ? 1 : 2;
+      if (verdicts[c] === 2) pass = false;
+    }
+    return pass;
   }
 
   private verdictsFor(dict: DictionaryStrings): Uint8Array {

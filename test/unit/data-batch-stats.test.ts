@@ -5,7 +5,8 @@
 import { ColumnAccumulator } from '../../src/data/column-accumulator';
 import { ColumnProfiler } from '../../src/data/column-profiler';
 import { numberBatchStats } from '../../src/data/readers/batch-stats';
-import type { ColumnSchema, DataBatch } from '../../src/data/readers/types';
+import { dictionaryStringBatch } from '../../src/data/readers/dictionary-strings';
+import type { ColumnSchema, DataBatch, StringColumnBatch } from '../../src/data/readers/types';
 import { ExpectationRunner } from '../../src/expectations/runner';
 import type { Expectation } from '../../src/expectations/types';
 import { numberBatch } from '../fixtures/data/column-batches';
@@ -103,6 +104,66 @@ describe('numeric batch stats and the shortcuts that use them', () => {
     const [notNull] = runner.finish(agg);
     expect(notNull).toMatchObject({ unexpectedCount: missing, rows: { count: missing, first } });
     expect(missing).toBe(170);
+  });
+
+  it('in-set, a schema domain and null counts on dictionary batches equal the row-by-row answer', () => {
+    const S: ColumnSchema = { name: 's', kind: 'string', sourceType: 'Utf8', integer: false };
+    // Batches whose dictionary is all in the set, or holds an outsider, with and without nulls.
+    const rows: Array<Array<string | null>> = [];
+    for (let k = 0; k < 30; k++) {
+      rows.push(
+        Array.from({ length: 12 }, (_, i) =>
+          i % 4 === 1 && k % 3 !== 0
+            ? null
+            : k % 5 === 2 && i === 7
+              ? 'z'
+              : (['a', 'b', 'c'][(i + k) % 3] ?? 'a'),
+        ),
+      );
+    }
+    const expectations = [
+      { type: 'expect_column_values_to_be_in_set', kwargs: { column: 's', value_set: ['a', 'b', 'c'] } },
+      { type: 'expect_column_values_to_not_be_null', kwargs: { column: 's', mostly: 0.1 } },
+    ] as unknown as Expectation[];
+    const run = (asDictionary: boolean) => {
+      const runner = new ExpectationRunner(expectations, { format: 'arrow-file', columns: [S] });
+      const acc = new ColumnAccumulator(S, {
+        type: 'string',
+        values: ['a', 'b', 'c'],
+        required: true,
+        nullable: true,
+      } as never);
+      const agg = new ExactAggregates();
+      let offset = 0;
+      for (const part of rows) {
+        const nulls = Uint8Array.from(part, (v) => (v === null ? 1 : 0));
+        const nullCount = nulls.reduce((a, x) => a + x, 0);
+        const dictionary = [...new Set(part.filter((v): v is string => v !== null))];
+        const b: StringColumnBatch = asDictionary
+          ? dictionaryStringBatch(
+              dictionary,
+              Int32Array.from(part, (v) => (v === null ? -1 : dictionary.indexOf(v))),
+              nulls,
+              nullCount,
+            )
+          : { kind: 'string', length: part.length, values: part, nulls, nullCount };
+        const batch: DataBatch = { rowOffset: offset, numRows: b.length, columns: new Map([['s', b]]) };
+        runner.add(batch);
+        agg.add(batch);
+        acc.add(b, offset);
+        offset += b.length;
+      }
+      return {
+        results: runner.finish(agg),
+        unknown: acc.stats.unknown.toIssueRows(),
+        nulls: acc.stats.nulls.toIssueRows(),
+      };
+    };
+    const plain = run(false);
+    expect(run(true)).toEqual(plain);
+    expect(plain.unknown.count).toBe(6);
+    expect(plain.nulls.count).toBe(60);
+    expect(plain.results[0]).toMatchObject({ unexpectedCount: 6, missingCount: 60 });
   });
 
   it('a schema range rule flags the same rows with and without the shortcut', () => {

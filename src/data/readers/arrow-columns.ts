@@ -140,6 +140,8 @@ export function arrowColumnBatch(
 interface DecodedDictionary {
   strings: string[];
   nullEntries: Uint8Array;
+  /** Whether any entry is null. */
+  anyNull: boolean;
 }
 
 /**
@@ -163,7 +165,7 @@ function decodeDictionary(dictionary: Vector<DataType>): DecodedDictionary {
       nullEntries[i] = 1;
     }
   }
-  const decoded = { strings, nullEntries };
+  const decoded = { strings, nullEntries, anyNull: nullEntries.includes(1) };
   decodedDictionaries.set(dictionary, decoded);
   return decoded;
 }
@@ -176,7 +178,15 @@ function decodeDictionary(dictionary: Vector<DataType>): DecodedDictionary {
  */
 function dictionaryColumn(vector: Vector<DataType>): StringColumnBatch {
   const length = vector.length;
-  const nulls = new Uint8Array(length);
+  // A row is null where a validity bitmap or a null dictionary entry says so; without either,
+  // the batch shares the zeros.
+  const mayHaveNulls =
+    vector.nullCount > 0 ||
+    vector.data.some((chunk) => {
+      const d = chunk.dictionary as Vector<DataType> | undefined;
+      return d !== undefined && decodeDictionary(d).anyNull;
+    });
+  const nulls = mayHaveNulls ? new Uint8Array(length) : noNulls(length);
   const codes = new Int32Array(length);
   let nullCount = 0;
   let pos = 0;
@@ -206,6 +216,21 @@ function dictionaryColumn(vector: Vector<DataType>): StringColumnBatch {
     if (!indices) throw new Error(`unexpected index buffer for Arrow type ${arrowTypeName(chunk.type)}`);
     const n = chunk.length;
     const bitmap = validityOf(chunk);
+    if (
+      bitmap === undefined &&
+      !entries.anyNull &&
+      !(indices instanceof BigInt64Array || indices instanceof BigUint64Array)
+    ) {
+      // The common chunk: no null row, no null entry, indices that are numbers.
+      for (let i = 0; i < n; i++) {
+        const code = indices[i] as number;
+        if (!(code >= 0 && code < size))
+          throw new Error(`dictionary index ${code} out of range (dictionary has ${size} entries)`);
+        codes[pos + i] = base + code;
+      }
+      pos += n;
+      continue;
+    }
     for (let i = 0; i < n; i++) {
       if (bitmap !== undefined && isNullAt(chunk, bitmap, i)) {
         nulls[pos + i] = 1;
