@@ -460,17 +460,20 @@ export class ColumnChunkReader {
     let pos = 0;
     let reps: Uint8Array | undefined;
     let defs: Uint8Array | undefined;
+    let present = entries;
     if (this.maxRep > 0) {
       reps = new Uint8Array(entries);
-      pos = readPrefixedLevels(bytes, pos, this.maxRep, reps, 'repetition levels');
+      pos = readPrefixedLevels(bytes, pos, this.maxRep, reps, 'repetition levels').end;
     }
     if (this.maxDef > 0) {
       if (h.definition_level_encoding !== 'RLE')
         throw new Error(`unsupported definition level encoding ${h.definition_level_encoding}`);
       defs = new Uint8Array(entries);
-      pos = readPrefixedLevels(bytes, pos, this.maxDef, defs, 'definition levels');
+      const levels = readPrefixedLevels(bytes, pos, this.maxDef, defs, 'definition levels', this.maxDef);
+      pos = levels.end;
+      present = levels.matching;
     }
-    return this.finishPage(entries, defs, reps, h.encoding, bytes, pos);
+    return this.finishPage(entries, defs, reps, h.encoding, bytes, pos, present);
   }
 
   private readDataPageV2(header: PageHeader, body: Uint8Array): DecodedPage {
@@ -483,19 +486,28 @@ export class ColumnChunkReader {
       throw new Error(`level lengths ${repLength} + ${defLength} exceed the page's ${body.length} bytes`);
     let reps: Uint8Array | undefined;
     let defs: Uint8Array | undefined;
+    let present = entries;
     if (this.maxRep > 0) {
       reps = new Uint8Array(entries);
       readHybrid(body, 0, repLength, bitWidth(this.maxRep), reps, 'repetition levels');
     }
     if (this.maxDef > 0) {
       defs = new Uint8Array(entries);
-      readHybrid(body, repLength, repLength + defLength, bitWidth(this.maxDef), defs, 'definition levels');
+      present = readHybrid(
+        body,
+        repLength,
+        repLength + defLength,
+        bitWidth(this.maxDef),
+        defs,
+        'definition levels',
+        this.maxDef,
+      );
     }
     let values = body.subarray(repLength + defLength);
     const valuesSize = header.uncompressed_page_size - repLength - defLength;
     if (h.is_compressed !== false && valuesSize > 0) values = this.decompress(values, valuesSize);
     else values = exact(values);
-    return this.finishPage(entries, defs, reps, h.encoding, values, 0);
+    return this.finishPage(entries, defs, reps, h.encoding, values, 0, present);
   }
 
   private checkEntries(declared: number): number {
@@ -515,13 +527,8 @@ export class ColumnChunkReader {
     encoding: string,
     bytes: Uint8Array,
     pos: number,
+    present: number,
   ): DecodedPage {
-    let present = entries;
-    if (defs !== undefined) {
-      present = 0;
-      const maxDef = this.maxDef;
-      for (let i = 0; i < entries; i++) if (defs[i] === maxDef) present++;
-    }
     const flatDefs = present === entries && !this.src.plan.nested ? undefined : defs;
     const page: DecodedPage = { entries, defs: flatDefs, reps };
     const kind = this.src.plan.schema.kind;
@@ -681,7 +688,8 @@ function readPrefixedLevels(
   maxLevel: number,
   out: Uint8Array,
   what: string,
-): number {
+  countOf = -1,
+): { end: number; matching: number } {
   if (pos + 4 > bytes.length) throw new Error(`${what}: the page ends before their length`);
   const length =
     (bytes[pos] ?? 0) |
@@ -693,8 +701,8 @@ function readPrefixedLevels(
     throw new Error(
       `${what}: length ${length >>> 0} exceeds the page's ${bytes.length - start} remaining bytes`,
     );
-  readHybrid(bytes, start, start + length, bitWidth(maxLevel), out, what);
-  return start + length;
+  const matching = readHybrid(bytes, start, start + length, bitWidth(maxLevel), out, what, countOf);
+  return { end: start + length, matching };
 }
 
 function readDictionaryIndices(bytes: Uint8Array, pos: number, count: number, size: number): Int32Array {
@@ -722,9 +730,13 @@ function readHybrid(
   width: number,
   out: Uint8Array | Int32Array,
   what: string,
-): void {
+  countOf = -1,
+): number {
   const count = out.length;
   let seen = 0;
+  // Values equal to `countOf` (a page's present values among its definition levels), counted
+  // per run: an RLE run adds its length at once.
+  let matching = 0;
   while (seen < count) {
     if (pos >= end) throw new Error(`${what}: the data ends after ${seen} of ${count} values`);
     let header = 0;
@@ -746,6 +758,7 @@ function readHybrid(
       pos += valueBytes;
       const m = Math.min(runLength, count - seen);
       out.fill(v, seen, seen + m);
+      if (v === countOf) matching += m;
       seen += m;
     } else {
       // Bit-packed run: runLength groups of 8 values, packed from the least significant bit.
@@ -753,10 +766,12 @@ function readHybrid(
       const needed = Math.ceil((m * width) / 8);
       if (pos + needed > end) throw new Error(`${what}: truncated bit-packed run`);
       unpackBits(bytes, pos, width, out, seen, m);
+      if (countOf >= 0) for (let i = seen; i < seen + m; i++) if (out[i] === countOf) matching++;
       seen += m;
       pos = Math.min(pos + runLength * width, end);
     }
   }
+  return matching;
 }
 
 function unpackBits(
