@@ -59,6 +59,27 @@ function rowsOf(n: number, distinct: number): Array<string | null> {
   );
 }
 
+/** A regex check and an exact distinct count over the batches of column `s`. */
+function regexAndDistinct(columns: StringColumnBatch[]) {
+  const expectations = [
+    { type: 'expect_column_values_to_match_regex', kwargs: { column: 's', regex: '^v[0-9]+$' } },
+    {
+      type: 'expect_column_unique_value_count_to_be_between',
+      kwargs: { column: 's', min_value: 0, max_value: 1e9 },
+    },
+  ] as unknown as Expectation[];
+  const runner = new ExpectationRunner(expectations, { format: 'arrow-file', columns: [COLUMN] });
+  const agg = new ExactAggregates();
+  let offset = 0;
+  for (const c of columns) {
+    const batch: DataBatch = { rowOffset: offset, numRows: c.length, columns: new Map([['s', c]]) };
+    runner.add(batch);
+    agg.add(batch);
+    offset += c.length;
+  }
+  return runner.finish(agg);
+}
+
 describe('stable dictionary ids', () => {
   it.each([
     ['few values', 200, 4096],
@@ -96,56 +117,18 @@ describe('stable dictionary ids', () => {
 
   it('expectations read the same through ids: regex verdicts and exact distinct counts', () => {
     const rows = rowsOf(50_000, 3000);
-    const expectations = [
-      { type: 'expect_column_values_to_match_regex', kwargs: { column: 's', regex: '^v[0-9]+$' } },
-      {
-        type: 'expect_column_unique_value_count_to_be_between',
-        kwargs: { column: 's', min_value: 0, max_value: 1e9 },
-      },
-    ] as unknown as Expectation[];
-    const run = (columns: StringColumnBatch[]) => {
-      const runner = new ExpectationRunner(expectations, { format: 'arrow-file', columns: [COLUMN] });
-      const agg = new ExactAggregates();
-      let offset = 0;
-      for (const c of columns) {
-        const batch: DataBatch = { rowOffset: offset, numRows: c.length, columns: new Map([['s', c]]) };
-        runner.add(batch);
-        agg.add(batch);
-        offset += c.length;
-      }
-      return runner.finish(agg);
-    };
-    const plain = run(batches(rows, 1000, undefined));
-    const withIds = run(batches(rows, 1000, [new Utf8Interner(), new Utf8Interner()]));
+    const plain = regexAndDistinct(batches(rows, 1000, undefined));
+    const withIds = regexAndDistinct(batches(rows, 1000, [new Utf8Interner(), new Utf8Interner()]));
     expect(withIds).toEqual(plain);
     expect(plain[1]).toMatchObject({ observed: new Set(rows.filter((r) => r !== null)).size });
   });
 
   it('expectations read the same when the codes are the ids', () => {
     const rows = rowsOf(120_000, 9000);
-    const expectations = [
-      { type: 'expect_column_values_to_match_regex', kwargs: { column: 's', regex: '^v[0-9]+$' } },
-      {
-        type: 'expect_column_unique_value_count_to_be_between',
-        kwargs: { column: 's', min_value: 0, max_value: 1e9 },
-      },
-    ] as unknown as Expectation[];
-    const run = (columns: StringColumnBatch[]) => {
-      const runner = new ExpectationRunner(expectations, { format: 'arrow-file', columns: [COLUMN] });
-      const agg = new ExactAggregates();
-      let offset = 0;
-      for (const c of columns) {
-        const batch: DataBatch = { rowOffset: offset, numRows: c.length, columns: new Map([['s', c]]) };
-        runner.add(batch);
-        agg.add(batch);
-        offset += c.length;
-      }
-      return runner.finish(agg);
-    };
     const interned = batches(rows, 8192, [new Utf8Interner(), new Utf8Interner()]);
     expect(interned.filter((b) => b.dictionaryIds?.identity === true).length).toBeGreaterThan(5);
-    const plain = run(batches(rows, 8192, undefined));
-    expect(run(interned)).toEqual(plain);
+    const plain = regexAndDistinct(batches(rows, 8192, undefined));
+    expect(regexAndDistinct(interned)).toEqual(plain);
     expect(plain[0]).toMatchObject({ success: false });
     expect(plain[1]).toMatchObject({ observed: new Set(rows.filter((r) => r !== null)).size });
   });
