@@ -1,13 +1,11 @@
 import type { WeightedSample } from '../drift/weighted';
-import { linearQuantile, SketchInputError } from '../sketch';
+import { FLOAT64_LOW_WORD as LOW_WORD, linearQuantile, SketchInputError } from '../sketch';
 
 /** Distinct values counted exactly before a `ValueCounts` gives up. */
 export const VALUE_COUNTS_LIMIT = 1024;
 
 /** Bound once: `Math.x` lookups are slow under Jest's global Proxy (see src/sketch/hash.ts). */
 const imul = Math.imul;
-/** Index of a float64's low word in an Int32Array view (0 on little-endian hosts). */
-const LOW_WORD = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 0 : 1;
 
 interface SortedCounts extends WeightedSample {
   /** cumulative[i] = weights[0] + … + weights[i]. */

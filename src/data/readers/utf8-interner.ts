@@ -99,11 +99,6 @@ export class Utf8Interner {
     return { dictionary, ids: { ids, space: this } };
   }
 
-  /** Distinct values held. */
-  get size(): number {
-    return this.strings.length;
-  }
-
   /**
    * Whether a batch of `rows` rows had better use the entries themselves as codes (see
    * `identityBatch`): when the values held are many for a batch (a per-batch dictionary then
