@@ -251,24 +251,15 @@ export class ColumnProfiler {
       this.addCounted(dictionary, counts);
       return;
     }
-    if (ids.space !== this.idSpace) {
-      this.flushIdCounts();
-      this.idSpace = ids.space;
-    }
+    this.useIdSpace(ids.space);
     // Entries with an id are counted by id; the few without (literals) as strings.
-    const countDistinct = this.exactDistinct === undefined;
     for (let c = 0; c < counts.length; c++) {
       const k = counts[c] as number;
       const id = ids.ids[c] as number;
       if (k === 0 || id < 0) continue;
       counts[c] = 0;
       if (id >= this.idCounts.length) this.growIdCounts(id);
-      const v = dictionary[c] as string;
-      if (this.idCounts[id] === 0) {
-        this.idStrings[id] = v;
-        this.idsUsed.push(id);
-        if (countDistinct) this.distinct.addString(v);
-      }
+      if (this.idCounts[id] === 0) this.firstSeenId(id, dictionary[c] as string);
       this.idCounts[id] = (this.idCounts[id] as number) + k;
     }
     this.addCounted(dictionary, counts);
@@ -279,25 +270,30 @@ export class ColumnProfiler {
    * the dictionary lists every value read so far and most are not in this batch.
    */
   private addEntryCodes(codes: Int32Array, dictionary: ReadonlyArray<string>, space: object): void {
-    if (space !== this.idSpace) {
-      this.flushIdCounts();
-      this.idSpace = space;
-    }
+    this.useIdSpace(space);
     if (dictionary.length > this.idCounts.length) this.growIdCounts(dictionary.length - 1);
     const idCounts = this.idCounts;
-    const countDistinct = this.exactDistinct === undefined;
     for (let i = 0; i < codes.length; i++) {
       const id = codes[i] as number;
       if (id < 0) continue;
       const k = idCounts[id] as number;
-      if (k === 0) {
-        const v = dictionary[id] as string;
-        this.idStrings[id] = v;
-        this.idsUsed.push(id);
-        if (countDistinct) this.distinct.addString(v);
-      }
+      if (k === 0) this.firstSeenId(id, dictionary[id] as string);
       idCounts[id] = k + 1;
     }
+  }
+
+  /** Counts by id go to `space` from now on; those of another space are folded first. */
+  private useIdSpace(space: object): void {
+    if (space === this.idSpace) return;
+    this.flushIdCounts();
+    this.idSpace = space;
+  }
+
+  /** The first count of value `v` under id `id`: remembered for the flush, counted as distinct. */
+  private firstSeenId(id: number, v: string): void {
+    this.idStrings[id] = v;
+    this.idsUsed.push(id);
+    if (this.exactDistinct === undefined) this.distinct.addString(v);
   }
 
   private growIdCounts(id: number): void {

@@ -30,24 +30,15 @@ function batches(
     }
     // A new interner (a new id space) every few batches, as a new read would bring.
     const interner = interned[Math.floor(b / 3) % interned.length] as Utf8Interner;
-    if (interner.prefersIdentity(part.length)) {
-      // As the readers do once many values are held: the entries themselves are the codes.
-      const codes = Int32Array.from(part, (v) => {
-        if (v === null) return -1;
-        const bytes = encoder.encode(v);
-        return interner.intern(bytes, 0, bytes.length);
-      });
-      const { dictionary, ids } = interner.identityBatch();
-      out.push(dictionaryStringBatch(dictionary, codes, nulls, nullCount, ids));
-      continue;
-    }
-    interner.beginBatch();
+    // As the readers do once many values are held, the entries themselves may be the codes.
+    const asEntries = interner.prefersIdentity(part.length);
+    if (!asEntries) interner.beginBatch();
     const codes = Int32Array.from(part, (v) => {
       if (v === null) return -1;
       const bytes = encoder.encode(v);
-      return interner.code(bytes, 0, bytes.length);
+      return asEntries ? interner.intern(bytes, 0, bytes.length) : interner.code(bytes, 0, bytes.length);
     });
-    const { dictionary, ids } = interner.finishBatch();
+    const { dictionary, ids } = asEntries ? interner.identityBatch() : interner.finishBatch();
     out.push(dictionaryStringBatch(dictionary, codes, nulls, nullCount, ids));
   }
   return out;
