@@ -1,11 +1,16 @@
 import type { WeightedSample } from '../drift/weighted';
-import { FLOAT64_LOW_WORD as LOW_WORD, linearQuantile, SketchInputError } from '../sketch';
+import { FLOAT64_LOW_WORD, linearQuantile, SketchInputError } from '../sketch';
 
 /** Distinct values counted exactly before a `ValueCounts` gives up. */
 export const VALUE_COUNTS_LIMIT = 1024;
 
 /** Bound once: `Math.x` lookups are slow under Jest's global Proxy (see src/sketch/hash.ts). */
 const imul = Math.imul;
+/**
+ * Read once: through `../sketch`'s re-export every use in the loop below is a getter call on
+ * the module object, which made counting 4–5× slower.
+ */
+const LOW_WORD = FLOAT64_LOW_WORD;
 
 interface SortedCounts extends WeightedSample {
   /** cumulative[i] = weights[0] + … + weights[i]. */

@@ -185,14 +185,7 @@ export class DistinctCounter {
     }
     const registers = this.registers;
     if (registers === null) return;
-    // The values' own words, read in place (see hashNumberWords).
-    const words = new Int32Array(values.buffer, values.byteOffset, 2 * length);
-    const lo = FLOAT64_LOW_WORD;
-    const hi = 1 - lo;
-    for (; i < length; i++) {
-      if (nulls !== undefined && nulls[i] !== 0) continue;
-      addToRegisters(registers, hashNumberWords(words[2 * i + lo] as number, words[2 * i + hi] as number));
-    }
+    addWordsToRegisters(registers, values, nulls, i, length);
   }
 
   /** Counts a string (compared by UTF-16 code units). */
@@ -382,6 +375,27 @@ export class DistinctCounter {
 }
 
 /** Folds one uint32 hash into the registers: top 14 bits pick the register, the rest the rank. */
+/**
+ * The register loop of `addNumberBatch` for rows [from, length), hashing the values' own words
+ * in place (see hashNumberWords). A function of its own: inside `addNumberBatch`, compiled with
+ * the exact-mode loop's feedback, it ran 2–3× slower.
+ */
+function addWordsToRegisters(
+  registers: Uint8Array,
+  values: Float64Array,
+  nulls: Uint8Array | undefined,
+  from: number,
+  length: number,
+): void {
+  const words = new Int32Array(values.buffer, values.byteOffset, 2 * length);
+  const lo = FLOAT64_LOW_WORD;
+  const hi = 1 - lo;
+  for (let i = from; i < length; i++) {
+    if (nulls !== undefined && nulls[i] !== 0) continue;
+    addToRegisters(registers, hashNumberWords(words[2 * i + lo] as number, words[2 * i + hi] as number));
+  }
+}
+
 function addToRegisters(registers: Uint8Array, h: number): void {
   const idx = h >>> Q;
   const rank = clz32(h & LOW_MASK) - (HLL_PRECISION - 1);

@@ -156,15 +156,10 @@ export class ColumnChunkReader {
         values.set(src.subarray(this.value, this.value + k), i);
         this.value += k;
       } else {
-        const maxDef = this.maxDef;
-        for (let j = 0; j < k; j++) {
-          if (defs[this.entry + j] === maxDef) values[i + j] = src[this.value++] ?? NaN;
-          else {
-            nulls ??= new Uint8Array(n);
-            nulls[i + j] = 1;
-            nullCount++;
-          }
-        }
+        nulls ??= new Uint8Array(n);
+        const next = spreadNumbers(defs, this.entry, k, this.maxDef, src, this.value, values, nulls, i);
+        nullCount += k - (next - this.value);
+        this.value = next;
       }
       this.entry += k;
       i += k;
@@ -184,14 +179,28 @@ export class ColumnChunkReader {
       const k = Math.min(n - i, page.entries - this.entry);
       const { defs, codes: pageCodes, ids } = page;
       const maxDef = this.maxDef;
+      if (pageCodes !== undefined) {
+        // A dictionary-encoded page: its codes copied, or spread around its nulls.
+        if (defs === undefined) {
+          codes.set(pageCodes.subarray(this.value, this.value + k), i);
+          this.value += k;
+        } else {
+          nulls ??= new Uint8Array(n);
+          const next = spreadCodes(defs, this.entry, k, maxDef, pageCodes, this.value, codes, nulls, i);
+          nullCount += k - (next - this.value);
+          this.value = next;
+        }
+        this.entry += k;
+        i += k;
+        continue;
+      }
+      // A plain page: its rows' interner entries (or literals) kept for the end of the batch.
       for (let j = 0; j < k; j++) {
         if (defs !== undefined && defs[this.entry + j] !== maxDef) {
           nulls ??= new Uint8Array(n);
           nulls[i + j] = 1;
           codes[i + j] = -1;
           nullCount++;
-        } else if (pageCodes !== undefined) {
-          codes[i + j] = pageCodes[this.value++] ?? -1;
         } else {
           plain ??= { ids: new Int32Array(n), literals: [] };
           const id = ids?.[this.value++] ?? 0;
@@ -548,12 +557,7 @@ export class ColumnChunkReader {
       if (size === undefined) throw new Error('dictionary-encoded page without a dictionary page');
       const indices = readDictionaryIndices(bytes, pos, present, size);
       if (kind === 'string') page.codes = indices;
-      else {
-        const dict = this.dictNumbers ?? new Float64Array(0);
-        const numbers = new Float64Array(present);
-        for (let i = 0; i < present; i++) numbers[i] = dict[indices[i] ?? 0] ?? NaN;
-        page.numbers = numbers;
-      }
+      else page.numbers = gatherNumbers(this.dictNumbers ?? new Float64Array(0), indices);
       return page;
     }
     if (kind === 'string') {
@@ -711,6 +715,9 @@ function readDictionaryIndices(bytes: Uint8Array, pos: number, count: number, si
   if (width > 32) throw new Error(`dictionary indices: invalid bit width ${width}`);
   const out = new Int32Array(count);
   readHybrid(bytes, pos + 1, bytes.length, width, out, 'dictionary indices');
+  // Indices of fewer than 31 bits are non-negative and below 2^width: within a dictionary of
+  // at least that many entries without looking.
+  if (width <= 30 && 2 ** width <= size) return out;
   for (let i = 0; i < count; i++) {
     const index = out[i] ?? -1;
     if (index < 0 || index >= size)
@@ -720,10 +727,63 @@ function readDictionaryIndices(bytes: Uint8Array, pos: number, count: number, si
 }
 
 /**
+ * Entries [entry, entry + k) of a page with nulls into `out` and `nulls` from row `at`: each
+ * defined entry takes the next of `src` from `value` on, each other is marked null. Returns the
+ * next unused value. Loops of their own, so each compiles for its one element type.
+ */
+function spreadNumbers(
+  defs: Uint8Array,
+  entry: number,
+  k: number,
+  maxDef: number,
+  src: Float64Array,
+  value: number,
+  out: Float64Array,
+  nulls: Uint8Array,
+  at: number,
+): number {
+  for (let j = 0; j < k; j++) {
+    if (defs[entry + j] === maxDef) out[at + j] = src[value++] as number;
+    else nulls[at + j] = 1;
+  }
+  return value;
+}
+
+/** As `spreadNumbers`, for dictionary codes; null rows get code −1. */
+function spreadCodes(
+  defs: Uint8Array,
+  entry: number,
+  k: number,
+  maxDef: number,
+  src: Int32Array,
+  value: number,
+  out: Int32Array,
+  nulls: Uint8Array,
+  at: number,
+): number {
+  for (let j = 0; j < k; j++) {
+    if (defs[entry + j] === maxDef) out[at + j] = src[value++] as number;
+    else {
+      nulls[at + j] = 1;
+      out[at + j] = -1;
+    }
+  }
+  return value;
+}
+
+/** The dictionary's values at `indices` (checked to be in range). */
+function gatherNumbers(dictionary: Float64Array, indices: Int32Array): Float64Array {
+  const out = new Float64Array(indices.length);
+  for (let i = 0; i < indices.length; i++) out[i] = dictionary[indices[i] as number] as number;
+  return out;
+}
+
+/**
  * Decodes the RLE / bit-packed hybrid encoding of `bytes[pos, end)` into `out`, exactly
  * `out.length` values: runs beyond that are cut, and data ending before it is an error.
+ * Returns how many values equal `countOf`. Exported for its unit test.
  */
-function readHybrid(
+export function readHybrid(
   bytes: Uint8Array,
   pos: number,
   end: number,
@@ -755,6 +815,8 @@ function readHybrid(
       if (pos + valueBytes > end) throw new Error(`${what}: truncated run`);
       let v = 0;
       for (let k = 0; k < valueBytes; k++) v += (bytes[pos + k] ?? 0) * 2 ** (8 * k);
+      // Its padding bits must be zero: callers rely on values below 2^width.
+      if (v >= 2 ** width) throw new Error(`${what}: run value ${v} does not fit its bit width ${width}`);
       pos += valueBytes;
       const m = Math.min(runLength, count - seen);
       out.fill(v, seen, seen + m);
@@ -787,19 +849,25 @@ function unpackBits(
     return;
   }
   if (width <= 24) {
-    // The accumulator holds fewer than width + 8 ≤ 32 bits, so int32 arithmetic stays exact.
+    // Each value from the 32-bit little-endian word at its first byte: its bit offset in that
+    // byte (≤ 7) plus its width (≤ 24) fit, and no branch depends on the data. About twice as
+    // fast as shifting bytes into an accumulator, whose refill branch mispredicts. The last
+    // values, within 3 bytes of the end of `bytes`, are assembled from the bytes there are.
     const mask = (1 << width) - 1;
-    let acc = 0;
-    let bits = 0;
-    let p = pos;
-    for (let i = 0; i < m; i++) {
-      while (bits < width) {
-        acc |= (bytes[p++] ?? 0) << bits;
-        bits += 8;
-      }
-      out[at + i] = acc & mask;
-      acc >>>= width;
-      bits -= width;
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const wordEnd = bytes.length - 3;
+    let i = 0;
+    let bit = pos * 8;
+    for (; i < m; i++, bit += width) {
+      const b = bit >>> 3;
+      if (b >= wordEnd) break;
+      out[at + i] = (view.getUint32(b, true) >>> (bit & 7)) & mask;
+    }
+    for (; i < m; i++, bit += width) {
+      const b = bit >>> 3;
+      let word = 0;
+      for (let k = 0; k < 4 && b + k < bytes.length; k++) word |= (bytes[b + k] as number) << (8 * k);
+      out[at + i] = (word >>> (bit & 7)) & mask;
     }
     return;
   }
