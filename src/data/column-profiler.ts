@@ -139,16 +139,6 @@ export class ColumnProfiler {
   private addNumbers(batch: NumberColumnBatch): void {
     const { values, nulls, nullCount } = batch;
     const n = values.length;
-    let finite = 0;
-    let nan = 0;
-    let posInf = 0;
-    let negInf = 0;
-    let zeros = 0;
-    // This batch's own min and max: recorded for the checks that can then skip it whole.
-    let min = Infinity;
-    let max = -Infinity;
-    let s1 = 0;
-    let s2 = 0;
     let shift = this.shift;
     const checkNulls = nullCount > 0;
     if (shift !== shift) {
@@ -161,35 +151,20 @@ export class ColumnProfiler {
         }
       }
     }
-    for (let i = 0; i < n; i++) {
-      if (checkNulls && nulls[i] === 1) continue;
-      const v = values[i] as number;
-      if (v - v !== 0) {
-        // NaN or ±Infinity: v − v is NaN for both.
-        if (v !== v) nan++;
-        else if (v > 0) posInf++;
-        else negInf++;
-        continue;
-      }
-      finite++;
-      if (v === 0) zeros++;
-      if (v < min) min = v;
-      if (v > max) max = v;
-      const d = v - shift;
-      s1 += d;
-      s2 += d * d;
-    }
+    const m = momentsOf(values, checkNulls ? nulls : undefined, n, shift);
     this.shift = shift;
-    this.finite += finite;
-    this.nan += nan;
-    this.posInf += posInf;
-    this.negInf += negInf;
-    this.zeros += zeros;
-    if (min < this.min) this.min = min;
-    if (max > this.max) this.max = max;
-    setNumberBatchStats(batch, { min, max, nan, infinite: posInf + negInf });
-    this.sum1 += s1;
-    this.sum2 += s2;
+    this.finite += m.finite;
+    this.nan += m.nan;
+    this.posInf += m.posInf;
+    this.negInf += m.negInf;
+    this.zeros += m.zeros;
+    if (m.min < this.min) this.min = m.min;
+    if (m.max > this.max) this.max = m.max;
+    // This batch's own min and max: recorded for the checks that can then skip it whole.
+    setNumberBatchStats(batch, { min: m.min, max: m.max, nan: m.nan, infinite: m.posInf + m.negInf });
+    const nonFinite = m.nan + m.posInf + m.negInf;
+    this.sum1 += m.s1;
+    this.sum2 += m.s2;
     this.grid?.addBatch(values, checkNulls ? nulls : undefined, n);
     let from = 0;
     if (!this.sketching) {
@@ -202,13 +177,13 @@ export class ColumnProfiler {
     const restNulls = checkNulls ? (from === 0 ? nulls : nulls.subarray(from, n)) : undefined;
     if (this.leanStopped) return;
     // Non-finite values are known from the loop above: without any, the sketch copies in blocks.
-    this.sketch.addBatch(rest, restNulls, n - from, nan + posInf + negInf === 0);
+    this.sketch.addBatch(rest, restNulls, n - from, nonFinite === 0);
     if (this.options.lean === true && !this.sketch.isExact) {
       this.leanStopped = true;
       return;
     }
     if (this.exactDistinct !== undefined) return;
-    if (nan + posInf + negInf === 0) this.distinct.addNumberBatch(rest, restNulls, n - from);
+    if (nonFinite === 0) this.distinct.addNumberBatch(rest, restNulls, n - from);
     else {
       // Distinct counts cover finite values only (as pandas' nunique after Evidently drops ±Inf).
       for (let i = from; i < n; i++) {
@@ -505,4 +480,71 @@ export class ColumnProfiler {
     const counts = histogramWeighted(sample, edges);
     return { edges: Array.from(edges), counts: Array.from(counts) };
   }
+}
+
+/** One numeric batch's counts, extremes and shifted sums (see `momentsOf`). */
+class BatchMoments {
+  finite = 0;
+  nan = 0;
+  posInf = 0;
+  negInf = 0;
+  zeros = 0;
+  min = Infinity;
+  max = -Infinity;
+  /** Σ(v − shift) and Σ(v − shift)² over the finite values. */
+  s1 = 0;
+  s2 = 0;
+}
+
+/** Reused by every call: `momentsOf`'s result is read before the next call. */
+const MOMENTS = new BatchMoments();
+
+/**
+ * The moments of `values[0, n)` without nulls. A function of its own rather than a loop inside
+ * `addNumbers`: compiled there, beside the calls that follow it, it ran about 3× slower.
+ */
+function momentsOf(
+  values: Float64Array,
+  nulls: Uint8Array | undefined,
+  n: number,
+  shift: number,
+): BatchMoments {
+  let finite = 0;
+  let nan = 0;
+  let posInf = 0;
+  let negInf = 0;
+  let zeros = 0;
+  let min = Infinity;
+  let max = -Infinity;
+  let s1 = 0;
+  let s2 = 0;
+  for (let i = 0; i < n; i++) {
+    if (nulls !== undefined && nulls[i] === 1) continue;
+    const v = values[i] as number;
+    if (v - v !== 0) {
+      // NaN or ±Infinity: v − v is NaN for both.
+      if (v !== v) nan++;
+      else if (v > 0) posInf++;
+      else negInf++;
+      continue;
+    }
+    finite++;
+    if (v === 0) zeros++;
+    if (v < min) min = v;
+    if (v > max) max = v;
+    const d = v - shift;
+    s1 += d;
+    s2 += d * d;
+  }
+  const m = MOMENTS;
+  m.finite = finite;
+  m.nan = nan;
+  m.posInf = posInf;
+  m.negInf = negInf;
+  m.zeros = zeros;
+  m.min = min;
+  m.max = max;
+  m.s1 = s1;
+  m.s2 = s2;
+  return m;
 }
