@@ -144,15 +144,36 @@ describe('Parquet reader', () => {
     expect(idOf.size).toBe(30_000);
   });
 
-  it('hands out dictionary codes for dictionary-encoded string columns, -1 at nulls, values decoded lazily', async () => {
-    // Kept as handed out (not through readAll's copies), to see the lazy `values` getter; the
-    // Parquet reader does not reuse a batch's arrays for later batches.
-    const reader = await openDataset(tmp.path('typed-snappy.parquet'), { allowedRoots: roots, batchRows: 3 });
-    const batches: DataBatch[] = [];
-    for await (const b of reader.batches()) batches.push(b);
+  it("reuses each column's batch arrays from batch to batch, with 0 (not an earlier value) at nulls", async () => {
+    const reader = await openDataset(tmp.path('many-pages.parquet'), {
+      allowedRoots: roots,
+      batchRows: 5_000,
+    });
+    const seen = new Set<ArrayBufferLike>();
+    let rowOffset = 0;
+    for await (const b of reader.batches()) {
+      const x = b.columns.get('x');
+      if (x?.kind !== 'number') throw new Error('expected numbers for x');
+      seen.add(x.values.buffer);
+      for (let i = 0; i < x.length; i++) {
+        const row = rowOffset + i;
+        expect([row, x.nulls[i], x.values[i]]).toEqual(row % 11 === 0 ? [row, 1, 0] : [row, 0, row / 8]);
+      }
+      rowOffset += b.numRows;
+    }
     await reader.close();
+    expect(rowOffset).toBe(30_000);
+    expect(seen.size).toBe(1);
+  });
+
+  it('hands out dictionary codes for dictionary-encoded string columns, -1 at nulls, values decoded lazily', async () => {
+    // Read as handed out (not through readAll's copies), to see the lazy `values` getter: each
+    // batch is checked before the next, whose arrays may reuse its own.
+    const reader = await openDataset(tmp.path('typed-snappy.parquet'), { allowedRoots: roots, batchRows: 3 });
     const decoded: unknown[] = [];
-    for (const b of batches) {
+    const plain: unknown[] = [];
+    let firstDictionary: unknown;
+    for await (const b of reader.batches()) {
       const c = b.columns.get('d');
       if (c?.kind !== 'string' || !c.codes || !c.dictionary) throw new Error('expected codes for column d');
       expect(Object.getOwnPropertyDescriptor(c, 'values')?.get).toBeInstanceOf(Function);
@@ -163,20 +184,18 @@ describe('Parquet reader', () => {
         decoded.push(code < 0 ? null : c.dictionary[code]);
       }
       // The batches of one row group share the column chunk's dictionary.
-      if (b.rowOffset === 3)
-        expect(c.dictionary).toBe((batches[0]?.columns.get('d') as { dictionary?: unknown }).dictionary);
-    }
-    expect(decoded).toEqual(expected('d'));
-    // Written with use_dictionary off for this column: plain pages, read through the interner
-    // into codes of a per-batch dictionary of distinct values.
-    const plain: unknown[] = [];
-    for (const b of batches) {
-      const c = b.columns.get('plain');
-      if (c?.kind !== 'string' || !c.codes || !c.dictionary)
+      if (b.rowOffset === 0) firstDictionary = c.dictionary;
+      if (b.rowOffset === 3) expect(c.dictionary).toBe(firstDictionary);
+      // Written with use_dictionary off for this column: plain pages, read through the interner
+      // into codes of a per-batch dictionary of distinct values.
+      const p = b.columns.get('plain');
+      if (p?.kind !== 'string' || !p.codes || !p.dictionary)
         throw new Error('expected codes for column plain');
-      expect(new Set(c.dictionary).size).toBe(c.dictionary.length);
-      for (let i = 0; i < c.length; i++) plain.push(c.nulls[i] === 1 ? null : c.dictionary[c.codes[i] ?? -1]);
+      expect(new Set(p.dictionary).size).toBe(p.dictionary.length);
+      for (let i = 0; i < p.length; i++) plain.push(p.nulls[i] === 1 ? null : p.dictionary[p.codes[i] ?? -1]);
     }
+    await reader.close();
+    expect(decoded).toEqual(expected('d'));
     expect(plain).toEqual(expected('plain'));
   });
 

@@ -19,6 +19,7 @@ import { getMaxDefinitionLevel, getMaxRepetitionLevel } from 'hyparquet/src/sche
 import { errorMessage } from './dataset-unusable';
 import { dictionaryStringBatch } from './dictionary-strings';
 import type { NumberStorage, ParquetColumnPlan } from './parquet-columns';
+import { BatchBuffers } from './batch-buffers';
 import { noNulls } from './no-nulls';
 import { NOT_INTERNED, Utf8Interner } from './utf8-interner';
 import type {
@@ -53,6 +54,8 @@ export interface ColumnChunkSource {
   interner?: Utf8Interner;
   /** Bytes read ahead from the file per read, beyond what a page needs. */
   readAhead: number;
+  /** The column's batch arrays, kept across its row groups. */
+  buffers?: BatchBuffers;
 }
 
 /** One data page, decoded into the shape its column kind needs. */
@@ -106,6 +109,7 @@ export class ColumnChunkReader {
   private readonly declaredValues: number;
   /** Decodes each distinct plain string once (shared by the column's chunks when given). */
   private readonly interner: Utf8Interner;
+  private readonly buffers: BatchBuffers;
 
   constructor(private readonly src: ColumnChunkSource) {
     this.pos = src.start;
@@ -116,6 +120,7 @@ export class ColumnChunkReader {
     this.leaf = leaf;
     this.declaredValues = Number(src.meta.num_values);
     this.interner = src.interner ?? new Utf8Interner({ fatal: true });
+    this.buffers = src.buffers ?? new BatchBuffers();
   }
 
   /** The next `n` rows of the column; throws when the chunk ends before them or is corrupt. */
@@ -144,7 +149,7 @@ export class ColumnChunkReader {
       this.entry += n;
       return { kind: 'number', length: n, values, nulls: noNulls(n), nullCount: 0 };
     }
-    const values = new Float64Array(n);
+    const values = this.buffers.numbers(n);
     let nulls: Uint8Array | undefined;
     let nullCount = 0;
     for (let i = 0; i < n;) {
@@ -156,7 +161,7 @@ export class ColumnChunkReader {
         values.set(src.subarray(this.value, this.value + k), i);
         this.value += k;
       } else {
-        nulls ??= new Uint8Array(n);
+        nulls ??= this.buffers.nulls(n);
         const next = spreadNumbers(defs, this.entry, k, this.maxDef, src, this.value, values, nulls, i);
         nullCount += k - (next - this.value);
         this.value = next;
@@ -168,7 +173,7 @@ export class ColumnChunkReader {
   }
 
   private async takeStrings(n: number): Promise<StringColumnBatch> {
-    const codes = new Int32Array(n);
+    const codes = this.buffers.codes(n);
     let nulls: Uint8Array | undefined;
     let nullCount = 0;
     // Rows from plain-encoded pages (a writer falls back to them when the dictionary grows too
@@ -185,7 +190,7 @@ export class ColumnChunkReader {
           codes.set(pageCodes.subarray(this.value, this.value + k), i);
           this.value += k;
         } else {
-          nulls ??= new Uint8Array(n);
+          nulls ??= this.buffers.nulls(n);
           const next = spreadCodes(defs, this.entry, k, maxDef, pageCodes, this.value, codes, nulls, i);
           nullCount += k - (next - this.value);
           this.value = next;
@@ -197,12 +202,12 @@ export class ColumnChunkReader {
       // A plain page: its rows' interner entries (or literals) kept for the end of the batch.
       for (let j = 0; j < k; j++) {
         if (defs !== undefined && defs[this.entry + j] !== maxDef) {
-          nulls ??= new Uint8Array(n);
+          nulls ??= this.buffers.nulls(n);
           nulls[i + j] = 1;
           codes[i + j] = -1;
           nullCount++;
         } else {
-          plain ??= { ids: new Int32Array(n), literals: [] };
+          plain ??= { ids: this.buffers.ids(n), literals: [] };
           const id = ids?.[this.value++] ?? 0;
           if (id >= 0) plain.ids[i + j] = id;
           else {
@@ -744,7 +749,11 @@ function spreadNumbers(
 ): number {
   for (let j = 0; j < k; j++) {
     if (defs[entry + j] === maxDef) out[at + j] = src[value++] as number;
-    else nulls[at + j] = 1;
+    else {
+      // A null row holds 0, as in a fresh array, not a value left from an earlier batch.
+      nulls[at + j] = 1;
+      out[at + j] = 0;
+    }
   }
   return value;
 }

@@ -42,6 +42,7 @@ import { getSchemaPath } from 'hyparquet/src/schema.js';
 
 import { DataUnusableError } from '../../core/errors';
 
+import { BatchBuffers } from './batch-buffers';
 import { datasetUnusable } from './dataset-unusable';
 import { ColumnChunkReader } from './parquet-column-chunk';
 import { parquetColumnPlans } from './parquet-columns';
@@ -127,6 +128,8 @@ export async function openParquetDataset(
       const interners = plans.map((p) =>
         p.schema.kind === 'string' ? new Utf8Interner({ fatal: true }) : undefined,
       );
+      // Batch arrays per column, reused from batch to batch (see DatasetReader.batches).
+      const buffers = plans.map(() => new BatchBuffers());
       for (const [group, rowGroup] of metadata.row_groups.entries()) {
         const rows = Number(rowGroup.num_rows);
         if (!Number.isSafeInteger(rows) || rows < 0)
@@ -148,6 +151,7 @@ export async function openParquetDataset(
                   dataEnd,
                   readAhead,
                   interner: interners[index],
+                  buffers: buffers[index],
                 }),
           );
         } catch (err) {
@@ -242,6 +246,7 @@ interface ChunkReaderArgs {
   dataEnd: number;
   readAhead: number;
   interner: Utf8Interner | undefined;
+  buffers: BatchBuffers | undefined;
 }
 
 /** The reader of one column's chunk in a row group, after checking the chunk lies in the file. */
@@ -293,6 +298,7 @@ function chunkReader(a: ChunkReaderArgs): ColumnChunkReader {
     compressors,
     readAhead: a.readAhead,
     ...(a.interner !== undefined ? { interner: a.interner } : {}),
+    ...(a.buffers !== undefined ? { buffers: a.buffers } : {}),
   });
 }
 

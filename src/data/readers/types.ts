@@ -144,7 +144,8 @@ export interface DatasetReader {
   /**
    * The batches in file order, each at most `batchRows` rows. A reader is read once. A batch's
    * arrays may be reused for the next batch (the Arrow reader reads every record batch into one
-   * buffer): copy what must outlive the batch.
+   * buffer, the Parquet reader decodes each column into the same arrays): copy what must outlive
+   * the batch.
    */
   batches(): AsyncIterable<DataBatch>;
   /** Releases the file handle. Idempotent. */
