@@ -20,6 +20,7 @@ import os
 import platform
 import re
 import signal
+import statistics
 import subprocess
 import sys
 import threading
@@ -58,6 +59,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--formats", type=lambda v: _csv(v, FORMATS, "--formats"), default=FORMATS,
                    help="comma list of " + ",".join(FORMATS))
     p.add_argument("--timeout", type=float, default=1800, help="seconds per tool run before it is killed (default 1800)")
+    p.add_argument("--repeat", type=int, default=1,
+                   help="runs per tool and format, interleaved across tools; the table shows the median "
+                        "(default 1). This machine's timings move by 15-30%% between runs")
     p.add_argument("--no-build", action="store_true",
                    help="use dist/ as it is (by default mlcd is rebuilt when dist/ is missing or older than src/)")
     p.add_argument("--out", default=os.path.join(HERE, "results.json"))
@@ -65,6 +69,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     args = p.parse_args(argv)
     if args.rows < 1 or args.reference_rows < 1:
         p.error("--rows and --reference-rows must be positive")
+    if args.repeat < 1:
+        p.error("--repeat must be positive")
     return args
 
 
@@ -262,6 +268,21 @@ def outcome(tool: str, fmt: str, res: dict) -> dict:
     return row
 
 
+def combine_runs(runs: list[dict]) -> dict:
+    """One row from a tool's runs on one format: the first that did not finish, or else the
+    median wall and CPU time and the highest peak RSS, with every run's figures listed."""
+    failed = next((r for r in runs if r["status"] != "ok"), None)
+    if failed is not None or len(runs) == 1:
+        return failed or runs[0]
+    row = dict(runs[len(runs) // 2])
+    row["wall_s"] = round(statistics.median(r["wall_s"] for r in runs), 3)
+    row["cpu_s"] = round(statistics.median(r["cpu_s"] for r in runs), 3)
+    row["peak_rss_mib"] = max(r["peak_rss_mib"] for r in runs)
+    row["runs"] = [{"wall_s": r["wall_s"], "cpu_s": r["cpu_s"], "peak_rss_mib": r["peak_rss_mib"],
+                    "load_average_before": r["load_average_before"]} for r in runs]
+    return row
+
+
 def summary(row: dict) -> str:
     r = row.get("result") or {}
     if row["tool"] == "ge":
@@ -334,14 +355,16 @@ def main(argv: list[str]) -> int:
             "rows": {"current": args.rows, "reference": args.reference_rows},
             "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
                         "load_average_at_start": [round(x, 2) for x in os.getloadavg()]},
-            "versions": versions(py_env), "threadpoolctl": tp, "timeout_s": args.timeout,
+            "versions": versions(py_env), "threadpoolctl": tp, "timeout_s": args.timeout, "repeat": args.repeat,
             "files": {k: {f: {"path": os.path.relpath(p, ROOT), "mib": round(os.path.getsize(p) / 2**20, 1)}
                           for f, p in v.items()} for k, v in files.items()},
             "notes": ["wall and peak RSS include interpreter start, imports and file load",
                       "ratios are tool / mlcd on the same format",
                       "GE: schema + the expectation suite on current only; it has no per-column drift",
                       "Evidently: drift (all stat tests forced) + data summary; it has no expectation suites",
-                      "page cache warmed before the runs: every tool reads from memory"]}
+                      "page cache warmed before the runs: every tool reads from memory",
+                      "with repeat > 1: runs interleaved across tools; wall and CPU s are medians, "
+                      "peak RSS the highest, each run under runs[]"]}
 
     load1 = os.getloadavg()[0]
     if load1 > 0.5 * (os.cpu_count() or 1):
@@ -364,39 +387,48 @@ def main(argv: list[str]) -> int:
     rows: list[dict] = []
     for fmt in args.formats:
         warm_cache([files["reference"][fmt], files["current"][fmt]])
-        for tool in args.tools:
-            label = f"{TOOL_NAMES[tool]} / {fmt}"
-            if tool == "mlcd" and mlcd_problem:
-                status = "skipped" if mlcd_problem.startswith("skipped") else "error"
-                rows.append({"tool": tool, "format": fmt, "status": status, "note": mlcd_problem,
-                             "wall_s": None, "peak_rss_mib": None})
-                print(f"bench:validate: {label}: {mlcd_problem.splitlines()[0]}", flush=True)
-                continue
-            if tool == "mlcd":
-                cmd = ["node", MLCD_MAIN, "validate", files["current"][fmt], "--reference", files["reference"][fmt],
-                       "--schema", schema_path, "--expectations", suite, "--json"]
-                env = dict(os.environ)
-            else:
-                cmd = python_cmd(tool, fmt, files, suite)
-                env = py_env
-            print(f"bench:validate: {label} ...", end=" ", flush=True)
-            load_before = round(os.getloadavg()[0], 2)
-            res = run_measured(cmd, env, args.timeout, os.path.join(log_dir, f"{tool}-{fmt}-{args.rows}"))
-            row = outcome(tool, fmt, res)
-            row["load_average_before"] = load_before
-            row["cmd"] = " ".join(os.path.relpath(c, ROOT) if os.path.isabs(c) else c for c in cmd)
-            rows.append(row)
-            if row["status"] == "ok":
-                print(f"{row['wall_s']:.1f} s, {row['peak_rss_mib']:.0f} MiB", flush=True)
-            else:
-                print(row.get("note") or row["status"], flush=True)
+        runs: dict[str, list[dict]] = {tool: [] for tool in args.tools}
+        # Interleaved (every tool once, then again) so that a slow spell of the machine falls on
+        # all tools alike rather than on one.
+        for rep in range(args.repeat):
+            for tool in args.tools:
+                label = f"{TOOL_NAMES[tool]} / {fmt}" + (f" (run {rep + 1} of {args.repeat})" if args.repeat > 1 else "")
+                if tool == "mlcd" and mlcd_problem:
+                    if rep == 0:
+                        status = "skipped" if mlcd_problem.startswith("skipped") else "error"
+                        runs[tool].append({"tool": tool, "format": fmt, "status": status, "note": mlcd_problem,
+                                           "wall_s": None, "peak_rss_mib": None})
+                        print(f"bench:validate: {label}: {mlcd_problem.splitlines()[0]}", flush=True)
+                    continue
+                if any(r["status"] != "ok" for r in runs[tool]):
+                    continue  # one failed or timed-out run settles the tool's row
+                if tool == "mlcd":
+                    cmd = ["node", MLCD_MAIN, "validate", files["current"][fmt], "--reference",
+                           files["reference"][fmt], "--schema", schema_path, "--expectations", suite, "--json"]
+                    env = dict(os.environ)
+                else:
+                    cmd = python_cmd(tool, fmt, files, suite)
+                    env = py_env
+                print(f"bench:validate: {label} ...", end=" ", flush=True)
+                load_before = round(os.getloadavg()[0], 2)
+                res = run_measured(cmd, env, args.timeout, os.path.join(log_dir, f"{tool}-{fmt}-{args.rows}"))
+                row = outcome(tool, fmt, res)
+                row["load_average_before"] = load_before
+                row["cmd"] = " ".join(os.path.relpath(c, ROOT) if os.path.isabs(c) else c for c in cmd)
+                runs[tool].append(row)
+                if row["status"] == "ok":
+                    print(f"{row['wall_s']:.1f} s, {row['peak_rss_mib']:.0f} MiB", flush=True)
+                else:
+                    print(row.get("note") or row["status"], flush=True)
+        rows.extend(combine_runs(runs[tool]) for tool in args.tools)
 
     with open(args.out, "w") as f:
         json.dump({"meta": meta, "runs": rows}, f, indent=2)
         f.write("\n")
     print()
     print(f"current: {args.rows:,} rows, reference: {args.reference_rows:,} rows; "
-          f"ratios are tool / mlcd on the same format (— when mlcd did not run)")
+          f"ratios are tool / mlcd on the same format (— when mlcd did not run)"
+          + (f"; wall and CPU s are medians of {args.repeat} runs, peak RSS the highest" if args.repeat > 1 else ""))
     print(table(rows))
     print(f"\nresults: {os.path.relpath(args.out, ROOT)}; logs: {os.path.relpath(log_dir, ROOT)}/")
     return 0
