@@ -21,6 +21,7 @@ import { dictionaryStringBatch } from './dictionary-strings';
 import type { NumberStorage, ParquetColumnPlan } from './parquet-columns';
 import { BatchBuffers } from './batch-buffers';
 import { noNulls } from './no-nulls';
+import { snappyDecode } from './snappy-block';
 import { NOT_INTERNED, Utf8Interner } from './utf8-interner';
 import type {
   BooleanColumnBatch,
@@ -110,6 +111,8 @@ export class ColumnChunkReader {
   /** Decodes each distinct plain string once (shared by the column's chunks when given). */
   private readonly interner: Utf8Interner;
   private readonly buffers: BatchBuffers;
+  /** Decompressed data pages (see `decompress`). */
+  private pageBuffer = new Uint8Array(0);
 
   constructor(private readonly src: ColumnChunkSource) {
     this.pos = src.start;
@@ -435,7 +438,8 @@ export class ColumnChunkReader {
     if (this.sawDataPage) throw new Error('a dictionary page after data pages');
     const kind = this.src.plan.schema.kind;
     if (this.src.plan.nested || (kind !== 'number' && kind !== 'string')) return;
-    const bytes = this.decompress(body, header.uncompressed_page_size);
+    // Its own buffer: the dictionary's values (views into it) serve every page of the chunk.
+    const bytes = this.decompress(body, header.uncompressed_page_size, false);
     const values = this.plainValues(bytes, 0, h.num_values);
     if (kind === 'string') this.internDictionary(values);
     else this.dictNumbers = toNumbers(values, this.src.plan.numberStorage);
@@ -470,7 +474,7 @@ export class ColumnChunkReader {
     const h = header.data_page_header;
     if (!h) throw new Error('data page without its header');
     const entries = this.checkEntries(h.num_values);
-    const bytes = this.decompress(body, header.uncompressed_page_size);
+    const bytes = this.decompress(body, header.uncompressed_page_size, true);
     let pos = 0;
     let reps: Uint8Array | undefined;
     let defs: Uint8Array | undefined;
@@ -519,7 +523,7 @@ export class ColumnChunkReader {
     }
     let values = body.subarray(repLength + defLength);
     const valuesSize = header.uncompressed_page_size - repLength - defLength;
-    if (h.is_compressed !== false && valuesSize > 0) values = this.decompress(values, valuesSize);
+    if (h.is_compressed !== false && valuesSize > 0) values = this.decompress(values, valuesSize, true);
     else values = exact(values);
     return this.finishPage(entries, defs, reps, h.encoding, values, 0, present);
   }
@@ -673,11 +677,23 @@ export class ColumnChunkReader {
   }
 
   /**
-   * Decompresses a page into a buffer of its own: hyparquet's plain decoders view the whole
-   * underlying ArrayBuffer, so a page must not share one with its neighbours.
+   * Decompresses a page. A data page (`reusable`) compressed to at least 80 % of its size
+   * (random numbers, bit-packed indices: nearly all literals) is decoded into the reader's
+   * page buffer, reused from page to page: a page is used up before the next is read, and a
+   * batch's views into it last until the next batch (see DatasetReader.batches). Other pages
+   * (a dictionary, which serves the whole chunk; compressible strings, where the wasm decoder
+   * is faster) get a buffer of their own.
    */
-  private decompress(body: Uint8Array, size: number): Uint8Array {
-    return exact(decompressPage(body, size, this.src.meta.codec, this.src.compressors));
+  private decompress(body: Uint8Array, size: number, reusable: boolean): Uint8Array {
+    const { codec } = this.src.meta;
+    if (reusable && codec === 'SNAPPY' && body.length * 5 >= size * 4) {
+      if (this.pageBuffer.length < size)
+        this.pageBuffer = new Uint8Array(Math.max(size, 2 * this.pageBuffer.length));
+      const out = this.pageBuffer.subarray(0, size);
+      snappyDecode(body, out);
+      return out;
+    }
+    return exact(decompressPage(body, size, codec, this.src.compressors));
   }
 }
 
