@@ -81,7 +81,7 @@ const TYPED_SCHEMA = [
 ];
 
 describe('Parquet reader', () => {
-  it.each(['typed-snappy', 'typed-zstd', 'typed-gzip-v2'])(
+  it.each(['typed-snappy', 'typed-zstd', 'typed-gzip-v2', 'uncompressed'])(
     'reads %s with the schema and values pyarrow wrote, splitting row groups by batchRows',
     async (name) => {
       const path = tmp.path(`${name}.parquet`);
@@ -124,6 +124,9 @@ describe('Parquet reader', () => {
     expect(columnValues(batches, 'k')).toEqual(rows.map((i) => (i % 13 === 0 ? null : `k${i % 37}`)));
     expect(columnValues(batches, 'id')).toEqual(rows.map((i) => `id${i}`));
     expect(columnValues(batches, 'flag')).toEqual(rows.map((i) => (i % 17 === 0 ? null : i % 3 === 0)));
+    expect(columnValues(batches, 'r')).toEqual(
+      rows.map((i) => (i % 7 === 0 ? null : ((i * 2654435761) % 2 ** 32) / 2 ** 32 + i)),
+    );
     // The low-cardinality column is dictionary-encoded throughout: every batch has codes.
     for (const b of batches) expect(b.columns.get('k')).toHaveProperty('codes');
     // The overflowing one comes out as codes too, dictionary and plain pages alike, and a value

@@ -77,6 +77,44 @@ interface DecodedPage {
 }
 
 /**
+ * The arrays a chunk reader decodes a data page into, reused by the next page: a page is used
+ * up before the next is read, and a batch's views into one last until the next batch (see
+ * DatasetReader.batches). Fresh arrays per page were, with the decompressed pages, what made
+ * V8 run a full mark-compact every few dozen pages.
+ */
+class PageScratch {
+  private levelStore = new Uint8Array(0);
+  private indexStore = new Int32Array(0);
+  private numberStore = new Float64Array(0);
+  private alignedStore = new Float64Array(0);
+
+  /** `n` bytes for definition levels; contents left over (the decoder writes all `n`). */
+  levels(n: number): Uint8Array {
+    if (this.levelStore.length < n) this.levelStore = new Uint8Array(n);
+    return this.levelStore.subarray(0, n);
+  }
+
+  indices(n: number): Int32Array {
+    if (this.indexStore.length < n) this.indexStore = new Int32Array(n);
+    return this.indexStore.subarray(0, n);
+  }
+
+  numbers(n: number): Float64Array {
+    if (this.numberStore.length < n) this.numberStore = new Float64Array(n);
+    return this.numberStore.subarray(0, n);
+  }
+
+  /** A copy of `bytes` starting on an 8-byte boundary. */
+  aligned(bytes: Uint8Array): Uint8Array {
+    const words = Math.ceil(bytes.length / 8);
+    if (this.alignedStore.length < words) this.alignedStore = new Float64Array(words);
+    const out = new Uint8Array(this.alignedStore.buffer, 0, bytes.length);
+    out.set(bytes);
+    return out;
+  }
+}
+
+/**
  * Reads one column chunk of one row group page by page, straight from the file: memory holds a
  * page and a bounded read-ahead, whatever the size of the row group. `take(n)` hands out the next
  * `n` rows as a column batch; string pages that are dictionary-encoded keep their codes.
@@ -91,6 +129,7 @@ interface DecodedPage {
 export class ColumnChunkReader {
   private pos: number;
   private buf = new Uint8Array(0);
+  private readBuffer = new Uint8Array(0);
   private bufStart = 0;
   private page: DecodedPage | undefined;
   /** Next level entry of `page`. */
@@ -113,6 +152,8 @@ export class ColumnChunkReader {
   private readonly buffers: BatchBuffers;
   /** Decompressed data pages (see `decompress`). */
   private pageBuffer = new Uint8Array(0);
+  /** A data page's decoded arrays, reused by the next (see PageScratch). */
+  private readonly scratch = new PageScratch();
 
   constructor(private readonly src: ColumnChunkSource) {
     this.pos = src.start;
@@ -423,11 +464,14 @@ export class ColumnChunkReader {
     const from = pos - this.bufStart;
     if (from >= 0 && from + length <= this.buf.length) return this.buf.subarray(from, from + length);
     const want = Math.max(length, Math.min(this.src.readAhead, this.src.end - pos));
-    const buf = new Uint8Array(want);
+    // One buffer for every read: pages are decoded out of it (an uncompressed one copied, see
+    // `decompress`) before the next read, so nothing views it for longer.
+    if (this.readBuffer.length < want) this.readBuffer = new Uint8Array(want);
+    const buf = this.readBuffer;
     const { bytesRead } = await this.src.handle.read(buf, 0, want, pos);
     if (bytesRead < length)
       throw new Error(`the file ends at byte ${pos + bytesRead}, inside the column chunk`);
-    this.buf = buf.subarray(0, bytesRead);
+    this.buf = buf.subarray(0, Math.min(bytesRead, want));
     this.bufStart = pos;
     return this.buf.subarray(0, length);
   }
@@ -440,7 +484,7 @@ export class ColumnChunkReader {
     if (this.src.plan.nested || (kind !== 'number' && kind !== 'string')) return;
     // Its own buffer: the dictionary's values (views into it) serve every page of the chunk.
     const bytes = this.decompress(body, header.uncompressed_page_size, false);
-    const values = this.plainValues(bytes, 0, h.num_values);
+    const values = this.plainValues(bytes, 0, h.num_values, false);
     if (kind === 'string') this.internDictionary(values);
     else this.dictNumbers = toNumbers(values, this.src.plan.numberStorage);
   }
@@ -486,7 +530,7 @@ export class ColumnChunkReader {
     if (this.maxDef > 0) {
       if (h.definition_level_encoding !== 'RLE')
         throw new Error(`unsupported definition level encoding ${h.definition_level_encoding}`);
-      defs = new Uint8Array(entries);
+      defs = this.scratch.levels(entries);
       const levels = readPrefixedLevels(bytes, pos, this.maxDef, defs, 'definition levels', this.maxDef);
       pos = levels.end;
       present = levels.matching;
@@ -510,7 +554,7 @@ export class ColumnChunkReader {
       readHybrid(body, 0, repLength, bitWidth(this.maxRep), reps, 'repetition levels');
     }
     if (this.maxDef > 0) {
-      defs = new Uint8Array(entries);
+      defs = this.scratch.levels(entries);
       present = readHybrid(
         body,
         repLength,
@@ -524,7 +568,7 @@ export class ColumnChunkReader {
     let values = body.subarray(repLength + defLength);
     const valuesSize = header.uncompressed_page_size - repLength - defLength;
     if (h.is_compressed !== false && valuesSize > 0) values = this.decompress(values, valuesSize, true);
-    else values = exact(values);
+    else values = values.slice();
     return this.finishPage(entries, defs, reps, h.encoding, values, 0, present);
   }
 
@@ -564,9 +608,14 @@ export class ColumnChunkReader {
     if (dictionaryEncoded) {
       const size = kind === 'string' ? this.dictStrings?.length : this.dictNumbers?.length;
       if (size === undefined) throw new Error('dictionary-encoded page without a dictionary page');
-      const indices = readDictionaryIndices(bytes, pos, present, size);
+      const indices = readDictionaryIndices(bytes, pos, this.scratch.indices(present), size);
       if (kind === 'string') page.codes = indices;
-      else page.numbers = gatherNumbers(this.dictNumbers ?? new Float64Array(0), indices);
+      else
+        page.numbers = gatherNumbers(
+          this.dictNumbers ?? new Float64Array(0),
+          indices,
+          this.scratch.numbers(present),
+        );
       return page;
     }
     if (kind === 'string') {
@@ -576,7 +625,7 @@ export class ColumnChunkReader {
       return page;
     }
     const values = this.encodedValues(encoding, bytes, pos, present);
-    page.numbers = toNumbers(values, this.src.plan.numberStorage);
+    page.numbers = toNumbers(values, this.src.plan.numberStorage, (n) => this.scratch.numbers(n));
     if (page.numbers.length !== present)
       throw new Error(`page holds ${page.numbers.length} values, its levels say ${present}`);
     return page;
@@ -641,7 +690,7 @@ export class ColumnChunkReader {
     const reader = { view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), offset: pos };
     switch (encoding) {
       case 'PLAIN':
-        return this.plainValues(bytes, pos, count);
+        return this.plainValues(bytes, pos, count, true);
       case 'BYTE_STREAM_SPLIT':
         checkFixedWidth(type, this.leaf.type_length, count, bytes.length - pos);
         return byteStreamSplit(reader, count, type, this.leaf.type_length);
@@ -668,10 +717,20 @@ export class ColumnChunkReader {
     }
   }
 
-  private plainValues(bytes: Uint8Array, pos: number, count: number): DecodedArray {
+  /**
+   * PLAIN values. hyparquet views 4- and 8-byte numbers in place when they are aligned and
+   * copies them into a new buffer when not (they follow the levels, so usually not); a data
+   * page (`reusable`) copies them into the reader's aligned scratch instead.
+   */
+  private plainValues(bytes: Uint8Array, pos: number, count: number, reusable: boolean): DecodedArray {
     const { type } = this.src.meta;
     if (!Number.isInteger(count) || count < 0) throw new Error(`invalid value count ${count}`);
     checkFixedWidth(type, this.leaf.type_length, count, bytes.length - pos);
+    const width = type === 'DOUBLE' || type === 'INT64' ? 8 : type === 'INT32' || type === 'FLOAT' ? 4 : 0;
+    if (reusable && width > 0 && (bytes.byteOffset + pos) % width !== 0) {
+      bytes = this.scratch.aligned(bytes.subarray(pos, pos + count * width));
+      pos = 0;
+    }
     const reader = { view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), offset: pos };
     return readPlain(reader, type, count, this.leaf.type_length);
   }
@@ -692,6 +751,12 @@ export class ColumnChunkReader {
       const out = this.pageBuffer.subarray(0, size);
       snappyDecode(body, out);
       return out;
+    }
+    // Uncompressed, the page is a view into the read buffer, which the next read overwrites.
+    if (codec === 'UNCOMPRESSED') {
+      if (body.length !== size)
+        throw new Error(`an uncompressed page of ${body.length} bytes declares ${size}`);
+      return body.slice();
     }
     return exact(decompressPage(body, size, codec, this.src.compressors));
   }
@@ -730,11 +795,12 @@ function readPrefixedLevels(
   return { end: start + length, matching };
 }
 
-function readDictionaryIndices(bytes: Uint8Array, pos: number, count: number, size: number): Int32Array {
+/** A data page's dictionary indices into `out` (all of it), checked against the dictionary's size. */
+function readDictionaryIndices(bytes: Uint8Array, pos: number, out: Int32Array, size: number): Int32Array {
   if (pos >= bytes.length) throw new Error('dictionary indices: the page ends before their bit width');
   const width = bytes[pos] ?? 0;
   if (width > 32) throw new Error(`dictionary indices: invalid bit width ${width}`);
-  const out = new Int32Array(count);
+  const count = out.length;
   readHybrid(bytes, pos + 1, bytes.length, width, out, 'dictionary indices');
   // Indices of fewer than 31 bits are non-negative and below 2^width: within a dictionary of
   // at least that many entries without looking.
@@ -796,9 +862,8 @@ function spreadCodes(
   return value;
 }
 
-/** The dictionary's values at `indices` (checked to be in range). */
-function gatherNumbers(dictionary: Float64Array, indices: Int32Array): Float64Array {
-  const out = new Float64Array(indices.length);
+/** The dictionary's values at `indices` (checked to be in range), into `out`. */
+function gatherNumbers(dictionary: Float64Array, indices: Int32Array, out: Float64Array): Float64Array {
   for (let i = 0; i < indices.length; i++) out[i] = dictionary[indices[i] as number] as number;
   return out;
 }
@@ -941,14 +1006,18 @@ function checkFixedWidth(
 /**
  * Numeric page values as float64. 64-bit integers go through their two 32-bit halves rather
  * than one BigInt per value (little-endian, as on every platform Node runs on); the result is
- * the same correctly rounded double.
+ * the same correctly rounded double, written into `scratch(n)` when given (a data page's array).
  */
-function toNumbers(values: DecodedArray, storage: NumberStorage): Float64Array {
+function toNumbers(
+  values: DecodedArray,
+  storage: NumberStorage,
+  scratch?: (n: number) => Float64Array,
+): Float64Array {
   if (values instanceof Float64Array) return values;
   if (values instanceof BigInt64Array || values instanceof BigUint64Array) {
     const n = values.length;
     const words = new Int32Array(values.buffer, values.byteOffset, n * 2);
-    const out = new Float64Array(n);
+    const out = scratch !== undefined ? scratch(n) : new Float64Array(n);
     if (storage === 'unsigned' || values instanceof BigUint64Array) {
       for (let i = 0; i < n; i++)
         out[i] = ((words[2 * i + 1] ?? 0) >>> 0) * 4294967296 + ((words[2 * i] ?? 0) >>> 0);
