@@ -303,6 +303,21 @@ describe('Arrow reader', () => {
     const asNumbers = (xs: Array<bigint | null>) => xs.map((x) => (x === null ? null : Number(x)));
     expect(columnValues(batches, 'i')).toEqual(asNumbers(signed));
     expect(columnValues(batches, 'u')).toEqual(asNumbers(unsigned));
+
+    // Read as handed out: each column's converted values and nulls reuse one array from batch
+    // to batch, with 0 (not an earlier batch's value) at null rows.
+    const arrays = new Set<ArrayBufferLike>();
+    const raw: Array<[number, number]> = [];
+    const reader = await openDataset(path, { allowedRoots: roots, batchRows: 3 });
+    for await (const b of reader.batches()) {
+      const c = b.columns.get('i');
+      if (c?.kind !== 'number') throw new Error('expected numbers for i');
+      arrays.add(c.values.buffer);
+      for (let i = 0; i < c.length; i++) raw.push([c.nulls[i] ?? -1, c.values[i] ?? NaN]);
+    }
+    await reader.close();
+    expect(arrays.size).toBe(1);
+    expect(raw).toEqual(signed.map((x) => (x === null ? [1, 0] : [0, Number(x)])));
   });
 
   it('accepts file:// URIs and .feather / .ipc extensions', async () => {

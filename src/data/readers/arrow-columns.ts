@@ -3,6 +3,7 @@ import type { Data, Field, Vector } from 'apache-arrow';
 
 import { dictionaryStringBatch } from './dictionary-strings';
 import type { ColumnBatch, ColumnKind, ColumnSchema, StringColumnBatch } from './types';
+import { BatchBuffers } from './batch-buffers';
 import { noNulls } from './no-nulls';
 import { NOT_INTERNED, type Utf8Interner } from './utf8-interner';
 
@@ -57,11 +58,12 @@ export function arrowColumnBatch(
   kind: ColumnKind,
   vector: Vector<DataType>,
   interner?: Utf8Interner,
+  buffers: BatchBuffers = new BatchBuffers(),
 ): ColumnBatch {
   const length = vector.length;
   // Below, nulls are marked only at rows the validity bitmaps mark (Null columns aside), so a
   // vector without any can share the zeros.
-  const nulls = kind === 'null' || vector.nullCount > 0 ? new Uint8Array(length) : noNulls(length);
+  const nulls = kind === 'null' || vector.nullCount > 0 ? buffers.nulls(length) : noNulls(length);
   switch (kind) {
     case 'number': {
       const only = vector.data.length === 1 ? vector.data[0] : undefined;
@@ -71,7 +73,7 @@ export function arrowColumnBatch(
         const nullCount = only.nullCount > 0 ? markNulls(only, nulls, 0) : 0;
         return { kind, length, values: raw.subarray(0, length), nulls, nullCount };
       }
-      const values = new Float64Array(length);
+      const values = buffers.numbers(length);
       let nullCount = 0;
       if (isHalfFloat(vector.type)) {
         // Float16 is stored as uint16 bit patterns: let Arrow decode it value by value.
@@ -80,6 +82,7 @@ export function arrowColumnBatch(
           if (typeof v === 'number') values[i] = v;
           else {
             nulls[i] = 1;
+            values[i] = 0;
             nullCount++;
           }
         }
@@ -93,8 +96,9 @@ export function arrowColumnBatch(
       return { kind, length, values, nulls, nullCount };
     }
     case 'string': {
-      if (DataType.isDictionary(vector.type)) return dictionaryColumn(vector);
-      if (interner !== undefined && DataType.isUtf8(vector.type)) return internedColumn(vector, interner);
+      if (DataType.isDictionary(vector.type)) return dictionaryColumn(vector, buffers);
+      if (interner !== undefined && DataType.isUtf8(vector.type))
+        return internedColumn(vector, interner, buffers);
       const values = new Array<string | null>(length);
       let nullCount = 0;
       for (let i = 0; i < length; i++) {
@@ -176,7 +180,7 @@ function decodeDictionary(dictionary: Vector<DataType>): DecodedDictionary {
  * the validity bitmap is addressed from `offset`). Chunks with different dictionaries (not seen
  * in a single record batch, but allowed) get one joined dictionary, their codes shifted.
  */
-function dictionaryColumn(vector: Vector<DataType>): StringColumnBatch {
+function dictionaryColumn(vector: Vector<DataType>, buffers: BatchBuffers): StringColumnBatch {
   const length = vector.length;
   // A row is null where a validity bitmap or a null dictionary entry says so; without either,
   // the batch shares the zeros.
@@ -186,8 +190,8 @@ function dictionaryColumn(vector: Vector<DataType>): StringColumnBatch {
       const d = chunk.dictionary as Vector<DataType> | undefined;
       return d !== undefined && decodeDictionary(d).anyNull;
     });
-  const nulls = mayHaveNulls ? new Uint8Array(length) : noNulls(length);
-  const codes = new Int32Array(length);
+  const nulls = mayHaveNulls ? buffers.nulls(length) : noNulls(length);
+  const codes = buffers.codes(length);
   let nullCount = 0;
   let pos = 0;
   // Where each dictionary starts in the joined one; the first (usually only) one at 0.
@@ -257,11 +261,15 @@ function dictionaryColumn(vector: Vector<DataType>): StringColumnBatch {
  * bytes (Arrow JS slices the offsets of a sliced chunk but not its bytes, and addresses its
  * validity bitmap from `offset`).
  */
-function internedColumn(vector: Vector<DataType>, interner: Utf8Interner): StringColumnBatch {
+function internedColumn(
+  vector: Vector<DataType>,
+  interner: Utf8Interner,
+  buffers: BatchBuffers,
+): StringColumnBatch {
   const length = vector.length;
   // Utf8 rows are null exactly where the validity bitmaps say.
-  const nulls = vector.nullCount > 0 ? new Uint8Array(length) : noNulls(length);
-  const codes = new Int32Array(length);
+  const nulls = vector.nullCount > 0 ? buffers.nulls(length) : noNulls(length);
+  const codes = buffers.codes(length);
   if (interner.prefersIdentity(length)) {
     const nullCount = internChunks(vector, interner, codes, nulls, true);
     if (nullCount >= 0) {
@@ -350,6 +358,7 @@ function copyNumbers(chunk: Data<DataType>, out: Float64Array, nulls: Uint8Array
     for (let i = 0; i < n; i++) {
       if (isNull(i)) {
         nulls[pos + i] = 1;
+        out[pos + i] = 0;
         nullCount++;
         continue;
       }
@@ -361,6 +370,7 @@ function copyNumbers(chunk: Data<DataType>, out: Float64Array, nulls: Uint8Array
     for (let i = 0; i < n; i++) {
       if (isNull(i)) {
         nulls[pos + i] = 1;
+        out[pos + i] = 0;
         nullCount++;
       } else out[pos + i] = raw[i] ?? 0;
     }

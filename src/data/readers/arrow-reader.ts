@@ -7,6 +7,7 @@ import { DataUnusableError } from '../../core/errors';
 
 import { poolRecordBatchBodies } from './arrow-body-pool';
 import { arrowColumnBatch, arrowColumnSchema } from './arrow-columns';
+import { BatchBuffers } from './batch-buffers';
 import { datasetUnusable, errorMessage } from './dataset-unusable';
 import { DEFAULT_BATCH_ROWS } from './types';
 import type { ColumnBatch, DataBatch, DatasetReader, DatasetSchema, OpenDatasetOptions } from './types';
@@ -82,6 +83,8 @@ export async function openArrowDataset(
       let rowOffset = 0;
       // One per string column: a value's bytes are decoded once per read, not once per row.
       const interners = new Map<string, Utf8Interner>();
+      // And its batch arrays, reused from batch to batch (see DatasetReader.batches).
+      const buffers = new Map<string, BatchBuffers>();
       const iterator = reader[Symbol.asyncIterator]();
       for (;;) {
         let next: IteratorResult<RecordBatch>;
@@ -102,7 +105,7 @@ export async function openArrowDataset(
             start === 0 && end === recordBatch.numRows ? recordBatch : recordBatch.slice(start, end);
           let dataBatch: DataBatch;
           try {
-            dataBatch = toDataBatch(slice, schema, rowOffset, realPath, selected, interners);
+            dataBatch = toDataBatch(slice, schema, rowOffset, realPath, selected, interners, buffers);
           } catch (err) {
             if (err instanceof DataUnusableError) throw err;
             throw datasetUnusable(
@@ -176,6 +179,7 @@ function toDataBatch(
   file: string,
   selected: ReadonlySet<string> | undefined,
   interners: Map<string, Utf8Interner>,
+  buffers: Map<string, BatchBuffers>,
 ): DataBatch {
   const columns = new Map<string, ColumnBatch>();
   schema.columns.forEach((column, index) => {
@@ -187,7 +191,9 @@ function toDataBatch(
       interner = interners.get(column.name);
       if (interner === undefined) interners.set(column.name, (interner = new Utf8Interner()));
     }
-    columns.set(column.name, arrowColumnBatch(column.kind, vector, interner));
+    let columnBuffers = buffers.get(column.name);
+    if (columnBuffers === undefined) buffers.set(column.name, (columnBuffers = new BatchBuffers()));
+    columns.set(column.name, arrowColumnBatch(column.kind, vector, interner, columnBuffers));
   });
   return { rowOffset, numRows: batch.numRows, columns };
 }
