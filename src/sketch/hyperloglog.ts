@@ -1,6 +1,6 @@
 import { decodeBase64, encodeBase64 } from './base64';
 import { requireFiniteField, requireInteger, requireRecord, SketchInputError } from './errors';
-import { FLOAT64_LOW_WORD, hashNumber, hashNumberWords, hashString } from './hash';
+import { hashNumber, hashNumberWordsBatch, hashString } from './hash';
 
 /** HyperLogLog precision: 2^14 = 16,384 one-byte registers. */
 export const HLL_PRECISION = 14;
@@ -375,10 +375,12 @@ export class DistinctCounter {
 }
 
 /** Folds one uint32 hash into the registers: top 14 bits pick the register, the rest the rank. */
+/** Hashes of a batch's values, reused (see `addWordsToRegisters`). */
+let batchHashes = new Uint32Array(0);
+
 /**
- * The register loop of `addNumberBatch` for rows [from, length), hashing the values' own words
- * in place (see hashNumberWords). A function of its own: inside `addNumberBatch`, compiled with
- * the exact-mode loop's feedback, it ran 2–3× slower.
+ * The register loop of `addNumberBatch` for rows [from, length): the values' own words hashed
+ * in place (see hashNumberWordsBatch), then each hash into the registers.
  */
 function addWordsToRegisters(
   registers: Uint8Array,
@@ -387,12 +389,18 @@ function addWordsToRegisters(
   from: number,
   length: number,
 ): void {
-  const words = new Int32Array(values.buffer, values.byteOffset, 2 * length);
-  const lo = FLOAT64_LOW_WORD;
-  const hi = 1 - lo;
+  if (batchHashes.length < length) batchHashes = new Uint32Array(Math.max(length, 2 * batchHashes.length));
+  const hashes = batchHashes;
+  hashNumberWordsBatch(
+    new Int32Array(values.buffer, values.byteOffset, 2 * length),
+    nulls,
+    from,
+    length,
+    hashes,
+  );
   for (let i = from; i < length; i++) {
     if (nulls !== undefined && nulls[i] !== 0) continue;
-    addToRegisters(registers, hashNumberWords(words[2 * i + lo] as number, words[2 * i + hi] as number));
+    addToRegisters(registers, hashes[i] as number);
   }
 }
 

@@ -4,7 +4,7 @@
  * Space-Saving). All are mergeable, deterministic and round-trip through plain JSON.
  */
 export { SketchInputError } from './errors';
-export { FLOAT64_LOW_WORD, hashNumber, hashNumberWords, hashString } from './hash';
+export { FLOAT64_LOW_WORD, hashNumber, hashNumberWords, hashNumberWordsBatch, hashString } from './hash';
 export {
   DEFAULT_DISTINCT_EXACT_LIMIT,
   DistinctCounter,

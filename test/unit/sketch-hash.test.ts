@@ -2,7 +2,7 @@
 // itself checked there against published vectors. Regenerate with the venv python.
 import fixture from '../fixtures/sketch/sketch-reference.json';
 import { hashNumber, hashString } from '../../src/sketch';
-import { FLOAT64_LOW_WORD, hashNumberWords } from '../../src/sketch/hash';
+import { FLOAT64_LOW_WORD, hashNumberWords, hashNumberWordsBatch } from '../../src/sketch/hash';
 import { uniform01 } from '../fixtures/sketch/samples';
 
 function popcount(x: number): number {
@@ -126,5 +126,24 @@ describe('hashNumberWords', () => {
       expect(Number.isNaN(f64[0])).toBe(true);
       expect(hashNumberWords(w0, w1)).toBe(hashNumber(NaN));
     }
+  });
+});
+
+describe('hashNumberWordsBatch', () => {
+  it('hashes rows [from, length) in place as hashNumber does, leaving null rows and the rest alone', () => {
+    const values = Float64Array.from([1.5, -0, NaN, 7, -Infinity, 1e300, 42, 0.1]);
+    const nulls = Uint8Array.from([0, 0, 0, 1, 0, 0, 0, 0]);
+    const out = new Uint32Array(values.length).fill(99);
+    hashNumberWordsBatch(new Int32Array(values.buffer), nulls, 1, 7, out);
+    expect(Array.from(out)).toEqual([
+      99,
+      hashNumber(0),
+      hashNumber(NaN),
+      99,
+      hashNumber(-Infinity),
+      hashNumber(1e300),
+      hashNumber(42),
+      99,
+    ]);
   });
 });
