@@ -7,7 +7,7 @@
  */
 import { P_VALUE_DRIFT_METHODS } from '../core/spec/types';
 import type { DriftMethod, DriftRule } from '../core/spec/types';
-import { alignCategoryCounts } from '../drift/category-counts';
+import type { AlignedCategoryCounts } from '../drift/category-counts';
 import { chiSquareAligned } from '../drift/chi-square';
 import { jensenShannonDistance } from '../drift/jensen-shannon';
 import { lInfinityDistanceAligned } from '../drift/l-infinity';
@@ -65,9 +65,7 @@ export function numericDrift(ref: ColumnProfiler, cur: ColumnProfiler, rule: Dri
 
 /** Drift of a string or boolean column from its category counts. */
 export function categoricalDrift(ref: ColumnProfiler, cur: ColumnProfiler, rule: DriftRule): ColumnDrift {
-  const refCounts = ref.categoryCounts();
-  const curCounts = cur.categoryCounts();
-  const aligned = alignCategoryCounts(refCounts, curCounts);
+  const aligned = alignedCategories(ref, cur);
   const chi = chiSquareAligned(aligned);
   const statistics: Record<string, number> = {
     chisquare_statistic: chi.statistic,
@@ -85,6 +83,33 @@ export function categoricalDrift(ref: ColumnProfiler, cur: ColumnProfiler, rule:
     binned,
     !(ref.categories.isExact && cur.categories.isExact),
   );
+}
+
+/**
+ * The two columns' category counts over the union of their categories, as `alignCategoryCounts`
+ * orders them (the reference's, most frequent first, then those only the current has), built
+ * from the profiles' entries with one index of the reference's: for an id-like column of 100 000
+ * values, going through two Maps per side took a third of a second.
+ */
+function alignedCategories(ref: ColumnProfiler, cur: ColumnProfiler): AlignedCategoryCounts {
+  const r = ref.categoryEntries();
+  const c = cur.categoryEntries();
+  const index = new Map<string, number>();
+  for (let i = 0; i < r.values.length; i++) index.set(r.values[i] as string, i);
+  const categories = r.values.slice();
+  const currentByIndex: number[] = new Array<number>(r.values.length).fill(0);
+  for (let i = 0; i < c.values.length; i++) {
+    const value = c.values[i] as string;
+    const at = index.get(value);
+    if (at !== undefined) currentByIndex[at] = c.counts[i] as number;
+    else {
+      categories.push(value);
+      currentByIndex.push(c.counts[i] as number);
+    }
+  }
+  const reference = new Float64Array(categories.length);
+  reference.set(r.counts);
+  return { categories, reference, current: Float64Array.from(currentByIndex) };
 }
 
 interface Binned {

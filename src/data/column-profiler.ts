@@ -410,6 +410,15 @@ export class ColumnProfiler {
     return { sample: this.sketch.sortedView(), exact: false };
   }
 
+  /**
+   * Category values and counts, most frequent first (ties by value): all of them while exact,
+   * the tracked heavy hitters beyond.
+   */
+  categoryEntries(): { values: string[]; counts: Float64Array } {
+    const top = this.categories.top(Number.MAX_SAFE_INTEGER);
+    return { values: top.map((e) => e.value), counts: Float64Array.from(top, (e) => e.count) };
+  }
+
   /** Category counts (all of them while exact; the tracked heavy hitters beyond). */
   categoryCounts(): Map<string, number> {
     const out = new Map<string, number>();
