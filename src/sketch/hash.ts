@@ -90,9 +90,6 @@ export function hashNumber(v: number, seed = 0): number {
  * {@link hashNumber} with seed 0 of a float64 given as its low and high 32-bit words, as read
  * through an Int32Array view of a Float64Array (same canonical `-0` and NaN). Batch loops use it
  * to hash values in place, without the round trip through a scratch Float64Array.
- *
- * Written out flat (mixK, mixH and fmix by hand, no calls), so that it is always inlined into
- * {@link hashNumberWordsBatch}'s loop.
  */
 export function hashNumberWords(lo: number, hi: number): number {
   if ((hi & 0x7ff00000) === 0x7ff00000 && ((hi & 0xfffff) | lo) !== 0) {
@@ -100,26 +97,9 @@ export function hashNumberWords(lo: number, hi: number): number {
     lo = 0;
     hi = 0x7ff80000;
   } else if (lo === 0 && (hi | 0) === (0x80000000 | 0)) hi = 0;
-  // mixH(0, lo)
-  let k = imul(lo, C1);
-  k = imul((k << 15) | (k >>> 17), C2);
-  let h = k;
-  h = (h << 13) | (h >>> 19);
-  h = (imul(h, 5) + 0xe6546b64) | 0;
-  // mixH(h, hi)
-  k = imul(hi, C1);
-  k = imul((k << 15) | (k >>> 17), C2);
-  h ^= k;
-  h = (h << 13) | (h >>> 19);
-  h = (imul(h, 5) + 0xe6546b64) | 0;
-  // fmix(h, 8)
-  h ^= 8;
-  h ^= h >>> 16;
-  h = imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  let h = mixH(0, lo);
+  h = mixH(h, hi);
+  return fmix(h, 8);
 }
 
 /**
