@@ -1,13 +1,15 @@
 /**
  * One column's batch arrays, reused from batch to batch: a batch's arrays are valid until the
  * next batch (see `DatasetReader.batches`). A fresh 512 KiB of doubles per numeric column per
- * batch was most of a Parquet read's garbage, and collecting it cost more than decoding.
+ * batch was most of a Parquet read's garbage, and collecting it cost more than decoding. The
+ * Parquet reader also decodes each data page into a set of its own, reused from page to page.
  */
 export class BatchBuffers {
   private numberStore = new Float64Array(0);
   private codeStore = new Int32Array(0);
   private idStore = new Int32Array(0);
   private nullStore = new Uint8Array(0);
+  private byteStore = new Uint8Array(0);
 
   /** `n` doubles for a batch's values; their contents are left over: write every row. */
   numbers(n: number): Float64Array {
@@ -25,6 +27,12 @@ export class BatchBuffers {
   ids(n: number): Int32Array {
     if (this.idStore.length < n) this.idStore = new Int32Array(n);
     return this.idStore.subarray(0, n);
+  }
+
+  /** `n` bytes (a page's definition levels); left over contents, like `codes`. */
+  bytes(n: number): Uint8Array {
+    if (this.byteStore.length < n) this.byteStore = new Uint8Array(n);
+    return this.byteStore.subarray(0, n);
   }
 
   /** `n` null flags, all 0. */

@@ -77,44 +77,6 @@ interface DecodedPage {
 }
 
 /**
- * The arrays a chunk reader decodes a data page into, reused by the next page: a page is used
- * up before the next is read, and a batch's views into one last until the next batch (see
- * DatasetReader.batches). Fresh arrays per page were, with the decompressed pages, what made
- * V8 run a full mark-compact every few dozen pages.
- */
-class PageScratch {
-  private levelStore = new Uint8Array(0);
-  private indexStore = new Int32Array(0);
-  private numberStore = new Float64Array(0);
-  private alignedStore = new Float64Array(0);
-
-  /** `n` bytes for definition levels; contents left over (the decoder writes all `n`). */
-  levels(n: number): Uint8Array {
-    if (this.levelStore.length < n) this.levelStore = new Uint8Array(n);
-    return this.levelStore.subarray(0, n);
-  }
-
-  indices(n: number): Int32Array {
-    if (this.indexStore.length < n) this.indexStore = new Int32Array(n);
-    return this.indexStore.subarray(0, n);
-  }
-
-  numbers(n: number): Float64Array {
-    if (this.numberStore.length < n) this.numberStore = new Float64Array(n);
-    return this.numberStore.subarray(0, n);
-  }
-
-  /** A copy of `bytes` starting on an 8-byte boundary. */
-  aligned(bytes: Uint8Array): Uint8Array {
-    const words = Math.ceil(bytes.length / 8);
-    if (this.alignedStore.length < words) this.alignedStore = new Float64Array(words);
-    const out = new Uint8Array(this.alignedStore.buffer, 0, bytes.length);
-    out.set(bytes);
-    return out;
-  }
-}
-
-/**
  * Reads one column chunk of one row group page by page, straight from the file: memory holds a
  * page and a bounded read-ahead, whatever the size of the row group. `take(n)` hands out the next
  * `n` rows as a column batch; string pages that are dictionary-encoded keep their codes.
@@ -152,8 +114,15 @@ export class ColumnChunkReader {
   private readonly buffers: BatchBuffers;
   /** Decompressed data pages (see `decompress`). */
   private pageBuffer = new Uint8Array(0);
-  /** A data page's decoded arrays, reused by the next (see PageScratch). */
-  private readonly scratch = new PageScratch();
+  /**
+   * A data page's decoded arrays (levels, indices, numbers), reused by the next page: a page is
+   * used up before the next is read, and a batch's views into one last until the next batch.
+   * Fresh arrays per page were, with the decompressed pages, what made V8 run a full
+   * mark-compact every few dozen pages.
+   */
+  private readonly pageArrays = new BatchBuffers();
+  /** PLAIN numbers realigned to 8 bytes (see `plainValues`). */
+  private alignedStore = new Float64Array(0);
 
   constructor(private readonly src: ColumnChunkSource) {
     this.pos = src.start;
@@ -471,7 +440,7 @@ export class ColumnChunkReader {
     const { bytesRead } = await this.src.handle.read(buf, 0, want, pos);
     if (bytesRead < length)
       throw new Error(`the file ends at byte ${pos + bytesRead}, inside the column chunk`);
-    this.buf = buf.subarray(0, Math.min(bytesRead, want));
+    this.buf = buf.subarray(0, bytesRead);
     this.bufStart = pos;
     return this.buf.subarray(0, length);
   }
@@ -530,7 +499,7 @@ export class ColumnChunkReader {
     if (this.maxDef > 0) {
       if (h.definition_level_encoding !== 'RLE')
         throw new Error(`unsupported definition level encoding ${h.definition_level_encoding}`);
-      defs = this.scratch.levels(entries);
+      defs = this.pageArrays.bytes(entries);
       const levels = readPrefixedLevels(bytes, pos, this.maxDef, defs, 'definition levels', this.maxDef);
       pos = levels.end;
       present = levels.matching;
@@ -554,7 +523,7 @@ export class ColumnChunkReader {
       readHybrid(body, 0, repLength, bitWidth(this.maxRep), reps, 'repetition levels');
     }
     if (this.maxDef > 0) {
-      defs = this.scratch.levels(entries);
+      defs = this.pageArrays.bytes(entries);
       present = readHybrid(
         body,
         repLength,
@@ -608,13 +577,13 @@ export class ColumnChunkReader {
     if (dictionaryEncoded) {
       const size = kind === 'string' ? this.dictStrings?.length : this.dictNumbers?.length;
       if (size === undefined) throw new Error('dictionary-encoded page without a dictionary page');
-      const indices = readDictionaryIndices(bytes, pos, this.scratch.indices(present), size);
+      const indices = readDictionaryIndices(bytes, pos, this.pageArrays.codes(present), size);
       if (kind === 'string') page.codes = indices;
       else
         page.numbers = gatherNumbers(
           this.dictNumbers ?? new Float64Array(0),
           indices,
-          this.scratch.numbers(present),
+          this.pageArrays.numbers(present),
         );
       return page;
     }
@@ -625,7 +594,7 @@ export class ColumnChunkReader {
       return page;
     }
     const values = this.encodedValues(encoding, bytes, pos, present);
-    page.numbers = toNumbers(values, this.src.plan.numberStorage, (n) => this.scratch.numbers(n));
+    page.numbers = toNumbers(values, this.src.plan.numberStorage, (n) => this.pageArrays.numbers(n));
     if (page.numbers.length !== present)
       throw new Error(`page holds ${page.numbers.length} values, its levels say ${present}`);
     return page;
@@ -720,7 +689,7 @@ export class ColumnChunkReader {
   /**
    * PLAIN values. hyparquet views 4- and 8-byte numbers in place when they are aligned and
    * copies them into a new buffer when not (they follow the levels, so usually not); a data
-   * page (`reusable`) copies them into the reader's aligned scratch instead.
+   * page (`reusable`) copies them into the reader's aligned store instead.
    */
   private plainValues(bytes: Uint8Array, pos: number, count: number, reusable: boolean): DecodedArray {
     const { type } = this.src.meta;
@@ -728,11 +697,20 @@ export class ColumnChunkReader {
     checkFixedWidth(type, this.leaf.type_length, count, bytes.length - pos);
     const width = type === 'DOUBLE' || type === 'INT64' ? 8 : type === 'INT32' || type === 'FLOAT' ? 4 : 0;
     if (reusable && width > 0 && (bytes.byteOffset + pos) % width !== 0) {
-      bytes = this.scratch.aligned(bytes.subarray(pos, pos + count * width));
+      bytes = this.aligned(bytes.subarray(pos, pos + count * width));
       pos = 0;
     }
     const reader = { view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), offset: pos };
     return readPlain(reader, type, count, this.leaf.type_length);
+  }
+
+  /** A copy of `bytes` starting on an 8-byte boundary, in the reader's reused aligned store. */
+  private aligned(bytes: Uint8Array): Uint8Array {
+    const words = Math.ceil(bytes.length / 8);
+    if (this.alignedStore.length < words) this.alignedStore = new Float64Array(words);
+    const out = new Uint8Array(this.alignedStore.buffer, 0, bytes.length);
+    out.set(bytes);
+    return out;
   }
 
   /**
