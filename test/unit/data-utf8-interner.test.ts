@@ -46,6 +46,23 @@ describe('Utf8Interner', () => {
     for (const d of dictionaries) expect(new Set(d).size).toBe(d.length);
   });
 
+  it('keeps every entry id through the table growing from 1k to 128k slots, short and long values alike', () => {
+    const interner = new Utf8Interner();
+    const values = Array.from({ length: 60_000 }, (_, i) =>
+      i % 3 === 0 ? `a-rather-long-value-${i}` : i % 3 === 1 ? `u${i}` : `ab${i}\u0000`,
+    );
+    const { bytes, offsets } = column(values);
+    const first = values.map((_, i) =>
+      interner.intern(bytes, offsets[i] as number, offsets[i + 1] as number),
+    );
+    expect(first).toEqual(values.map((_, i) => i));
+    const again = values.map((_, i) =>
+      interner.intern(bytes, offsets[i] as number, offsets[i + 1] as number),
+    );
+    expect(again).toEqual(first);
+    expect(values.map((_, i) => interner.entryString(i))).toEqual(values);
+  });
+
   it('keeps decoding correctly once full: values it holds are found, new ones decoded on their own', () => {
     const values = Array.from({ length: 5000 }, (_, i) => `v${(i * 31) % 1200}`);
     const small = new Utf8Interner({ limits: { entries: 100, bytes: 512 } });

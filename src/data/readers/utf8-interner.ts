@@ -20,31 +20,47 @@ const MAX_ARENA_BYTES = 64 * 1024 * 1024;
 /** Longer ASCII values are decoded by TextDecoder rather than char by char. */
 const SHORT_ASCII = 48;
 /**
- * Int32 words per slot, so that finding a short value touches one cache line: its hash, entry + 1
- * (0 = empty), byte length, then up to INLINE_BYTES of its bytes packed in three words (longer
- * values: their start in the arena instead).
+ * Int32 words per slot (16 bytes: four slots share a cache line, and the table of the benchmark's
+ * 100k ids stays near L2 size; with 32-byte slots finding an id cost a cache miss to L3).
+ * Word S_META holds entry + 1 (0 = empty) in its low 21 bits and the value's length above them
+ * (LONG for a value longer than INLINE_BYTES). A short value's bytes follow packed in three words;
+ * a long value's slot holds its hash, its start in the arena and its length instead.
  */
-const SLOT = 8;
-const S_HASH = 0;
-const S_ENTRY = 1;
-const S_LENGTH = 2;
-const S_W0 = 3;
-const S_W1 = 4;
-const S_W2 = 5;
-const S_START = 6;
+const SLOT = 4;
+const S_META = 0;
+const S_W0 = 1;
+const S_W1 = 2;
+const S_W2 = 3;
+const S_HASH = 1;
+const S_START = 2;
+const S_LENGTH = 3;
+const ENTRY_BITS = 21;
+const ENTRY_MASK = (1 << ENTRY_BITS) - 1;
 /** Values up to this many bytes are compared inside their slot, not in the arena. */
 const INLINE_BYTES = 12;
+const LONG = INLINE_BYTES + 1;
 /** Int32 words per entry: the batch generation its code belongs to, its code in that batch. */
 const ENTRY = 2;
 const GENERATION = 0;
 const CODE = 1;
 
 const imul = Math.imul;
+/** The table grows past this load: linear probing stays short (and within a line or two). */
+const MAX_LOAD_NUMERATOR = 4;
+const MAX_LOAD_DENOMINATOR = 5;
 const fromCharCode = String.fromCharCode;
 /** Fewest values held before batches may use entries as codes (see `prefersIdentity`). */
 const IDENTITY_MIN_ENTRIES = 4096;
 /** `intern`'s answer for a new value once the interner is full. */
 export const NOT_INTERNED = -1;
+
+/** Hash of a short value from its packed words (the table's slot index is its low bits). */
+function inlineHash(w0: number, w1: number, w2: number, length: number): number {
+  let h = imul(w0 ^ length, 0x9e3779b1);
+  h = imul(h ^ (h >>> 16) ^ w1, 0x85ebca6b);
+  h = imul(h ^ (h >>> 13) ^ w2, 0xc2b2ae35);
+  return h ^ (h >>> 15);
+}
 
 export class Utf8Interner {
   private capacity = 0;
@@ -70,7 +86,9 @@ export class Utf8Interner {
    *   Arrow JS does); `limits`: when to stop adding values (tests lower them)
    */
   constructor(options: { fatal?: boolean; limits?: { entries: number; bytes: number } } = {}) {
-    this.limits = options.limits ?? { entries: MAX_ENTRIES, bytes: MAX_ARENA_BYTES };
+    const limits = options.limits ?? { entries: MAX_ENTRIES, bytes: MAX_ARENA_BYTES };
+    // An entry must fit the slot's ENTRY_BITS.
+    this.limits = { entries: Math.min(limits.entries, MAX_ENTRIES), bytes: limits.bytes };
     this.decoder = new TextDecoder('utf-8', { fatal: options.fatal === true });
     this.reset();
   }
@@ -175,62 +193,77 @@ export class Utf8Interner {
    */
   intern(bytes: Uint8Array, start: number, end: number): number {
     const length = end - start;
-    let h: number;
+    const slots = this.slots;
+    const mask = this.capacity - 1;
+    if (length > INLINE_BYTES) return this.internLong(bytes, start, length);
+    // Short values (ids and categories, the common case): their bytes packed into three words,
+    // which are compared in the slot and hashed as words, three multiplies instead of one per
+    // byte in a chain.
     let w0 = 0;
     let w1 = 0;
     let w2 = 0;
-    if (length <= INLINE_BYTES) {
-      // Short values (ids and categories, the common case): their bytes packed into three
-      // words, which are compared in the slot and hashed as words, three multiplies instead of
-      // one per byte in a chain.
-      const n0 = length < 4 ? length : 4;
-      for (let j = 0; j < n0; j++) w0 |= (bytes[start + j] as number) << (j << 3);
-      for (let j = 4; j < length && j < 8; j++) w1 |= (bytes[start + j] as number) << ((j - 4) << 3);
-      for (let j = 8; j < length; j++) w2 |= (bytes[start + j] as number) << ((j - 8) << 3);
-      h = imul(w0 ^ length, 0x9e3779b1);
-      h = imul(h ^ (h >>> 16) ^ w1, 0x85ebca6b);
-      h = imul(h ^ (h >>> 13) ^ w2, 0xc2b2ae35);
-    } else {
-      // FNV-1a over the bytes.
-      h = 0x811c9dc5 ^ length;
-      for (let i = start; i < end; i++) h = imul(h ^ (bytes[i] as number), 0x01000193);
+    const n0 = length < 4 ? length : 4;
+    for (let j = 0; j < n0; j++) w0 |= (bytes[start + j] as number) << (j << 3);
+    for (let j = 4; j < length && j < 8; j++) w1 |= (bytes[start + j] as number) << ((j - 4) << 3);
+    for (let j = 8; j < length; j++) w2 |= (bytes[start + j] as number) << ((j - 8) << 3);
+    const kind = length << ENTRY_BITS;
+    let slot = inlineHash(w0, w1, w2, length) & mask;
+    for (;;) {
+      const at = slot * SLOT;
+      const meta = slots[at + S_META] as number;
+      if (meta === 0) break;
+      if (
+        (meta & ~ENTRY_MASK) === kind &&
+        slots[at + S_W0] === w0 &&
+        slots[at + S_W1] === w1 &&
+        slots[at + S_W2] === w2
+      )
+        return (meta & ENTRY_MASK) - 1;
+      slot = (slot + 1) & mask;
     }
+    if (this.strings.length >= this.limits.entries) return NOT_INTERNED;
+    const entry = this.add(bytes, start, length);
+    const at = slot * SLOT;
+    slots[at + S_META] = kind | (entry + 1);
+    slots[at + S_W0] = w0;
+    slots[at + S_W1] = w1;
+    slots[at + S_W2] = w2;
+    this.growIfFull();
+    return entry;
+  }
+
+  /** `intern` for a value longer than INLINE_BYTES: hashed byte by byte, compared in the arena. */
+  private internLong(bytes: Uint8Array, start: number, length: number): number {
+    // FNV-1a over the bytes.
+    let h = 0x811c9dc5 ^ length;
+    for (let i = start; i < start + length; i++) h = imul(h ^ (bytes[i] as number), 0x01000193);
     h ^= h >>> 15;
     const slots = this.slots;
     const mask = this.capacity - 1;
+    const kind = LONG << ENTRY_BITS;
     let slot = h & mask;
     for (;;) {
       const at = slot * SLOT;
-      const stored = slots[at + S_ENTRY] as number;
-      if (stored === 0) break;
+      const meta = slots[at + S_META] as number;
+      if (meta === 0) break;
       if (
+        (meta & ~ENTRY_MASK) === kind &&
         slots[at + S_HASH] === h &&
         slots[at + S_LENGTH] === length &&
-        (length <= INLINE_BYTES
-          ? slots[at + S_W0] === w0 && slots[at + S_W1] === w1 && slots[at + S_W2] === w2
-          : this.sameBytes(slots[at + S_START] as number, bytes, start, length))
+        this.sameBytes(slots[at + S_START] as number, bytes, start, length)
       )
-        return stored - 1;
+        return (meta & ENTRY_MASK) - 1;
       slot = (slot + 1) & mask;
     }
-    if (
-      this.strings.length >= this.limits.entries ||
-      (length > INLINE_BYTES && this.arenaUsed + length > this.limits.bytes)
-    )
+    if (this.strings.length >= this.limits.entries || this.arenaUsed + length > this.limits.bytes)
       return NOT_INTERNED;
     const entry = this.add(bytes, start, length);
     const at = slot * SLOT;
+    slots[at + S_META] = kind | (entry + 1);
     slots[at + S_HASH] = h;
-    slots[at + S_ENTRY] = entry + 1;
+    slots[at + S_START] = this.arenaUsed - length;
     slots[at + S_LENGTH] = length;
-    if (length <= INLINE_BYTES) {
-      slots[at + S_W0] = w0;
-      slots[at + S_W1] = w1;
-      slots[at + S_W2] = w2;
-    } else {
-      slots[at + S_START] = this.arenaUsed - length;
-    }
-    if (this.strings.length * 2 > this.capacity) this.rehash();
+    this.growIfFull();
     return entry;
   }
 
@@ -277,15 +310,30 @@ export class Utf8Interner {
     return entry;
   }
 
+  private growIfFull(): void {
+    if (this.strings.length * MAX_LOAD_DENOMINATOR > this.capacity * MAX_LOAD_NUMERATOR) this.rehash();
+  }
+
   private rehash(): void {
     const old = this.slots;
     this.capacity *= 2;
     const mask = this.capacity - 1;
     const slots = new Int32Array(this.capacity * SLOT);
     for (let from = 0; from < old.length; from += SLOT) {
-      if (old[from + S_ENTRY] === 0) continue;
-      let slot = (old[from + S_HASH] as number) & mask;
-      while (slots[slot * SLOT + S_ENTRY] !== 0) slot = (slot + 1) & mask;
+      const meta = old[from + S_META] as number;
+      if (meta === 0) continue;
+      const length = meta >>> ENTRY_BITS;
+      const h =
+        length === LONG
+          ? (old[from + S_HASH] as number)
+          : inlineHash(
+              old[from + S_W0] as number,
+              old[from + S_W1] as number,
+              old[from + S_W2] as number,
+              length,
+            );
+      let slot = h & mask;
+      while (slots[slot * SLOT + S_META] !== 0) slot = (slot + 1) & mask;
       // Word by word: a `set(subarray)` per slot allocated a view per entry.
       const to = slot * SLOT;
       for (let w = 0; w < SLOT; w++) slots[to + w] = old[from + w] as number;
