@@ -71,3 +71,43 @@ it('skips nulls, NaN and infinities and counts -0 as 0', () => {
   expect(Array.from(view?.values ?? [])).toEqual([0, 1]);
   expect(Array.from(view?.weights ?? [])).toEqual([2, 2]);
 });
+
+it('counts small integers and every other value alike, in one ascending view', () => {
+  const next = uniform01(3);
+  const edge = [1023, 1024, -1, -0, 0.5, 2 ** 32 + 5, 2 ** 40, -(2 ** 31), 1e300, -Infinity, NaN];
+  const values = Float64Array.from({ length: 20_000 }, (_, i) =>
+    i % 10 === 0
+      ? (edge[(i / 10) % edge.length] as number)
+      : i % 3 === 0
+        ? Math.floor(next() * 700)
+        : Math.floor(next() * 200) - 100.25,
+  );
+  const counts = new ValueCounts();
+  expect(counts.addBatch(values, undefined, values.length)).toBe(values.length);
+  const expected = new Map<number, number>();
+  for (const v of values)
+    if (Number.isFinite(v)) expected.set(v === 0 ? 0 : v, (expected.get(v === 0 ? 0 : v) ?? 0) + 1);
+  const keys = [...expected.keys()].sort((a, b) => a - b);
+  const view = counts.sortedView();
+  expect(Array.from(view?.values ?? [])).toEqual(keys);
+  expect(Array.from(view?.weights ?? [])).toEqual(keys.map((k) => expected.get(k)));
+  expect(counts.size).toBe(keys.length);
+});
+
+it('stops at the value past the limit, a small integer or not, without counting it', () => {
+  for (const last of [VALUE_COUNTS_LIMIT - 1, 5000.5]) {
+    const counts = new ValueCounts();
+    // LIMIT distinct values, none of them `last`: small integers but one, plus one fraction.
+    const held = Array.from({ length: VALUE_COUNTS_LIMIT }, (_, i) =>
+      i === VALUE_COUNTS_LIMIT - 1 ? 0.25 : i,
+    );
+    const values = Float64Array.from([...held, 3, last, 4]);
+    expect(counts.addBatch(values, undefined, values.length)).toBe(VALUE_COUNTS_LIMIT + 1);
+    expect(counts.overflowed).toBe(true);
+    expect(counts.size).toBe(VALUE_COUNTS_LIMIT);
+    const heldCounts = counts.heldCounts();
+    expect(heldCounts.values.length).toBe(VALUE_COUNTS_LIMIT);
+    expect(heldCounts.weights[Array.from(heldCounts.values).indexOf(3)]).toBe(2);
+    expect(Array.from(heldCounts.values).includes(last)).toBe(false);
+  }
+});
