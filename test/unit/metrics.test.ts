@@ -39,10 +39,36 @@ describe('binaryMetrics matches scikit-learn (fixtures from generate.py)', () =>
     expect(Math.abs(m.recall - e.recall)).toBeLessThan(1e-9);
     expect(Math.abs(m.f1 - e.f1)).toBeLessThan(1e-9);
     expect(Math.abs(m.accuracy - e.accuracy)).toBeLessThan(1e-9);
-    expect({ positives: m.positives, negatives: m.negatives, n: m.n }).toEqual({
+    expect(Math.abs(m.balanced_accuracy - e.balanced_accuracy)).toBeLessThan(1e-9);
+    expect(Math.abs(m.log_loss - e.log_loss)).toBeLessThan(1e-9);
+    expect(Math.abs(m.brier - e.brier)).toBeLessThan(1e-9);
+    expect(Math.abs(m.ece - e.ece)).toBeLessThan(1e-9);
+    if (e.average_precision === null) expect(m.average_precision).toBeNaN();
+    else expect(Math.abs(m.average_precision - e.average_precision)).toBeLessThan(1e-9);
+    for (const c of ['0', '1'] as const) {
+      const got = m.per_class[c];
+      const want = e.per_class[c];
+      expect(Math.abs(got.precision - want.precision)).toBeLessThan(1e-9);
+      expect(Math.abs(got.recall - want.recall)).toBeLessThan(1e-9);
+      expect(Math.abs(got.f1 - want.f1)).toBeLessThan(1e-9);
+      expect(got.support).toBe(want.support);
+    }
+    expect({
+      positives: m.positives,
+      negatives: m.negatives,
+      n: m.n,
+      tp: m.tp,
+      fp: m.fp,
+      tn: m.tn,
+      fn: m.fn,
+    }).toEqual({
       positives: e.positives,
       negatives: e.negatives,
       n: e.n,
+      tp: e.tp,
+      fp: e.fp,
+      tn: e.tn,
+      fn: e.fn,
     });
   });
 
@@ -55,6 +81,8 @@ describe('binaryMetrics matches scikit-learn (fixtures from generate.py)', () =>
       'all-scores-equal-200',
       'inverted-500',
       'threshold-boundary-6',
+      'calibration-edges-222',
+      'three-positives-150',
     ]);
   });
 });
@@ -70,15 +98,18 @@ describe('binaryMetrics edge cases', () => {
 
   it('precision is 0 when nothing is predicted positive (sklearn zero_division default)', () => {
     const m = binaryMetrics([0, 1, 0, 1], [0.1, 0.2, 0.3, 0.4], 0.9);
-    expect(m).toEqual({
+    expect(m).toMatchObject({
       auc_roc: 0.75,
       precision: 0,
       recall: 0,
       f1: 0,
       accuracy: 0.5,
+      balanced_accuracy: 0.5,
       positives: 2,
       negatives: 2,
       n: 4,
+      tp: 0,
+      fp: 0,
     });
   });
 
@@ -88,7 +119,7 @@ describe('binaryMetrics edge cases', () => {
 
   it('accepts plain arrays and typed arrays alike', () => {
     expect(binaryMetrics([0, 1], [0.2, 0.8], 0.5)).toEqual(
-      binaryMetrics(new Float64Array([0, 1]), new Float32Array([0.2, 0.8]), 0.5),
+      binaryMetrics(new Float32Array([0, 1]), new Float64Array([0.2, 0.8]), 0.5),
     );
   });
 });
