@@ -8,12 +8,44 @@ import { readFile } from 'node:fs/promises';
 import { DataType, Type, tableFromIPC } from 'apache-arrow';
 import type { Table, Vector } from 'apache-arrow';
 import { DataUnusableError, DataValidationError } from '../core/errors';
+import type { SliceColumn } from './slices';
 
-/** Labels and scores as float64, row-aligned. */
+/** Labels and scores as float64, row-aligned, with the slice columns asked for. */
 export interface Predictions {
   labels: Float64Array;
   scores: Float64Array;
   rows: number;
+  /** Each requested slice column's values as strings (null where the row has none). */
+  slices: SliceColumn[];
+}
+
+/** A slice value as text: null stays null; numbers, bigints and booleans as written. */
+function sliceText(v: unknown): string | null {
+  if (v === null || v === undefined) return null;
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return String(v);
+  return JSON.stringify(v);
+}
+
+/** A slice column's values as strings: integers and booleans as written, nulls kept as null. */
+function sliceValues(file: string, table: Table, column: string): SliceColumn {
+  const vec: Vector | null = table.getChild(column);
+  if (vec === null) {
+    const have = table.schema.fields.map((f) => f.name).join(', ');
+    throw new DataUnusableError(
+      `predictions file ${file} has no slice column "${column}" (columns: ${have || 'none'})`,
+    );
+  }
+  const t = vec.type as DataType;
+  const ok = DataType.isUtf8(t) || DataType.isDictionary(t) || DataType.isInt(t) || DataType.isBool(t);
+  if (!ok) {
+    throw new DataUnusableError(
+      `predictions file ${file}: slice column "${column}" has type ${Type[t.typeId]}; expected a string, dictionary, integer or boolean column`,
+    );
+  }
+  const values: Array<string | null> = [];
+  for (const v of vec as Iterable<unknown>) values.push(sliceText(v));
+  return { name: column, values };
 }
 
 function columnValues(file: string, table: Table, column: string, role: 'label' | 'score'): Float64Array {
@@ -45,7 +77,7 @@ function columnValues(file: string, table: Table, column: string, role: 'label' 
 }
 
 /**
- * Reads the label and score columns of a predictions file. The label column may be integer,
+ * Reads the label and score columns of a predictions file, and the slice columns asked for. The label column may be integer,
  * boolean or float (values are checked later by `binaryMetrics`); the score column float or integer.
  * @throws DataUnusableError when the file is missing or not Arrow IPC, or a column is absent or of
  *   the wrong type (the message names the file and column).
@@ -55,6 +87,7 @@ export async function readPredictions(
   path: string,
   labelColumn: string,
   scoreColumn: string,
+  sliceColumns: readonly string[] = [],
 ): Promise<Predictions> {
   let bytes: Uint8Array;
   try {
@@ -82,5 +115,6 @@ export async function readPredictions(
   }
   const labels = columnValues(path, table, labelColumn, 'label');
   const scores = columnValues(path, table, scoreColumn, 'score');
-  return { labels, scores, rows: table.numRows };
+  const slices = sliceColumns.map((c) => sliceValues(path, table, c));
+  return { labels, scores, rows: table.numRows, slices };
 }

@@ -194,6 +194,29 @@ describe('readPredictions (Arrow IPC file written by pyarrow)', () => {
       expect(Math.abs(m[k] - e[k])).toBeLessThan(1e-9);
   });
 
+  it('reads slice columns as strings (string, integer and boolean columns alike)', async () => {
+    const p = await readPredictions(PREDICTIONS, 'churned', 'score', [
+      'plan',
+      'churned_int8',
+      'churned_bool',
+    ]);
+    expect(p.slices).toEqual([
+      {
+        name: 'plan',
+        values: ['basic', 'standard', 'premium', 'basic', 'basic', 'standard', 'premium', 'basic'],
+      },
+      { name: 'churned_int8', values: ['1', '0', '1', '1', '0', '0', '1', '0'] },
+      { name: 'churned_bool', values: ['true', 'false', 'true', 'true', 'false', 'false', 'true', 'false'] },
+    ]);
+    const missing = await rejection(readPredictions(PREDICTIONS, 'churned', 'score', ['region']));
+    expect(missing).toBeInstanceOf(DataUnusableError);
+    expect(missing.message).toContain('has no slice column "region"');
+    const float = await rejection(readPredictions(PREDICTIONS, 'churned', 'score', ['score']));
+    expect(float.message).toContain(
+      'slice column "score" has type Float; expected a string, dictionary, integer or boolean column',
+    );
+  });
+
   it('a missing column is DataUnusableError naming the file and the column', async () => {
     const e = await rejection(readPredictions(PREDICTIONS, 'label', 'score'));
     expect(e).toBeInstanceOf(DataUnusableError);
