@@ -198,8 +198,17 @@ export function averagePrecision(labels: ArrayLike<number>, scores: ArrayLike<nu
   return averagePrecisionFromSorted(scoresByClass(labels, scores));
 }
 
+/** The edges of `bins` equal-width bins on [0, 1], computed as numpy's `linspace(0, 1, bins + 1)`. */
+export function calibrationEdges(bins: number): Float64Array {
+  const edges = new Float64Array(bins + 1);
+  const step = 1 / bins;
+  for (let b = 0; b <= bins; b++) edges[b] = b * step;
+  edges[bins] = 1;
+  return edges;
+}
+
 /** Bin of score `s` among `bins` equal-width bins on [0, 1], as numpy `searchsorted(edges[1:-1], s)`. */
-function calibrationBin(s: number, bins: number, edges: Float64Array): number {
+export function calibrationBin(s: number, bins: number, edges: Float64Array): number {
   let b = Math.ceil(s * bins) - 1;
   if (b < 0) b = 0;
   if (b > bins - 1) b = bins - 1;
@@ -221,10 +230,7 @@ export function expectedCalibrationError(
   if (!(Number.isInteger(bins) && bins >= 1))
     throw new DataValidationError(`calibration bins must be a positive integer, got ${bins}`);
   const n = labels.length;
-  const edges = new Float64Array(bins + 1);
-  const step = 1 / bins;
-  for (let b = 0; b <= bins; b++) edges[b] = b * step;
-  edges[bins] = 1;
+  const edges = calibrationEdges(bins);
   const count = new Float64Array(bins);
   const sumScore = new Float64Array(bins);
   const sumLabel = new Float64Array(bins);

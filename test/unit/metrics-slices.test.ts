@@ -11,7 +11,7 @@ describe('sliceMetrics matches scikit-learn and fairlearn (fixtures from generat
   it.each(reference.cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
     const [result] = sliceMetrics(c.labels, c.scores, c.threshold, [{ name: 'group', values: c.groups }]);
     if (result === undefined) throw new Error('no result');
-    const want = c.expected.slices as Record<string, Record<string, number | null>>;
+    const want = c.expected.slices as unknown as Record<string, Record<string, number | null>>;
     expect(result.slices.map((s) => s.value).sort()).toEqual(Object.keys(want).sort());
     for (const s of result.slices) {
       const w = want[s.value] as Record<string, number | null>;
