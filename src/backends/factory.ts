@@ -14,6 +14,7 @@ import type { Notifier } from './notifier/types';
 import { LogNotifier } from './notifier/log';
 import type { ModelRegistry } from './registry/types';
 import { LocalModelRegistry } from './registry/local';
+import { MlflowModelRegistry, mlflowAuthFromEnv } from './registry/mlflow';
 import type { TrafficRouter } from './traffic/types';
 import { LocalTrafficRouter } from './traffic/local';
 
@@ -59,8 +60,11 @@ export function createBackendProvider(): BackendProvider {
       switch (c.kind) {
         case 'local':
           return new LocalModelRegistry({ root: c.path ?? statePaths.registry() });
+        case 'mlflow':
+          return new MlflowModelRegistry({ trackingUri: c.trackingUri, ...mlflowAuthFromEnv() });
         default:
-          return unknownKind('registry', c.kind);
+          // The registry spec is a union, so `c` itself is `never` here.
+          return unknownKind('registry', (c as { kind: never }).kind);
       }
     }),
     traffic: memo((c) => {

@@ -44,7 +44,11 @@ export interface ModelRegistry {
   listVersions(model: string): Promise<ModelVersion[]>;
   /** The version an alias points to, or undefined. */
   resolveAlias(model: string, alias: ModelAlias): Promise<ModelVersion | undefined>;
-  /** Sets (string) or clears (null) several aliases in one atomic write. */
+  /**
+   * Sets (string) or clears (null) several aliases: one atomic write in the local registry; in
+   * MLflow, writes ordered so that a failure midway never leaves `production` unset (see
+   * docs/registry-mlflow.md).
+   */
   setAliases(model: string, aliases: Partial<Record<ModelAlias, string | null>>): Promise<void>;
   /** Shallow-merges into a version's metadata. */
   updateMetadata(model: string, version: string, patch: Record<string, unknown>): Promise<void>;

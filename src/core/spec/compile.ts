@@ -47,7 +47,8 @@ type Path = Array<string | number>;
  * Validates and compiles a parsed spec file:
  * 1. structure, domains and defaults (`releaseSpecSchema`), durations → ms, gates → `GateRule`s;
  * 2. merges `params` overrides (unknown name → issue at `params.<name>`);
- * 3. substitutes `{params.x}` in data paths, commands, env, cwd, registry path and URLs; runtime
+ * 3. substitutes `{params.x}` in data paths, commands, env, cwd, registry path and URLs (the MLflow
+ *    `backends.registry.trackingUri` is then checked to be an http(s) URL); runtime
  *    placeholders (`RUNTIME_PLACEHOLDERS`) stay in commands and env, anything else is an issue;
  * 4. resolves data paths, allowedRoots, cwd (default specDir) and the registry path against
  *    `specDir` into absolute POSIX paths and checks that data paths lie inside allowedRoots
@@ -159,13 +160,9 @@ export function compileReleaseSpec(raw: unknown, opts: CompileOptions): ReleaseS
   });
 
   const b = draft.backends;
-  const registryPath =
-    b.registry.path !== undefined
-      ? resolvePath(b.registry.path, ['backends', 'registry', 'path'])
-      : undefined;
   const backends: ReleaseSpec['backends'] = {
     jobs: { kind: b.jobs.kind },
-    registry: { kind: b.registry.kind, ...(registryPath !== undefined ? { path: registryPath } : {}) },
+    registry: compileRegistry(b.registry, { resolvePath, fill, issue, issueCount: () => issues.length }),
     traffic: { kind: b.traffic.kind, url: fill(b.traffic.url, ['backends', 'traffic', 'url'], false) },
     metrics: { kind: b.metrics.kind, url: fill(b.metrics.url, ['backends', 'metrics', 'url'], false) },
     notifier: { kind: b.notifier.kind },
@@ -192,6 +189,73 @@ export function compileReleaseSpec(raw: unknown, opts: CompileOptions): ReleaseS
 
   if (issues.length > 0) throw new SpecError(opts.source, issues);
   return spec;
+}
+
+/** The helpers of `compileReleaseSpec` that `compileRegistry` uses. */
+interface RegistryCompileContext {
+  resolvePath: (text: string, path: Path) => string | undefined;
+  fill: (text: string, path: Path, allowRuntime: boolean) => string;
+  issue: (path: Path, message: string, value?: unknown) => void;
+  issueCount: () => number;
+}
+
+/**
+ * `backends.registry`: kind local resolves `path` against the spec; kind mlflow requires
+ * `trackingUri`, substitutes `{params.x}` in it and checks it is an http(s) URL without credentials,
+ * query or fragment (trailing slashes dropped). Each field belongs to one kind only.
+ */
+function compileRegistry(
+  r: SpecDraft['backends']['registry'],
+  ctx: RegistryCompileContext,
+): ReleaseSpec['backends']['registry'] {
+  const at = (field: 'path' | 'trackingUri'): Path => ['backends', 'registry', field];
+  if (r.kind === 'mlflow') {
+    if (r.path !== undefined) {
+      ctx.issue(
+        at('path'),
+        'only used by backends.registry.kind local; kind mlflow stores models on the MLflow server',
+      );
+    }
+    if (r.trackingUri === undefined) {
+      ctx.issue(
+        at('trackingUri'),
+        'required when backends.registry.kind is mlflow: the http(s) URL of the MLflow tracking server, e.g. http://127.0.0.1:5000',
+      );
+      return { kind: 'mlflow', trackingUri: '' };
+    }
+    const before = ctx.issueCount();
+    const uri = ctx.fill(r.trackingUri, at('trackingUri'), false);
+    if (ctx.issueCount() === before) {
+      const problem = trackingUriProblem(uri);
+      if (problem !== undefined) {
+        ctx.issue(
+          at('trackingUri'),
+          uri === r.trackingUri ? problem : `${problem}; after substitution it is ${JSON.stringify(uri)}`,
+        );
+      }
+    }
+    return { kind: 'mlflow', trackingUri: uri.replace(/\/+$/, '') };
+  }
+  if (r.trackingUri !== undefined) {
+    ctx.issue(at('trackingUri'), 'only used by backends.registry.kind mlflow; set kind: mlflow or remove it');
+  }
+  const path = r.path !== undefined ? ctx.resolvePath(r.path, at('path')) : undefined;
+  return { kind: 'local', ...(path !== undefined ? { path } : {}) };
+}
+
+/** Why `uri` cannot be an MLflow tracking URI, or undefined when it can. */
+function trackingUriProblem(uri: string): string | undefined {
+  const m = /^https?:\/\/([^\s/?#]+)([^\s]*)$/i.exec(uri);
+  if (!m) return 'expected an http(s) URL of the MLflow tracking server, e.g. http://127.0.0.1:5000';
+  if ((m[1] as string).includes('@')) {
+    return (
+      'credentials do not belong in the spec (it is hashed into lineage and kept in workflow history); ' +
+      "set MLFLOW_TRACKING_TOKEN or MLFLOW_TRACKING_USERNAME / MLFLOW_TRACKING_PASSWORD in the worker's environment"
+    );
+  }
+  if (/[?#]/.test(m[2] as string))
+    return 'expected a base URL without a query or fragment, e.g. http://127.0.0.1:5000';
+  return undefined;
 }
 
 /** The `validation` section with its schema and expectations files resolved against the spec. */

@@ -420,7 +420,10 @@ const backends = strictObject({
   jobs: strictObject({ kind: z.enum(JOB_RUNNER_KINDS).default('local') }).default({}),
   registry: strictObject({
     kind: z.enum(REGISTRY_KINDS).default('local'),
+    /** kind local only. */
     path: nonEmpty.optional(),
+    /** kind mlflow only (required there); an http(s) URL, checked after `{params.x}` substitution. */
+    trackingUri: nonEmpty.optional(),
   }).default({}),
   traffic: strictObject({
     kind: z.enum(TRAFFIC_KINDS).default('local'),

@@ -12,7 +12,7 @@
 /** Backend kinds per concern; closed sets, extended by later backends. */
 export const JOB_RUNNER_KINDS = ['local'] as const;
 export type JobRunnerKind = (typeof JOB_RUNNER_KINDS)[number];
-export const REGISTRY_KINDS = ['local'] as const;
+export const REGISTRY_KINDS = ['local', 'mlflow'] as const;
 export type RegistryKind = (typeof REGISTRY_KINDS)[number];
 export const TRAFFIC_KINDS = ['local'] as const;
 export type TrafficKind = (typeof TRAFFIC_KINDS)[number];
@@ -185,9 +185,21 @@ export interface MonitorSpec extends HealthThresholds {
   failureLimit: number;
 }
 
+/** The model registry: a local directory, or an MLflow tracking server's model registry. */
+export type RegistryBackendSpec =
+  | { kind: 'local'; /** absolute; default <MLCD_HOME>/registry */ path?: string }
+  | {
+      kind: 'mlflow';
+      /**
+       * http(s) base URL of the MLflow tracking server, e.g. `http://127.0.0.1:5000`, without a
+       * trailing slash. Credentials come from MLFLOW_TRACKING_TOKEN / _USERNAME / _PASSWORD.
+       */
+      trackingUri: string;
+    };
+
 export interface BackendsSpec {
   jobs: { kind: JobRunnerKind };
-  registry: { kind: RegistryKind; /** absolute; default <MLCD_HOME>/registry */ path?: string };
+  registry: RegistryBackendSpec;
   traffic: { kind: TrafficKind; /** local serving daemon; default http://127.0.0.1:8710 */ url: string };
   metrics: { kind: MetricsKind; url: string };
   notifier: { kind: NotifierKind };
