@@ -22,6 +22,8 @@ import { summarizeReport } from '../src/data/summarize-report';
 import { fingerprintFile } from '../src/data/fingerprint';
 import { readPredictions } from '../src/metrics/predictions';
 import { binaryMetrics } from '../src/metrics/binary';
+import { evaluateRelease } from '../src/metrics/release-evaluation';
+import type { ReleaseEvaluation } from '../src/metrics/release-evaluation';
 import { releaseDir, safeSegment } from '../src/release-paths';
 import { gitCommitOf } from '../src/git';
 import { withFailureMapping } from './failures';
@@ -230,6 +232,30 @@ export function createPipelineActivities(deps: PipelineActivityDeps) {
         const metrics: Partial<Record<MetricName, number>> = {};
         for (const m of spec.evaluation.metrics) metrics[m] = all[m];
         return { role, predictionsPath, rows, metrics };
+      });
+    },
+
+    /**
+     * Evaluates the scored candidate against its baseline on the same rows: every metric, per
+     * slice, with bootstrap intervals for the gates judged "with confidence"; writes the
+     * evaluation report (JSON and HTML) and returns the gate evidence.
+     */
+    async evaluateRelease(args: {
+      spec: ReleaseSpec;
+      releaseId: string;
+      candidate: { predictionsPath: string; modelDir: string };
+      baseline?: { predictionsPath: string; modelDir: string; source: string };
+    }): Promise<ReleaseEvaluation> {
+      return withFailureMapping(async () => {
+        const { spec } = args;
+        return evaluateRelease({
+          spec: spec.evaluation,
+          gates: spec.gates,
+          candidate: { ...args.candidate, source: 'candidate' },
+          ...(args.baseline !== undefined ? { baseline: args.baseline } : {}),
+          outDir: join(releaseDir(spec.model, args.releaseId), 'reports'),
+          title: `Evaluation of ${spec.model} (${args.releaseId})`,
+        });
       });
     },
 

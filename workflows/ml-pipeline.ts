@@ -7,13 +7,15 @@ import {
   CancellationScope,
   condition,
   getExternalWorkflowHandle,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { MlcdActivities, DataCheckResult } from '../activities';
-import { evaluateGates, formatGateReport } from '../src/core/gates';
+import { evaluateGates, formatGateReport, pointEvidence } from '../src/core/gates';
+import type { GateReport } from '../src/core/gates';
 import { RELEASE_FAILURES } from '../src/core/release';
 import type {
   Decision,
@@ -194,18 +196,36 @@ export async function mlPipeline(input: PipelineInput): Promise<PipelineResult> 
     status.baseline = evaluation.baselineSource;
 
     enter('gating');
-    const gate = evaluateGates(s.gates, cand.metrics, base?.metrics);
+    let gate: GateReport;
+    // Releases started before evaluation reports and interval gates judge point values only.
+    if (patched('evaluation-evidence')) {
+      const measured = await scoring.evaluateRelease({
+        spec: s,
+        releaseId,
+        candidate: { predictionsPath: cand.predictionsPath, modelDir: trained.modelDir },
+        ...(base && baselineDir ? { baseline: { predictionsPath: base.predictionsPath, modelDir: baselineDir, source: evaluation.baselineSource } } : {}),
+      });
+      gate = evaluateGates(s.gates, measured.evidence);
+      status.artifacts.evaluation_report = measured.reportPath;
+      status.artifacts.evaluation_html = measured.htmlReportPath;
+    } else {
+      gate = evaluateGates(s.gates, pointEvidence(cand.metrics, base?.metrics));
+    }
     status.gate = gate;
     status.artifacts.gate_report = await quick.writeReport({ model: s.model, releaseId, name: 'gate', content: { evaluation, gate } });
-    if (!gate.passed) {
-      decide('gate_failed', 'mlcd', `${gate.results.filter((r) => r.verdict !== 'pass').length} of ${gate.results.length} gate rules failed`, gate);
+    // An inconclusive gate (an interval straddling a bound) asks a human when the spec says so.
+    const askHuman = gate.verdict === 'inconclusive' && s.evaluation.inconclusive === 'approve';
+    if (gate.verdict !== 'pass' && !askHuman) {
+      const failed = gate.results.filter((r) => r.verdict !== 'pass').length;
+      decide('gate_failed', 'mlcd', gate.verdict === 'inconclusive' ? `${failed} of ${gate.results.length} gate rules inconclusive (evaluation.inconclusive: fail)` : `${failed} of ${gate.results.length} gate rules failed`, gate);
       const text = formatGateReport(gate);
       await quick.notify({ backends: s.backends, notification: { kind: 'gate_failed', model: s.model, releaseId, text: `gate failed for ${s.model} (${releaseId})`, details: { gate: text } } });
       status.failure = { type: RELEASE_FAILURES.gateFailed, message: text };
       setStage('failed');
       throw releaseFailure(RELEASE_FAILURES.gateFailed, `gate failed against ${evaluation.baselineSource}:\n${text}`, status);
     }
-    decide('gate_passed', 'mlcd', `all ${gate.results.length} gate rules passed against ${evaluation.baselineSource}`);
+    if (askHuman) decide('gate_inconclusive', 'mlcd', `${gate.results.filter((r) => r.verdict === 'inconclusive').length} gate rules inconclusive against ${evaluation.baselineSource}: a human decides (evaluation.inconclusive: approve)`, gate);
+    else decide('gate_passed', 'mlcd', `all ${gate.results.length} gate rules passed against ${evaluation.baselineSource}`);
 
     const candidate = await quick.registerCandidate({
       spec: s,
@@ -216,13 +236,14 @@ export async function mlPipeline(input: PipelineInput): Promise<PipelineResult> 
     status.candidate = candidate;
     upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.candidateVersion, value: candidate.version }]);
 
-    if (s.approval.required) {
+    if (s.approval.required || askHuman) {
       enter('awaiting_approval');
       const deadline = new Date(Date.now() + s.approval.timeoutMs).toISOString();
       status.approval = { required: true, pending: true, deadline };
+      const why = askHuman ? `has an inconclusive gate (${gate.results.filter((r) => r.verdict === 'inconclusive').map((r) => r.rule).join('; ')})` : 'passed its gates';
       await quick.notify({
         backends: s.backends,
-        notification: { kind: 'approval_needed', model: s.model, releaseId, text: `${s.model} v${candidate.version} passed its gates and waits for approval until ${deadline}: mlcd approve ${releaseId} --by <you>` },
+        notification: { kind: 'approval_needed', model: s.model, releaseId, text: `${s.model} v${candidate.version} ${why} and waits for approval until ${deadline}: mlcd approve ${releaseId} --by <you>` },
       });
       const approved = await condition(() => approval !== undefined, s.approval.timeoutMs);
       if (!approved) {

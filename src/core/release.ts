@@ -78,6 +78,7 @@ export interface Decision {
     | 'approval_timed_out'
     | 'aborted'
     | 'gate_passed'
+    | 'gate_inconclusive'
     | 'gate_failed'
     | 'weight_set'
     | 'analysis'

@@ -77,18 +77,10 @@ function columnValues(file: string, table: Table, column: string, role: 'label' 
 }
 
 /**
- * Reads the label and score columns of a predictions file, and the slice columns asked for. The label column may be integer,
- * boolean or float (values are checked later by `binaryMetrics`); the score column float or integer.
- * @throws DataUnusableError when the file is missing or not Arrow IPC, or a column is absent or of
- *   the wrong type (the message names the file and column).
- * @throws DataValidationError when a label or score is null (naming file, column and row).
+ * Opens a predictions file as an Arrow table.
+ * @throws DataUnusableError when the file is missing, unreadable or not Arrow IPC
  */
-export async function readPredictions(
-  path: string,
-  labelColumn: string,
-  scoreColumn: string,
-  sliceColumns: readonly string[] = [],
-): Promise<Predictions> {
+async function openPredictions(path: string): Promise<Table> {
   let bytes: Uint8Array;
   try {
     bytes = await readFile(path);
@@ -113,8 +105,36 @@ export async function readPredictions(
   if (table.schema.fields.length === 0) {
     throw new DataUnusableError(`predictions file ${path} is not a readable Arrow IPC file: no schema found`);
   }
+  return table;
+}
+
+/**
+ * Reads the label and score columns of a predictions file, and the slice columns asked for. The
+ * label column may be integer, boolean or float (values are checked later by `binaryMetrics`);
+ * the score column float or integer.
+ * @throws DataUnusableError when the file is missing or not Arrow IPC, or a column is absent or of
+ *   the wrong type (the message names the file and column).
+ * @throws DataValidationError when a label or score is null (naming file, column and row).
+ */
+export async function readPredictions(
+  path: string,
+  labelColumn: string,
+  scoreColumn: string,
+  sliceColumns: readonly string[] = [],
+): Promise<Predictions> {
+  const table = await openPredictions(path);
   const labels = columnValues(path, table, labelColumn, 'label');
   const scores = columnValues(path, table, scoreColumn, 'score');
   const slices = sliceColumns.map((c) => sliceValues(path, table, c));
   return { labels, scores, rows: table.numRows, slices };
+}
+
+/**
+ * Reads numeric columns of a predictions file (targets, predictions, per-class scores), each as
+ * float64; the first is read as a label column (integer, boolean or float), the others as scores.
+ * @throws DataUnusableError / DataValidationError as {@link readPredictions}
+ */
+export async function readNumberColumns(path: string, columns: readonly string[]): Promise<Float64Array[]> {
+  const table = await openPredictions(path);
+  return columns.map((c, i) => columnValues(path, table, c, i === 0 ? 'label' : 'score'));
 }

@@ -25,7 +25,7 @@ export const SLICE_METRICS = [
 export type SliceMetricName = (typeof SLICE_METRICS)[number];
 
 /** Metrics where a lower value is better: their worst slice is the highest. */
-const LOWER_IS_BETTER: ReadonlySet<SliceMetricName> = new Set(['log_loss', 'brier', 'ece']);
+export const LOWER_IS_BETTER: ReadonlySet<SliceMetricName> = new Set(['log_loss', 'brier', 'ece']);
 
 /** One slice column's values per row (null: the row has no value and belongs to no slice). */
 export interface SliceColumn {

@@ -14,8 +14,11 @@ const log = Math.log;
 const abs = Math.abs;
 const EPS = Number.EPSILON;
 
-/** Metrics a weighted evaluator computes: the slice metrics plus per-class precision/recall/F1 of class 0. */
-export type WeightedMetricName = SliceMetricName | 'precision_0' | 'recall_0' | 'f1_0';
+/**
+ * Metrics a weighted evaluator computes: the slice metrics, precision/recall/F1 of class 0, and the
+ * selection rate (share predicted positive, for demographic parity).
+ */
+export type WeightedMetricName = SliceMetricName | 'precision_0' | 'recall_0' | 'f1_0' | 'selection_rate';
 
 /**
  * One model's predictions on a set of rows (all rows, or one slice), sorted by score once so that
@@ -209,6 +212,8 @@ export class WeightedBinaryEvaluator {
         return ratio(2 * tn, 2 * tn + fn + fp);
       case 'accuracy':
         return n === 0 ? NaN : (tp + tn) / n;
+      case 'selection_rate':
+        return n === 0 ? NaN : (tp + fp) / n;
       case 'balanced_accuracy': {
         const recalls = [tp + fn > 0 ? tp / (tp + fn) : NaN, tn + fp > 0 ? tn / (tn + fp) : NaN].filter(
           (r) => !Number.isNaN(r),

@@ -38,6 +38,8 @@ export interface FakeWorld {
   nextVersion: number;
   candidateMetrics: Partial<Record<MetricName, number>>;
   baselineMetrics: Partial<Record<MetricName, number>>;
+  /** Intervals the fake evaluation reports, by metric key: of the candidate's metric and of candidate − baseline. */
+  intervals?: { candidate?: Record<string, [number, number]>; difference?: Record<string, [number, number]> };
   /** Live stats per version; default healthy. */
   liveStats: (version: string) => VersionStats;
   /** Make validation fail with this message. */
@@ -107,6 +109,28 @@ export function fakeActivities(current: () => FakeWorld, client: Client): MlcdAc
     async scoreAndMeasure({ role }) {
       log('scoreAndMeasure', role);
       return { role, predictionsPath: `/p/${role}.arrow`, rows: 1000, metrics: role === 'candidate' ? world.candidateMetrics : world.baselineMetrics };
+    },
+    async evaluateRelease({ baseline }) {
+      log('evaluateRelease', baseline?.source ?? 'none');
+      const wrap = (m: Partial<Record<string, number>>, ci?: Record<string, [number, number]>) =>
+        Object.fromEntries(
+          Object.entries(m).map(([k, value]) => {
+            const i = ci?.[k];
+            return [k, i ? { value: value as number, lower: i[0], upper: i[1] } : { value: value as number }];
+          }),
+        );
+      const difference = Object.fromEntries(
+        Object.entries(world.intervals?.difference ?? {}).map(([k, [lower, upper]]) => [
+          k,
+          { value: (world.candidateMetrics[k as MetricName] ?? NaN) - (world.baselineMetrics[k as MetricName] ?? NaN), lower, upper },
+        ]),
+      );
+      const evidence = {
+        candidate: wrap(world.candidateMetrics, world.intervals?.candidate),
+        ...(baseline ? { baseline: wrap(world.baselineMetrics), difference } : {}),
+        level: 0.95,
+      };
+      return { evidence, gate: { verdict: 'pass' as const, passed: true, results: [] }, rows: 1000, reportPath: '/reports/evaluation.json', htmlReportPath: '/reports/evaluation.html' };
     },
     async registerCandidate() {
       const version = String(world.nextVersion++);

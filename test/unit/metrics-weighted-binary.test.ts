@@ -17,6 +17,7 @@ const NAMES: WeightedMetricName[] = [
   'precision_0',
   'recall_0',
   'f1_0',
+  'selection_rate',
 ];
 
 /** The metric as `binaryMetrics` reports it. */
@@ -24,6 +25,7 @@ function unweighted(m: ReturnType<typeof binaryMetrics>, name: WeightedMetricNam
   if (name === 'precision_0') return m.per_class['0'].precision;
   if (name === 'recall_0') return m.per_class['0'].recall;
   if (name === 'f1_0') return m.per_class['0'].f1;
+  if (name === 'selection_rate') return (m.tp + m.fp) / m.n;
   return m[name];
 }
 

@@ -13,7 +13,7 @@ import { loadReleaseSpecFile } from '../../src/spec-file';
 const SPEC_DIR = resolve(__dirname, '../../examples/churn');
 const SPEC_FILE = resolve(SPEC_DIR, 'mlcd.yaml');
 /** Raw specs are mutated freely by the tests below, so they are loosely typed on purpose. */
- 
+
 type RawSpec = Record<string, any>;
 const exampleRaw = (): RawSpec => parseSpecText(readFileSync(SPEC_FILE, 'utf8'), SPEC_FILE) as RawSpec;
 const compile = (raw: unknown, params?: Record<string, string>) =>
@@ -129,11 +129,39 @@ describe('compileReleaseSpec: the example spec', () => {
       scoreColumn: 'score',
       threshold: 0.5,
       metrics: ['auc_roc', 'precision', 'recall', 'f1', 'accuracy'],
+      slices: [],
+      intervals: { rounds: 1000, seed: 0, level: 0.95 },
+      inconclusive: 'fail',
     });
+    const point = { selector: { kind: 'overall' }, on: 'point' } as const;
     expect(spec.gates).toEqual([
-      { kind: 'absolute', text: 'auc_roc >= 0.70', metric: 'auc_roc', op: '>=', threshold: 0.7 },
-      { kind: 'delta', text: 'auc_roc >= baseline - 0.005', metric: 'auc_roc', op: '>=', delta: -0.005 },
-      { kind: 'ratio', text: 'precision drop <= 5%', metric: 'precision', op: '>=', ratio: 0.95 },
+      {
+        ...point,
+        kind: 'absolute',
+        text: 'auc_roc >= 0.70',
+        metric: 'auc_roc',
+        name: 'auc_roc',
+        op: '>=',
+        threshold: 0.7,
+      },
+      {
+        ...point,
+        kind: 'delta',
+        text: 'auc_roc >= baseline - 0.005',
+        metric: 'auc_roc',
+        name: 'auc_roc',
+        op: '>=',
+        delta: -0.005,
+      },
+      {
+        ...point,
+        kind: 'ratio',
+        text: 'precision drop <= 5%',
+        metric: 'precision',
+        name: 'precision',
+        op: '>=',
+        ratio: 0.95,
+      },
     ]);
     expect(spec.approval).toEqual({ required: false, timeoutMs: 3_600_000 });
   });
@@ -212,7 +240,14 @@ describe('compileReleaseSpec: defaults', () => {
     // Table rules are left unset (a schema file or SPEC_DEFAULTS fills them at validation time).
     expect(spec.validation).toEqual({
       columns: {
-        label: { type: 'integer', required: true, nullable: false, maxNullFraction: 1, values: [0, 1], unique: false },
+        label: {
+          type: 'integer',
+          required: true,
+          nullable: false,
+          maxNullFraction: 1,
+          values: [0, 1],
+          unique: false,
+        },
       },
       drift: {
         enabled: true,
@@ -231,6 +266,9 @@ describe('compileReleaseSpec: defaults', () => {
       scoreColumn: 'score',
       threshold: 0.5,
       metrics: ['auc_roc', 'precision', 'recall', 'f1', 'accuracy'],
+      slices: [],
+      intervals: { rounds: 1000, seed: 0, level: 0.95 },
+      inconclusive: 'fail',
     });
     expect(spec.gates).toEqual([]);
     expect(spec.approval).toEqual({ required: false, timeoutMs: 86_400_000 });
@@ -558,20 +596,59 @@ describe('compileReleaseSpec: errors name the field path and the value', () => {
     expect(issues[0]?.message).toMatch(
       /^invalid gate rule "auc_roc => baseline": expected one of "<metric> <op> <number>", /,
     );
-    expect(issues[1]?.message).toBe(
-      'invalid gate rule "auc >= 0.7": unknown metric "auc"; expected one of auc_roc, precision, recall, f1, accuracy',
+    expect(issues[1]?.message).toMatch(
+      /^invalid gate rule "auc >= 0.7": unknown metric "auc"; expected one of auc_roc, average_precision, precision, /,
     );
   });
 
-  it('a gate on a metric that is not computed', () => {
+  it("gates a release cannot evaluate: other tasks' metrics, unknown slices and classes, intervals of model properties", () => {
     const raw = exampleRaw();
-    raw.evaluation.metrics = ['auc_roc'];
-    expect(issuesOf(raw)).toEqual([
-      {
-        path: 'gates[2]',
-        message: 'gate uses metric "precision", which is not computed: add it to evaluation.metrics',
-        value: '"precision drop <= 5%"',
-      },
+    raw.evaluation.slices = ['plan'];
+    raw.gates = [
+      'rmse <= 3',
+      'recall[region=north] >= 0.5',
+      'precision[class=2] >= 0.5',
+      'model_size_mb <= 50 with confidence',
+      'auc_roc[worst plan] >= 0.6 with confidence',
+      'model_size_mb[plan=basic] <= 50',
+    ];
+    expect(issuesOf(raw).map((i) => [i.path, i.message])).toEqual([
+      [
+        'gates[0]',
+        expect.stringMatching(
+          /^gate "rmse <= 3": rmse is a multiclass or regression metric; a release evaluates a binary classifier/,
+        ),
+      ],
+      [
+        'gates[1]',
+        'gate "recall[region=north] >= 0.5": slice column "region" is not in evaluation.slices (plan)',
+      ],
+      ['gates[2]', 'gate "precision[class=2] >= 0.5": a binary classifier has classes 0 and 1, not "2"'],
+      [
+        'gates[3]',
+        'gate "model_size_mb <= 50 with confidence": model_size_mb has no confidence interval (it is measured once, not per row); drop "with confidence"',
+      ],
+      [
+        'gates[5]',
+        'gate "model_size_mb[plan=basic] <= 50": model_size_mb is a property of the model, not of a class or slice',
+      ],
+    ]);
+  });
+
+  it('evaluation intervals, slices and the inconclusive action are checked', () => {
+    const raw = exampleRaw();
+    raw.evaluation.intervals = { rounds: 10, level: 1.5 };
+    raw.evaluation.inconclusive = 'retry';
+    expect(issuesOf(raw).map((i) => [i.path, i.message])).toEqual([
+      ['evaluation.intervals.rounds', 'expected at least 100 rounds'],
+      ['evaluation.intervals.level', 'expected a level below 1'],
+      ['evaluation.inconclusive', 'expected one of: fail, approve'],
+    ]);
+    const slices = exampleRaw();
+    slices.evaluation.slices = ['plan', 'churned', 'plan'];
+    expect(issuesOf(slices).map((i) => [i.path, i.message])).toEqual([
+      ['evaluation.slices[1]', 'slice column "churned" is the label column'],
+      ['evaluation.slices[2]', 'slice column "plan" is listed twice'],
     ]);
   });
 

@@ -156,6 +156,40 @@ describe('mlPipeline', () => {
     expect(w.notifications.some((n) => n.startsWith('gate_failed'))).toBe(true);
   });
 
+  test('an inconclusive interval gate fails the release by default, naming the interval', async () => {
+    const w = world((raw) => (raw.gates = ['auc_roc >= baseline + 0.01 with confidence']));
+    w.intervals = { difference: { auc_roc: [-0.004, 0.05] } };
+    const f = await withWorker(w, async () => failureOf((await start(w)).result()));
+    expect(f.type).toBe('GateFailed');
+    expect(f.message).toContain('INCONCLUSIVE auc_roc >= baseline + 0.01 with confidence');
+    expect(f.message).toContain('interval of the difference [-0.0040, 0.0500]');
+    expect(f.status.gate?.verdict).toBe('inconclusive');
+    expect(f.status.artifacts.evaluation_html).toBe('/reports/evaluation.html');
+    expect(callNames(w)).not.toContain('registerCandidate');
+  });
+
+  test('with evaluation.inconclusive: approve, an inconclusive gate waits for a human, who lets it through', async () => {
+    const w = world((raw) => {
+      raw.gates = ['auc_roc >= baseline + 0.01 with confidence'];
+      raw.evaluation = { ...raw.evaluation, inconclusive: 'approve' };
+    });
+    w.intervals = { difference: { auc_roc: [-0.004, 0.05] } };
+    await withWorker(w, async () => {
+      const h = await start(w);
+      for (let i = 0; i < 100; i++) {
+        const s = await h.query(pipelineStatusQuery);
+        if (s.approval?.pending) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const pending = await h.query(pipelineStatusQuery);
+      expect(pending.decisions.map((d) => d.kind)).toContain('gate_inconclusive');
+      expect(w.notifications.some((n) => n.startsWith('approval_needed') && n.includes('has an inconclusive gate'))).toBe(true);
+      await h.executeUpdate(approveUpdate, { args: [{ by: 'alice', reason: 'the interval is wide; the slice table looks fine' }] });
+      const r = await h.result();
+      expect(r.outcome).toBe('promoted');
+    });
+  });
+
   test('approval deadline: with nobody approving, the release stops with that reason', async () => {
     const w = world((raw) => (raw.approval = { required: true, timeout: '2h' }));
     const f = await withWorker(w, async () => failureOf((await start(w)).result()));

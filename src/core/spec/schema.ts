@@ -5,13 +5,14 @@
  * an unknown key (a typo) is an error naming it. Pure: importable from workflows.
  */
 import { z } from 'zod';
-import { parseGateRule } from '../gates';
+import { GATE_METRICS, parseGateRule } from '../gate-rules';
 import type { SpecIssue } from '../errors';
 import { DURATION_FORMS, parseDuration } from './durations';
 import {
   CATEGORICAL_DRIFT_METHODS,
   COLUMN_TYPES,
   DRIFT_METHODS,
+  INCONCLUSIVE_ACTIONS,
   NUMERIC_DRIFT_METHODS,
   JOB_RUNNER_KINDS,
   METRICS_KINDS,
@@ -46,7 +47,11 @@ export const SPEC_DEFAULTS = {
   labelColumn: 'label',
   scoreColumn: 'score',
   threshold: 0.5,
-  metrics: [...METRIC_NAMES],
+  metrics: ['auc_roc', 'precision', 'recall', 'f1', 'accuracy'] as Array<(typeof METRIC_NAMES)[number]>,
+  bootstrapRounds: 1000,
+  bootstrapSeed: 0,
+  confidenceLevel: 0.95,
+  inconclusive: 'fail' as (typeof INCONCLUSIVE_ACTIONS)[number],
   approvalRequired: false,
   approvalTimeoutMs: 24 * 3_600_000,
   startupTimeoutMs: 60_000,
@@ -165,7 +170,10 @@ const driftRule = (methods: readonly DriftRule['method'][]) =>
   strictObject({
     method: z.enum(methods as [DriftRule['method'], ...DriftRule['method'][]]),
     threshold: z.number().finite().min(0, 'expected a threshold >= 0').optional(),
-  }).transform((r): DriftRule => ({ method: r.method, threshold: r.threshold ?? DEFAULT_DRIFT_THRESHOLDS[r.method] }));
+  }).transform((r): DriftRule => ({
+    method: r.method,
+    threshold: r.threshold ?? DEFAULT_DRIFT_THRESHOLDS[r.method],
+  }));
 
 const drift = strictObject({
   enabled: z.boolean().default(SPEC_DEFAULTS.driftEnabled),
@@ -239,6 +247,26 @@ const evaluation = strictObject({
     .array(z.enum(METRIC_NAMES))
     .min(1, 'expected at least one metric')
     .default([...SPEC_DEFAULTS.metrics]),
+  slices: z.array(nonEmpty).default([]),
+  intervals: strictObject({
+    rounds: z
+      .number()
+      .int('expected a whole number')
+      .min(100, 'expected at least 100 rounds')
+      .max(100_000, 'expected at most 100000 rounds')
+      .default(SPEC_DEFAULTS.bootstrapRounds),
+    seed: z
+      .number()
+      .int('expected a whole number')
+      .min(0, 'expected a number >= 0')
+      .default(SPEC_DEFAULTS.bootstrapSeed),
+    level: z
+      .number()
+      .gt(0.5, 'expected a level above 0.5')
+      .lt(1, 'expected a level below 1')
+      .default(SPEC_DEFAULTS.confidenceLevel),
+  }).default({}),
+  inconclusive: z.enum(INCONCLUSIVE_ACTIONS).default(SPEC_DEFAULTS.inconclusive),
 })
   .superRefine((e, ctx) => {
     if (e.label === e.score) {
@@ -256,12 +284,29 @@ const evaluation = strictObject({
           path: ['metrics', i],
         });
     });
+    e.slices.forEach((c, i) => {
+      if (c === e.label || c === e.score)
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          message: `slice column "${c}" is the ${c === e.label ? 'label' : 'score'} column`,
+          path: ['slices', i],
+        });
+      else if (e.slices.indexOf(c) !== i)
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          message: `slice column "${c}" is listed twice`,
+          path: ['slices', i],
+        });
+    });
   })
   .transform((e) => ({
     labelColumn: e.label,
     scoreColumn: e.score,
     threshold: e.threshold,
     metrics: e.metrics,
+    slices: e.slices,
+    intervals: e.intervals,
+    inconclusive: e.inconclusive,
   }));
 
 const gate = z.string().transform((text, ctx): GateRule => {
@@ -436,6 +481,38 @@ const backends = strictObject({
   notifier: strictObject({ kind: z.enum(NOTIFIER_KINDS).default('log') }).default({}),
 });
 
+/** Metrics measured beside the predictions (the model directory's size, the scoring job's latency report). */
+const MODEL_METRICS: ReadonlySet<string> = new Set(['model_size_mb', 'latency_p50_ms', 'latency_p99_ms']);
+const FAIRNESS_METRICS: ReadonlySet<string> = new Set([
+  'demographic_parity_difference',
+  'equal_opportunity_difference',
+]);
+
+/** Why a parsed gate cannot be evaluated for a binary release with these slice columns, if it cannot. */
+function gateProblem(g: GateRule, slices: readonly string[]): string | undefined {
+  const binary = (METRIC_NAMES as readonly string[]).includes(g.name);
+  if (!binary && !MODEL_METRICS.has(g.name) && !FAIRNESS_METRICS.has(g.name)) {
+    const kinds = Object.keys(GATE_METRICS).filter(
+      (m) =>
+        (METRIC_NAMES as readonly string[]).includes(m) || MODEL_METRICS.has(m) || FAIRNESS_METRICS.has(m),
+    );
+    return `${g.name} is a multiclass or regression metric; a release evaluates a binary classifier (gate metrics: ${kinds.join(', ')})`;
+  }
+  const s = g.selector;
+  if (MODEL_METRICS.has(g.name) && s.kind !== 'overall')
+    return `${g.name} is a property of the model, not of a class or slice`;
+  if (s.kind === 'class' && s.class !== '0' && s.class !== '1')
+    return `a binary classifier has classes 0 and 1, not "${s.class}"`;
+  if (
+    (s.kind === 'slice' || s.kind === 'worst' || s.kind === 'gap' || s.kind === 'column') &&
+    !slices.includes(s.column)
+  )
+    return `slice column "${s.column}" is not in evaluation.slices${slices.length > 0 ? ` (${slices.join(', ')})` : ''}`;
+  if (g.on === 'interval' && MODEL_METRICS.has(g.name))
+    return `${g.name} has no confidence interval (it is measured once, not per row); drop "with confidence"`;
+  return undefined;
+}
+
 /**
  * The spec file schema. Output ("draft"): defaults filled, durations in ms, gates parsed; paths
  * still as written and `{params.x}` not yet substituted. A missing `monitor` section inherits the
@@ -477,13 +554,13 @@ export const releaseSpecSchema = strictObject({
     s.gates.forEach((g, i) => {
       // Refinements also run over partly invalid input: an unparsable gate has no metric.
       if (typeof (g as Partial<GateRule> | undefined)?.metric !== 'string') return;
-      if (!s.evaluation.metrics.includes(g.metric)) {
+      const problem = gateProblem(g, s.evaluation.slices);
+      if (problem !== undefined)
         ctx.addIssue({
           code: z.ZodIssueCode.custom,
-          message: `gate uses metric "${g.metric}", which is not computed: add it to evaluation.metrics`,
+          message: `gate "${g.text}": ${problem}`,
           path: ['gates', i],
         });
-      }
     });
   })
   .transform(({ monitor: m, ...s }) => {

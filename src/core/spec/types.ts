@@ -9,6 +9,8 @@
  * predictions file), `{port}` (the port a model server must listen on).
  */
 
+import type { ComparisonOp, GateRule } from '../gate-rules';
+
 /** Backend kinds per concern; closed sets, extended by later backends. */
 export const JOB_RUNNER_KINDS = ['local'] as const;
 export type JobRunnerKind = (typeof JOB_RUNNER_KINDS)[number];
@@ -109,7 +111,19 @@ export interface JobSpec {
   timeoutMs: number;
 }
 
-export const METRIC_NAMES = ['auc_roc', 'precision', 'recall', 'f1', 'accuracy'] as const;
+/** The binary metrics a release evaluates (all are computed; `evaluation.metrics` picks those shown). */
+export const METRIC_NAMES = [
+  'auc_roc',
+  'average_precision',
+  'log_loss',
+  'brier',
+  'precision',
+  'recall',
+  'f1',
+  'accuracy',
+  'balanced_accuracy',
+  'ece',
+] as const;
 export type MetricName = (typeof METRIC_NAMES)[number];
 
 export interface EvaluationSpec {
@@ -120,16 +134,22 @@ export interface EvaluationSpec {
   /** score >= threshold predicts the positive class. Default 0.5. */
   threshold: number;
   metrics: MetricName[];
+  /** Columns of the predictions file to slice every metric by (gates may name their slices). */
+  slices: string[];
+  /** The bootstrap behind rules judged "with confidence". */
+  intervals: { rounds: number; seed: number; level: number };
+  /**
+   * What an inconclusive gate (an interval straddling a bound) does: `fail` the release, or ask a
+   * human through the approval step (`approve`), even when approval is not otherwise required.
+   */
+  inconclusive: InconclusiveAction;
 }
 
-/** A compiled gate rule. `text` is the rule as written in the spec, for reports. */
-export type GateRule =
-  | { kind: 'absolute'; text: string; metric: MetricName; op: ComparisonOp; threshold: number }
-  /** candidate `op` baseline + delta (delta may be negative). */
-  | { kind: 'delta'; text: string; metric: MetricName; op: ComparisonOp; delta: number }
-  /** candidate `op` baseline × ratio, e.g. "precision drop <= 5%" is `>=` baseline × 0.95. */
-  | { kind: 'ratio'; text: string; metric: MetricName; op: ComparisonOp; ratio: number };
-export type ComparisonOp = '>=' | '>' | '<=' | '<';
+export const INCONCLUSIVE_ACTIONS = ['fail', 'approve'] as const;
+export type InconclusiveAction = (typeof INCONCLUSIVE_ACTIONS)[number];
+
+/** A compiled gate rule (see src/core/gate-rules.ts). */
+export type { ComparisonOp, GateRule };
 
 export interface ApprovalSpec {
   required: boolean;
