@@ -174,6 +174,13 @@ describe('a release on the dev server with real activities', () => {
     expect(r.outcome.exitCode).toBe(EXIT_CODES.gate);
     expect(r.outcome.message).toMatch(/FAIL auc_roc >= 0\.70: observed 0\.[45]\d+/);
     expect(r.outcome.message).toContain('baseline');
+    // Interval rules name the interval they judged; the evaluation report is written and linked.
+    expect(r.outcome.message).toMatch(
+      /FAIL auc_roc >= baseline - 0\.005 with confidence: observed 0\.[45]\d+, required >= 0\.\d+ \(baseline 0\.\d+, delta -0\.\d+\); 95% interval of the difference \[-0\.\d+, -0\.\d+\] vs >= -0\.0050/,
+    );
+    expect(r.outcome.message).toMatch(/FAIL auc_roc\[worst plan\] >= 0\.65 with confidence: .*95% interval of the metric/);
+    expect(r.outcome.status?.gate?.verdict).toBe('fail');
+    expect(r.outcome.status?.artifacts.evaluation_html).toMatch(/evaluation\.html$/);
     expect(r.outcome.status?.evaluation?.baselineSource).toBe('production@1');
     expect(await weights()).toEqual({ '1': 100 });
   });

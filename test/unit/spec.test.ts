@@ -128,8 +128,8 @@ describe('compileReleaseSpec: the example spec', () => {
       labelColumn: 'churned',
       scoreColumn: 'score',
       threshold: 0.5,
-      metrics: ['auc_roc', 'precision', 'recall', 'f1', 'accuracy'],
-      slices: [],
+      metrics: ['auc_roc', 'average_precision', 'precision', 'recall', 'f1', 'accuracy'],
+      slices: ['plan', 'region'],
       intervals: { rounds: 1000, seed: 0, level: 0.95 },
       inconclusive: 'fail',
     });
@@ -146,8 +146,9 @@ describe('compileReleaseSpec: the example spec', () => {
       },
       {
         ...point,
+        on: 'interval',
         kind: 'delta',
-        text: 'auc_roc >= baseline - 0.005',
+        text: 'auc_roc >= baseline - 0.005 with confidence',
         metric: 'auc_roc',
         name: 'auc_roc',
         op: '>=',
@@ -161,6 +162,16 @@ describe('compileReleaseSpec: the example spec', () => {
         name: 'precision',
         op: '>=',
         ratio: 0.95,
+      },
+      {
+        kind: 'absolute',
+        text: 'auc_roc[worst plan] >= 0.65 with confidence',
+        metric: 'auc_roc[worst plan]',
+        name: 'auc_roc',
+        selector: { kind: 'worst', column: 'plan' },
+        on: 'interval',
+        op: '>=',
+        threshold: 0.65,
       },
     ]);
     expect(spec.approval).toEqual({ required: false, timeoutMs: 3_600_000 });
