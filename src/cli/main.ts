@@ -1,10 +1,10 @@
 /**
- * `mlcd`: the command line. The data commands (`validate`, `schema`) go to a light program that
+ * `mlcd`: the command line. The data commands (`validate`, `schema`, `evaluate`) go to a light program that
  * does not load Temporal; everything else to the full one (program.ts).
  */
 import { EXIT_CODES } from '../core/release';
 
-const DATA_COMMANDS: ReadonlySet<string> = new Set(['validate', 'schema']);
+const DATA_COMMANDS: ReadonlySet<string> = new Set(['validate', 'schema', 'evaluate']);
 
 export async function main(argv: string[]): Promise<number> {
   const command = argv[2];

@@ -30,6 +30,7 @@ import { renderDeploymentStatus, renderMonitorStatus, renderPipelineStatus } fro
 import { runDemo, DEMO_SCENARIOS, type DemoScenario } from './demo';
 import { watchRelease } from './watch';
 import { registerDataCommands } from './data-commands';
+import { registerEvaluateCommand } from './evaluate-command';
 import { CliError, reportCliError } from './cli-error';
 
 async function withClient<T>(fn: (client: Client) => Promise<T>): Promise<T> {
@@ -253,6 +254,7 @@ export function buildProgram(): Command {
     });
 
   registerDataCommands(program);
+  registerEvaluateCommand(program);
 
   return program;
 }

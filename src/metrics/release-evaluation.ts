@@ -16,6 +16,7 @@ import type { EvaluationSpec } from '../core/spec/types';
 import { evaluateBinary } from './evaluation';
 import { renderEvaluationHtml } from './evaluation-html';
 import { buildEvaluationReport } from './evaluation-report';
+import type { EvaluationReport } from './evaluation-report';
 import { gateEvidence } from './gate-evidence';
 import type { EvaluatedModel } from './gate-evidence';
 import { readPredictions } from './predictions';
@@ -107,20 +108,25 @@ async function loadModel(m: ModelInput, spec: EvaluationSpec): Promise<Evaluated
   };
 }
 
+/** An evaluation in memory: the full report, and the gate evidence and verdicts in it. */
+export interface Evaluated {
+  report: EvaluationReport;
+  evidence: GateEvidence;
+  gate: GateReport;
+  rows: number;
+}
+
 /**
- * Evaluates a candidate (and its baseline) and writes `evaluation.json` and `evaluation.html`
- * into `outDir`.
+ * Evaluates a candidate (and its baseline, scored on the same rows) against `gates`, in memory.
  * @throws DataValidationError / DataUnusableError on bad predictions (named file, column, row) or
  *   a baseline scored on other rows
  */
-export async function evaluateRelease(args: {
+export async function evaluatePredictions(args: {
   spec: EvaluationSpec;
   gates: readonly GateRule[];
   candidate: ModelInput;
   baseline?: ModelInput;
-  outDir: string;
-  title?: string;
-}): Promise<ReleaseEvaluation> {
+}): Promise<Evaluated> {
   const { spec } = args;
   const candidate = await loadModel(args.candidate, spec);
   const baseline = args.baseline !== undefined ? await loadModel(args.baseline, spec) : undefined;
@@ -129,8 +135,6 @@ export async function evaluateRelease(args: {
     ...(args.baseline !== undefined ? { baseline: await modelValues(args.baseline) } : {}),
   });
   const gate = evaluateGates(args.gates, evidence);
-  // History keeps what the gates read and the headline metrics; the report file keeps every slice.
-  const keep = new Set<string>([...args.gates.map((g) => g.metric), ...spec.metrics]);
   const report = buildEvaluationReport({
     candidate,
     candidateSource: args.candidate.source,
@@ -141,16 +145,29 @@ export async function evaluateRelease(args: {
     intervals: spec.intervals,
     gate,
   });
+  return { report, evidence, gate, rows: candidate.labels.length };
+}
+
+/**
+ * Evaluates a candidate (and its baseline) and writes `evaluation.json` and `evaluation.html`
+ * into `outDir`; returns what the pipeline keeps.
+ * @throws as {@link evaluatePredictions}
+ */
+export async function evaluateRelease(args: {
+  spec: EvaluationSpec;
+  gates: readonly GateRule[];
+  candidate: ModelInput;
+  baseline?: ModelInput;
+  outDir: string;
+  title?: string;
+}): Promise<ReleaseEvaluation> {
+  const { report, evidence, gate, rows } = await evaluatePredictions(args);
+  // History keeps what the gates read and the headline metrics; the report file keeps every slice.
+  const keep = new Set<string>([...args.gates.map((g) => g.metric), ...args.spec.metrics]);
   await mkdir(args.outDir, { recursive: true });
   const reportPath = join(args.outDir, 'evaluation.json');
   const htmlReportPath = join(args.outDir, 'evaluation.html');
   await writeFile(reportPath, JSON.stringify(report, null, 1) + '\n');
   await writeFile(htmlReportPath, renderEvaluationHtml(report, args.title));
-  return {
-    evidence: pickEvidence(evidence, keep),
-    gate,
-    rows: candidate.labels.length,
-    reportPath,
-    htmlReportPath,
-  };
+  return { evidence: pickEvidence(evidence, keep), gate, rows, reportPath, htmlReportPath };
 }
