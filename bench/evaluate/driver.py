@@ -48,7 +48,7 @@ def main() -> int:
         path = os.path.join(DATA, f"predictions-{rows}.arrow")
         sk_r = sk_rounds[min(i, len(sk_rounds) - 1)]
         tools = {
-            "mlcd": ["node", os.path.join(HERE, "run_mlcd.js"), path, str(args.rounds)],
+            "mlcd": ["node", os.path.join(ROOT, "dist", "bench", "evaluate", "run-mlcd.js"), path, str(args.rounds)],
             "sklearn": [python, os.path.join(HERE, "run_sklearn.py"), path, str(sk_r)],
         }
         runs: dict[str, list[dict]] = {"mlcd": [], "sklearn": []}

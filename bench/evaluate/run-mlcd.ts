@@ -1,46 +1,46 @@
 /**
  * mlcd's side of bench/evaluate: reads a predictions file with mlcd's reader and times aucRoc,
- * averagePrecision and bootstrapAuc (the compiled modules under dist/). Prints one JSON object.
+ * averagePrecision and bootstrapAuc. Prints one JSON object. Compiled with the project (`npm run
+ * build` puts it at dist/bench/evaluate/run-mlcd.js).
  *
- * Usage: node bench/evaluate/run_mlcd.js <predictions.arrow> <bootstrap rounds>
+ * Usage: node dist/bench/evaluate/run-mlcd.js <predictions.arrow> <bootstrap rounds>
  */
-'use strict';
-const { resolve } = require('node:path');
+import { aucRoc, averagePrecision } from '../../src/metrics/binary';
+import { bootstrapAuc } from '../../src/metrics/bootstrap';
+import type { BootstrapResult } from '../../src/metrics/bootstrap';
+import { readPredictions } from '../../src/metrics/predictions';
 
-const dist = resolve(__dirname, '../../dist/src/metrics');
-const { readPredictions } = require(`${dist}/predictions.js`);
-const { aucRoc, averagePrecision } = require(`${dist}/binary.js`);
-const { bootstrapAuc } = require(`${dist}/bootstrap.js`);
+const seconds = (t: bigint): number => Number(process.hrtime.bigint() - t) / 1e9;
 
-async function main() {
+async function main(): Promise<void> {
   const [path, roundsText] = process.argv.slice(2);
-  const rounds = Number(roundsText);
-  const seconds = (t) => Number(process.hrtime.bigint() - t) / 1e9;
+  if (path === undefined) throw new Error('usage: run-mlcd <predictions.arrow> <bootstrap rounds>');
+  const rounds = Number(roundsText ?? '0');
   let t = process.hrtime.bigint();
   const { labels, scores } = await readPredictions(path, 'label', 'score');
-  const read = seconds(t);
+  const readS = seconds(t);
   t = process.hrtime.bigint();
   const auc = aucRoc(labels, scores);
   const aucS = seconds(t);
   t = process.hrtime.bigint();
   const ap = averagePrecision(labels, scores);
   const apS = seconds(t);
-  let bootstrap = null;
-  let bootS = 0;
+  let bootstrap: BootstrapResult | undefined;
+  let bootstrapS = 0;
   if (rounds > 0) {
     t = process.hrtime.bigint();
     bootstrap = bootstrapAuc(labels, scores, { rounds, seed: 0 });
-    bootS = seconds(t);
+    bootstrapS = seconds(t);
   }
   process.stdout.write(
     JSON.stringify({
       tool: 'mlcd',
       rows: labels.length,
-      read_s: read,
+      read_s: readS,
       auc_s: aucS,
       ap_s: apS,
       bootstrap_rounds: rounds,
-      bootstrap_s: bootS,
+      bootstrap_s: bootstrapS,
       auc,
       average_precision: ap,
       interval: bootstrap ? [bootstrap.interval.lower, bootstrap.interval.upper] : null,
@@ -48,7 +48,7 @@ async function main() {
   );
 }
 
-main().catch((e) => {
+main().catch((e: unknown) => {
   console.error(e instanceof Error ? e.message : String(e));
   process.exitCode = 1;
 });
