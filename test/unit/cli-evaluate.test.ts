@@ -132,6 +132,26 @@ describe('mlcd evaluate (binary)', () => {
     const outside = await evaluate(scores, {});
     expect(outside.code).toBe(2);
     expect(outside.err).toContain('score at row 1 is 1.7; scores must be finite probabilities in [0, 1]');
+    const empty = join(dir, 'empty.arrow');
+    writeFileSync(empty, '');
+    const emptyRun = await evaluate(empty, {});
+    expect(emptyRun.code).toBe(2);
+    expect(emptyRun.err).toContain(`predictions file ${empty} is not a readable Arrow IPC file`);
+    const zero = write('zero.arrow', { label: Int32Array.from([]), score: Float64Array.from([]) });
+    const zeroRun = await evaluate(zero, {});
+    expect(zeroRun.code).toBe(2);
+    expect(zeroRun.err).toContain('no rows to compute metrics from');
+    const labels = write('labels.arrow', {
+      label: Int32Array.from([0, 2, 1]),
+      score: Float64Array.from([0.1, 0.7, 0.3]),
+    });
+    const labelRun = await evaluate(labels, {});
+    expect(labelRun.err).toContain('label at row 1 is 2; labels must be 0 or 1');
+    const nan = write('nan.arrow', {
+      label: Int32Array.from([0, 1, 1]),
+      score: Float64Array.from([0.1, NaN, 0.3]),
+    });
+    expect((await evaluate(nan, {})).err).toContain('score at row 1 is NaN');
     const short = write('short.arrow', {
       label: Int32Array.from([0, 1, 1]),
       score: Float64Array.from([0.1, 0.7, 0.3]),

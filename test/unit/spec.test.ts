@@ -173,6 +173,24 @@ describe('compileReleaseSpec: the example spec', () => {
         op: '>=',
         threshold: 0.65,
       },
+      {
+        ...point,
+        kind: 'absolute',
+        text: 'model_size_mb <= 50',
+        metric: 'model_size_mb',
+        name: 'model_size_mb',
+        op: '<=',
+        threshold: 50,
+      },
+      {
+        ...point,
+        kind: 'absolute',
+        text: 'latency_p99_ms <= 500',
+        metric: 'latency_p99_ms',
+        name: 'latency_p99_ms',
+        op: '<=',
+        threshold: 500,
+      },
     ]);
     expect(spec.approval).toEqual({ required: false, timeoutMs: 3_600_000 });
   });
