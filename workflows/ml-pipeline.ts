@@ -10,6 +10,7 @@ import {
   patched,
   proxyActivities,
   setHandler,
+  sleep,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -182,42 +183,54 @@ export async function mlPipeline(input: PipelineInput): Promise<PipelineResult> 
     const scoring = proxyActivities<MlcdActivities>(jobActivity(s.scoring.timeoutMs));
     const production = await quick.findProductionModel({ spec: s });
     const baselineDir = production?.artifactUri ?? trained.baselineDir;
-    const [cand, base] = await Promise.all([
-      scoring.scoreAndMeasure({ spec: s, releaseId, role: 'candidate', modelDir: trained.modelDir }),
-      baselineDir ? scoring.scoreAndMeasure({ spec: s, releaseId, role: 'baseline', modelDir: baselineDir }) : Promise.resolve(undefined),
-    ]);
-    const evaluation: EvaluationSummary = {
-      candidate: cand.metrics,
-      baseline: base?.metrics,
-      baselineSource: production ? `production@${production.version}` : baselineDir ? 'job-baseline' : 'none',
-      rows: cand.rows,
-    };
-    status.evaluation = evaluation;
-    status.baseline = evaluation.baselineSource;
-
-    enter('gating');
+    const baselineSource = production ? `production@${production.version}` : baselineDir ? 'job-baseline' : 'none';
+    // `evaluation.inconclusive: more-data` scores both models again after a wait, on an eval set
+    // that has grown meanwhile; every other setting evaluates once.
+    let evaluation: EvaluationSummary;
     let gate: GateReport;
-    // Releases started before evaluation reports and interval gates judge point values only.
-    if (patched('evaluation-evidence')) {
-      const measured = await scoring.evaluateRelease({
-        spec: s,
-        releaseId,
-        candidate: { predictionsPath: cand.predictionsPath, modelDir: trained.modelDir },
-        ...(base && baselineDir ? { baseline: { predictionsPath: base.predictionsPath, modelDir: baselineDir, source: evaluation.baselineSource } } : {}),
-      });
-      gate = evaluateGates(s.gates, measured.evidence);
-      status.artifacts.evaluation_report = measured.reportPath;
-      status.artifacts.evaluation_html = measured.htmlReportPath;
-    } else {
-      gate = evaluateGates(s.gates, pointEvidence(cand.metrics, base?.metrics));
+    for (let attempt = 0; ; attempt++) {
+      if (attempt > 0) enter('evaluating');
+      const [cand, base] = await Promise.all([
+        scoring.scoreAndMeasure({ spec: s, releaseId, role: 'candidate', modelDir: trained.modelDir, ...(attempt > 0 ? { attempt } : {}) }),
+        baselineDir ? scoring.scoreAndMeasure({ spec: s, releaseId, role: 'baseline', modelDir: baselineDir, ...(attempt > 0 ? { attempt } : {}) }) : Promise.resolve(undefined),
+      ]);
+      evaluation = { candidate: cand.metrics, baseline: base?.metrics, baselineSource, rows: cand.rows };
+      status.evaluation = evaluation;
+      status.baseline = evaluation.baselineSource;
+
+      enter('gating');
+      // Releases started before evaluation reports and interval gates judge point values only.
+      if (patched('evaluation-evidence')) {
+        const measured = await scoring.evaluateRelease({
+          spec: s,
+          releaseId,
+          candidate: { predictionsPath: cand.predictionsPath, modelDir: trained.modelDir },
+          ...(base && baselineDir ? { baseline: { predictionsPath: base.predictionsPath, modelDir: baselineDir, source: baselineSource } } : {}),
+        });
+        gate = evaluateGates(s.gates, measured.evidence);
+        status.artifacts.evaluation_report = measured.reportPath;
+        status.artifacts.evaluation_html = measured.htmlReportPath;
+      } else {
+        gate = evaluateGates(s.gates, pointEvidence(cand.metrics, base?.metrics));
+      }
+      status.gate = gate;
+      const more = s.evaluation.moreData;
+      if (gate.verdict !== 'inconclusive' || s.evaluation.inconclusive !== 'more-data' || !more || attempt >= more.attempts) break;
+      decide(
+        'gate_inconclusive',
+        'mlcd',
+        `${gate.results.filter((r) => r.verdict === 'inconclusive').length} gate rules inconclusive against ${baselineSource}: scoring again in ${Math.round(more.waitMs / 60_000)} min on more eval data (attempt ${attempt + 1} of ${more.attempts})`,
+        gate,
+      );
+      await sleep(more.waitMs);
     }
-    status.gate = gate;
     status.artifacts.gate_report = await quick.writeReport({ model: s.model, releaseId, name: 'gate', content: { evaluation, gate } });
     // An inconclusive gate (an interval straddling a bound) asks a human when the spec says so.
     const askHuman = gate.verdict === 'inconclusive' && s.evaluation.inconclusive === 'approve';
     if (gate.verdict !== 'pass' && !askHuman) {
       const failed = gate.results.filter((r) => r.verdict !== 'pass').length;
-      decide('gate_failed', 'mlcd', gate.verdict === 'inconclusive' ? `${failed} of ${gate.results.length} gate rules inconclusive (evaluation.inconclusive: fail)` : `${failed} of ${gate.results.length} gate rules failed`, gate);
+      const why = gate.verdict === 'inconclusive' ? `inconclusive (evaluation.inconclusive: ${s.evaluation.inconclusive})` : 'failed';
+      decide('gate_failed', 'mlcd', `${failed} of ${gate.results.length} gate rules ${why}`, gate);
       const text = formatGateReport(gate);
       await quick.notify({ backends: s.backends, notification: { kind: 'gate_failed', model: s.model, releaseId, text: `gate failed for ${s.model} (${releaseId})`, details: { gate: text } } });
       status.failure = { type: RELEASE_FAILURES.gateFailed, message: text };

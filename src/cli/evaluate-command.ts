@@ -83,6 +83,7 @@ async function settings(o: EvaluateOptions): Promise<{ spec: EvaluationSpec; gat
     slices: [],
     intervals: { rounds: 1000, seed: 0, level: 0.95 },
     inconclusive: 'fail',
+    moreData: { waitMs: 3_600_000, attempts: 3 },
   };
   let gates: GateRule[] = [];
   if (o.spec !== undefined) {

@@ -27,6 +27,8 @@ export function stats(version: string, over: Partial<VersionStats> = {}): Versio
   return { version, windowMs: 4000, requests: 100, errors: 0, errorRate: 0, latencyP50Ms: 5, latencyP99Ms: 20, ...over };
 }
 
+type FakeIntervals = { candidate?: Record<string, [number, number]>; difference?: Record<string, [number, number]> };
+
 export interface FakeWorld {
   spec: ReleaseSpec;
   calls: Array<{ name: string; args: unknown }>;
@@ -38,8 +40,15 @@ export interface FakeWorld {
   nextVersion: number;
   candidateMetrics: Partial<Record<MetricName, number>>;
   baselineMetrics: Partial<Record<MetricName, number>>;
-  /** Intervals the fake evaluation reports, by metric key: of the candidate's metric and of candidate − baseline. */
-  intervals?: { candidate?: Record<string, [number, number]>; difference?: Record<string, [number, number]> };
+  /**
+   * Intervals the fake evaluation reports, by metric key: of the candidate's metric and of
+   * candidate − baseline; a function gets the number of evaluations before this one.
+   */
+  intervals?: FakeIntervals | ((evaluation: number) => FakeIntervals);
+  /** evaluateRelease calls so far. */
+  evaluations?: number;
+  /** More evidence by metric key, over the defaults the example's gates need. */
+  extraEvidence?: Record<string, { value: number; lower?: number; upper?: number }>;
   /** Live stats per version; default healthy. */
   liveStats: (version: string) => VersionStats;
   /** Make validation fail with this message. */
@@ -112,6 +121,9 @@ export function fakeActivities(current: () => FakeWorld, client: Client): MlcdAc
     },
     async evaluateRelease({ baseline }) {
       log('evaluateRelease', baseline?.source ?? 'none');
+      const n = world.evaluations ?? 0;
+      world.evaluations = n + 1;
+      const intervals = typeof world.intervals === 'function' ? world.intervals(n) : world.intervals;
       const wrap = (m: Partial<Record<string, number>>, ci?: Record<string, [number, number]>) =>
         Object.fromEntries(
           Object.entries(m).map(([k, value]) => {
@@ -120,14 +132,27 @@ export function fakeActivities(current: () => FakeWorld, client: Client): MlcdAc
           }),
         );
       const difference = Object.fromEntries(
-        Object.entries(world.intervals?.difference ?? {}).map(([k, [lower, upper]]) => [
+        Object.entries(intervals?.difference ?? {}).map(([k, [lower, upper]]) => [
           k,
           { value: (world.candidateMetrics[k as MetricName] ?? NaN) - (world.baselineMetrics[k as MetricName] ?? NaN), lower, upper },
         ]),
       );
+      // Values the example spec's other gates read (worst slice, model size, latency), passing
+      // unless a test overrides them.
+      const extra = {
+        'auc_roc[worst plan]': { value: 0.82, lower: 0.78, upper: 0.86 },
+        model_size_mb: { value: 0.6 },
+        latency_p99_ms: { value: 12 },
+        ...world.extraEvidence,
+      };
       const evidence = {
-        candidate: wrap(world.candidateMetrics, world.intervals?.candidate),
-        ...(baseline ? { baseline: wrap(world.baselineMetrics), difference } : {}),
+        candidate: { ...extra, ...wrap(world.candidateMetrics, intervals?.candidate) },
+        ...(baseline
+          ? {
+              baseline: { ...extra, ...wrap(world.baselineMetrics) },
+              difference: { auc_roc: { value: 0.01, lower: 0.0, upper: 0.02 }, ...difference },
+            }
+          : {}),
         level: 0.95,
       };
       return { evidence, gate: { verdict: 'pass' as const, passed: true, results: [] }, rows: 1000, reportPath: '/reports/evaluation.json', htmlReportPath: '/reports/evaluation.html' };

@@ -47,6 +47,7 @@ const SPEC: EvaluationSpec = {
   slices: ['plan'],
   intervals: { rounds: 200, seed: 3, level: 0.9 },
   inconclusive: 'fail',
+  moreData: { waitMs: 3_600_000, attempts: 3 },
 };
 
 describe('evaluateRelease', () => {

@@ -132,6 +132,7 @@ describe('compileReleaseSpec: the example spec', () => {
       slices: ['plan', 'region'],
       intervals: { rounds: 1000, seed: 0, level: 0.95 },
       inconclusive: 'fail',
+      moreData: { waitMs: 3_600_000, attempts: 3 },
     });
     const point = { selector: { kind: 'overall' }, on: 'point' } as const;
     expect(spec.gates).toEqual([
@@ -298,6 +299,7 @@ describe('compileReleaseSpec: defaults', () => {
       slices: [],
       intervals: { rounds: 1000, seed: 0, level: 0.95 },
       inconclusive: 'fail',
+      moreData: { waitMs: 3_600_000, attempts: 3 },
     });
     expect(spec.gates).toEqual([]);
     expect(spec.approval).toEqual({ required: false, timeoutMs: 86_400_000 });
@@ -671,7 +673,7 @@ describe('compileReleaseSpec: errors name the field path and the value', () => {
     expect(issuesOf(raw).map((i) => [i.path, i.message])).toEqual([
       ['evaluation.intervals.rounds', 'expected at least 100 rounds'],
       ['evaluation.intervals.level', 'expected a level below 1'],
-      ['evaluation.inconclusive', 'expected one of: fail, approve'],
+      ['evaluation.inconclusive', 'expected one of: fail, approve, more-data'],
     ]);
     const slices = exampleRaw();
     slices.evaluation.slices = ['plan', 'churned', 'plan'];

@@ -190,6 +190,37 @@ describe('mlPipeline', () => {
     });
   });
 
+  test('with evaluation.inconclusive: more-data, the release waits, scores again and goes on once the gate is clear', async () => {
+    const w = world((raw) => {
+      raw.gates = ['auc_roc >= baseline + 0.01 with confidence'];
+      raw.evaluation = { ...raw.evaluation, inconclusive: 'more-data', moreData: { wait: '6h', attempts: 3 } };
+    });
+    // Inconclusive twice, then the interval clears the bound.
+    w.intervals = (n) => ({ difference: { auc_roc: n < 2 ? [-0.004, 0.05] : [0.015, 0.04] } });
+    const r = await withWorker(w, async () => (await start(w)).result());
+    expect(r.outcome).toBe('promoted');
+    expect(w.evaluations).toBe(3);
+    expect(callNames(w).filter((c) => c === 'scoreAndMeasure')).toHaveLength(6);
+    expect(r.status.decisions.filter((d) => d.kind === 'gate_inconclusive').map((d) => d.reason)).toEqual([
+      expect.stringContaining('scoring again in 360 min on more eval data (attempt 1 of 3)'),
+      expect.stringContaining('(attempt 2 of 3)'),
+    ]);
+  });
+
+  test('more-data gives up after its attempts and fails the release as inconclusive', async () => {
+    const w = world((raw) => {
+      raw.gates = ['auc_roc >= baseline + 0.01 with confidence'];
+      raw.evaluation = { ...raw.evaluation, inconclusive: 'more-data', moreData: { wait: '1h', attempts: 2 } };
+    });
+    w.intervals = { difference: { auc_roc: [-0.004, 0.05] } };
+    const f = await withWorker(w, async () => failureOf((await start(w)).result()));
+    expect(f.type).toBe('GateFailed');
+    expect(w.evaluations).toBe(3);
+    expect(f.status.decisions.find((d) => d.kind === 'gate_failed')?.reason).toBe(
+      '1 of 1 gate rules inconclusive (evaluation.inconclusive: more-data)',
+    );
+  });
+
   test('approval deadline: with nobody approving, the release stops with that reason', async () => {
     const w = world((raw) => (raw.approval = { required: true, timeout: '2h' }));
     const f = await withWorker(w, async () => failureOf((await start(w)).result()));

@@ -52,6 +52,8 @@ export const SPEC_DEFAULTS = {
   bootstrapSeed: 0,
   confidenceLevel: 0.95,
   inconclusive: 'fail' as (typeof INCONCLUSIVE_ACTIONS)[number],
+  moreDataWaitMs: 3_600_000,
+  moreDataAttempts: 3,
   approvalRequired: false,
   approvalTimeoutMs: 24 * 3_600_000,
   startupTimeoutMs: 60_000,
@@ -267,6 +269,15 @@ const evaluation = strictObject({
       .default(SPEC_DEFAULTS.confidenceLevel),
   }).default({}),
   inconclusive: z.enum(INCONCLUSIVE_ACTIONS).default(SPEC_DEFAULTS.inconclusive),
+  moreData: strictObject({
+    wait: duration().default(SPEC_DEFAULTS.moreDataWaitMs),
+    attempts: z
+      .number()
+      .int('expected a whole number')
+      .min(1, 'expected at least 1 attempt')
+      .max(100, 'expected at most 100 attempts')
+      .default(SPEC_DEFAULTS.moreDataAttempts),
+  }).default({}),
 })
   .superRefine((e, ctx) => {
     if (e.label === e.score) {
@@ -307,6 +318,7 @@ const evaluation = strictObject({
     slices: e.slices,
     intervals: e.intervals,
     inconclusive: e.inconclusive,
+    moreData: { waitMs: e.moreData.wait, attempts: e.moreData.attempts },
   }));
 
 const gate = z.string().transform((text, ctx): GateRule => {

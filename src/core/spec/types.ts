@@ -139,13 +139,17 @@ export interface EvaluationSpec {
   /** The bootstrap behind rules judged "with confidence". */
   intervals: { rounds: number; seed: number; level: number };
   /**
-   * What an inconclusive gate (an interval straddling a bound) does: `fail` the release, or ask a
-   * human through the approval step (`approve`), even when approval is not otherwise required.
+   * What an inconclusive gate (an interval straddling a bound) does: `fail` the release, ask a
+   * human through the approval step (`approve`), even when approval is not otherwise required,
+   * or gather more data (`more-data`): wait `moreData.waitMs`, score both models on the eval
+   * set again (a labelled feed that has grown meanwhile) and judge again, at most
+   * `moreData.attempts` times, then fail.
    */
   inconclusive: InconclusiveAction;
+  moreData: { waitMs: number; attempts: number };
 }
 
-export const INCONCLUSIVE_ACTIONS = ['fail', 'approve'] as const;
+export const INCONCLUSIVE_ACTIONS = ['fail', 'approve', 'more-data'] as const;
 export type InconclusiveAction = (typeof INCONCLUSIVE_ACTIONS)[number];
 
 /** A compiled gate rule (see src/core/gate-rules.ts). */
