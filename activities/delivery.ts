@@ -19,13 +19,20 @@ export interface DeliveryActivityDeps {
 
 export function createDeliveryActivities(deps: DeliveryActivityDeps) {
   return {
-    /** Starts (or finds) the model server of a version and waits for it to be healthy. */
+    /**
+     * Starts (or finds) the model server of a version and waits for it to be healthy. The server's
+     * `{model}` is the registry's local copy of the version (downloaded once from a remote registry);
+     * `artifactUri` is the registry URI the deployment recorded, so a copy already on disk is served
+     * without asking the registry (a rollback does not wait for it) and a mismatch fails clearly.
+     */
     async deployVersion(args: { model: string; version: string; artifactUri: string; serving: ServingSpec; backends: BackendsSpec }): Promise<string> {
       return withFailureMapping(async () => {
+        const registry = deps.backends.registry(args.backends.registry);
+        const artifactDir = await registry.localArtifacts(args.model, args.version, { artifactUri: args.artifactUri });
         const r = await deps.backends.traffic(args.backends.traffic).deploy({
           model: args.model,
           version: args.version,
-          artifactUri: args.artifactUri,
+          artifactUri: artifactDir,
           serving: args.serving,
         });
         return r.endpoint;

@@ -208,21 +208,34 @@ export function createPipelineActivities(deps: PipelineActivityDeps) {
       });
     },
 
-    /** The version behind the registry's `production` alias, if any. */
+    /**
+     * The version behind the registry's `production` alias, if any, with `artifactUri` a local
+     * directory holding its artifacts (downloaded once from a remote registry): the workflow scores
+     * it as the baseline's `{model}`.
+     */
     async findProductionModel(args: { spec: ReleaseSpec }): Promise<VersionRef | null> {
       return withFailureMapping(async () => {
-        const v = await deps.backends.registry(args.spec.backends.registry).resolveAlias(args.spec.model, 'production');
-        return v ? { version: v.version, artifactUri: v.artifactUri } : null;
+        const registry = deps.backends.registry(args.spec.backends.registry);
+        const v = await registry.resolveAlias(args.spec.model, 'production');
+        return v ? { version: v.version, artifactUri: await registry.localArtifacts(args.spec.model, v.version, { artifactUri: v.artifactUri }) } : null;
       });
     },
 
     /** Scores one model on the eval set with the spec's scoring job, then computes the metrics in mlcd. */
-    async scoreAndMeasure(args: { spec: ReleaseSpec; releaseId: string; role: 'candidate' | 'baseline'; modelDir: string }): Promise<ScoreResult> {
+    async scoreAndMeasure(args: {
+      spec: ReleaseSpec;
+      releaseId: string;
+      role: 'candidate' | 'baseline';
+      modelDir: string;
+      /** Set when an inconclusive gate scores again on more data: a job and a file of its own. */
+      attempt?: number;
+    }): Promise<ScoreResult> {
       return withFailureMapping(async () => {
         const { spec, role } = args;
-        const predictionsPath = join(releaseDir(spec.model, args.releaseId), 'predictions', `${role}.arrow`);
+        const name = args.attempt ? `${role}-${args.attempt}` : role;
+        const predictionsPath = join(releaseDir(spec.model, args.releaseId), 'predictions', `${name}.arrow`);
         await mkdir(dirname(predictionsPath), { recursive: true });
-        await runJob(deps, spec, jobIdFor(`score-${role}`), spec.scoring, {
+        await runJob(deps, spec, jobIdFor(`score-${name}`), spec.scoring, {
           model: args.modelDir,
           data: spec.data.eval,
           predictions: predictionsPath,

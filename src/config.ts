@@ -38,6 +38,8 @@ export function pythonPath(): string {
 export const statePaths = {
   jobs: () => join(mlcdHome(), 'jobs'),
   registry: () => join(mlcdHome(), 'registry'),
+  /** Local copies of remote registry artifacts (e.g. MLflow), one directory per version. */
+  registryCache: () => join(mlcdHome(), 'registry-cache'),
   artifacts: () => join(mlcdHome(), 'artifacts'),
   serving: () => join(mlcdHome(), 'serving'),
   temporalDb: () => join(mlcdHome(), 'temporal.db'),

@@ -3,9 +3,9 @@
  * test/unit/registry-contract-local.test.ts (LocalModelRegistry) and
  * test/integration/registry-mlflow.test.ts (MlflowModelRegistry on a real server).
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 
 import type { ModelRegistry, ModelVersion, RegisterRequest } from '../../src/backends/registry/types';
 import { BackendError } from '../../src/core/errors';
@@ -227,6 +227,67 @@ export function registryContract(
       expect(got2?.lineage).toEqual({ releaseId: 'r2', specHash: 'h2', dataFingerprints: {} });
       expect(got2 && 'codeCommit' in got2.lineage).toBe(false);
       expect(got2?.metadata).toEqual({});
+    });
+
+    it('localArtifacts answers a complete local directory per version, the same one each time', async () => {
+      const cacheDir = join(work, 'cache');
+      const v1 = await f.registry.register(req('a'));
+      writeFileSync(join(artifact, 'model.joblib'), 'retrained');
+      const v2 = await f.registry.register(req('b'));
+      const dir1 = await f.registry.localArtifacts(f.model, v1.version, { cacheDir });
+      const dir2 = await f.registry.localArtifacts(f.model, v2.version, { cacheDir });
+      expect(isAbsolute(dir1)).toBe(true);
+      expect(dir2).not.toBe(dir1);
+      expect(readdirSync(dir1).sort()).toEqual(['model.joblib', 'sub']);
+      expect(readFileSync(join(dir1, 'model.joblib'), 'utf8')).toBe('weights');
+      expect(readFileSync(join(dir1, 'sub', 'metadata.json'), 'utf8')).toBe('{"auc":0.9}');
+      expect(readFileSync(join(dir2, 'model.joblib'), 'utf8')).toBe('retrained');
+      // Asked again, with or without the URI the caller recorded: the same directory.
+      expect(await f.registry.localArtifacts(f.model, v1.version, { cacheDir })).toBe(dir1);
+      expect(
+        await f.registry.localArtifacts(f.model, v1.version, { cacheDir, artifactUri: v1.artifactUri }),
+      ).toBe(dir1);
+      expect(readFileSync(join(dir1, 'model.joblib'), 'utf8')).toBe('weights');
+    });
+
+    it('concurrent localArtifacts calls from several clients agree on one complete directory', async () => {
+      const cacheDir = join(work, 'cache');
+      const v = await f.registry.register(req('a'));
+      const clients = [f.registry, f.registry, f.another?.() ?? f.registry, f.another?.() ?? f.registry];
+      const dirs = await Promise.all(clients.map((r) => r.localArtifacts(f.model, v.version, { cacheDir })));
+      expect(new Set(dirs).size).toBe(1);
+      expect(readFileSync(join(dirs[0]!, 'model.joblib'), 'utf8')).toBe('weights');
+      expect(readFileSync(join(dirs[0]!, 'sub', 'metadata.json'), 'utf8')).toBe('{"auc":0.9}');
+    });
+
+    it('localArtifacts of a missing version, or of a version holding another URI than recorded, fails without retry', async () => {
+      const cacheDir = join(work, 'cache');
+      const v = await f.registry.register(req('a'));
+      for (const [model, version] of [
+        [f.model, '9'],
+        [f.model, 'latest'],
+        [`${f.model}-absent`, '1'],
+      ] as const) {
+        const attempt = f.registry.localArtifacts(model, version, { cacheDir });
+        await expect(attempt).rejects.toThrow(
+          `registry ${model}: cannot get the artifacts of version ${JSON.stringify(version)}: no such version`,
+        );
+        await expect(f.registry.localArtifacts(model, version, { cacheDir })).rejects.toMatchObject({
+          retryable: false,
+        });
+      }
+      const elsewhere = join(work, 'elsewhere', 'model');
+      const mismatch = f.registry.localArtifacts(f.model, v.version, { cacheDir, artifactUri: elsewhere });
+      await expect(mismatch).rejects.toThrow(BackendError);
+      await expect(
+        f.registry.localArtifacts(f.model, v.version, { cacheDir, artifactUri: elsewhere }),
+      ).rejects.toThrow(
+        `registry ${f.model}: version ${v.version} holds ${v.artifactUri}, not the recorded ${elsewhere}: ` +
+          'the version number names another model here (did backends.registry change?)',
+      );
+      await expect(
+        f.registry.localArtifacts(f.model, v.version, { cacheDir, artifactUri: elsewhere }),
+      ).rejects.toMatchObject({ retryable: false });
     });
 
     it('bad input fails without retry: invalid model name, missing artifact directory', async () => {

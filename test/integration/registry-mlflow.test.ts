@@ -4,12 +4,22 @@
  * specific to MLflow (tag layout, artifact transfer, alias write order under failures, limits,
  * errors). Skips only when the binary is absent AND MLCD_MLFLOW_OPTIONAL=1.
  */
+import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { basename, join, relative } from 'node:path';
 
 import { createBackendProvider } from '../../src/backends/factory';
 import {
@@ -179,6 +189,122 @@ if (skipReason !== undefined) {
       expect(readFileSync(join(dest, 'deep', 'er', 'naïve name (1).json'), 'utf8')).toBe('{"x":1}');
       await expect(reg.downloadArtifacts(model, '99', dest)).rejects.toThrow(
         `registry ${model}: cannot download version "99": no such version`,
+      );
+    });
+
+    test('localArtifacts: <cacheDir>/<model>/<version>-<sha256(source)[:16]>, downloaded once, then reused', async () => {
+      const reg = newRegistry();
+      const v = await reg.register(req('cache'));
+      const cacheDir = join(scratch, `cache-${counter}`);
+      const key = createHash('sha256').update(v.artifactUri).digest('hex').slice(0, 16);
+      const proxy = await startProxy(server.url, () => false);
+      let dir: string;
+      try {
+        // Three concurrent calls on one client share one download: each file is fetched once.
+        const viaProxy = new MlflowModelRegistry({ trackingUri: proxy.url });
+        const dirs = await Promise.all(
+          [1, 2, 3].map(() => viaProxy.localArtifacts(model, v.version, { cacheDir })),
+        );
+        dir = dirs[0]!;
+        expect(dirs).toEqual([dir, dir, dir]);
+        expect(dir).toBe(join(cacheDir, model, `1-${key}`));
+        const fileGets = proxy
+          .requests()
+          .filter((r) => /^GET \/api\/2\.0\/mlflow-artifacts\/artifacts\/.+/.test(r));
+        expect(fileGets.map((r) => r.split('/').slice(-2).join('/')).sort()).toEqual([
+          'model/model.joblib',
+          'sub/metadata.json',
+        ]);
+      } finally {
+        await proxy.close();
+      }
+      expect(listTree(dir)).toEqual(listTree(artifact));
+      // Nothing but the complete copy in the cache: no temporary directory left.
+      expect(readdirSync(join(cacheDir, model))).toEqual([basename(dir)]);
+
+      // Reused: the artifact proxy may be broken, the copy is answered after reading the version.
+      const noArtifacts = await startProxy(server.url, (r) =>
+        r.path.startsWith('/api/2.0/mlflow-artifacts/'),
+      );
+      try {
+        const reg2 = new MlflowModelRegistry({ trackingUri: noArtifacts.url });
+        expect(await reg2.localArtifacts(model, v.version, { cacheDir })).toBe(dir);
+        expect(noArtifacts.requests().some((r) => r.includes('mlflow-artifacts'))).toBe(false);
+      } finally {
+        await noArtifacts.close();
+      }
+      // With the URI the caller recorded, the copy is answered without any call: the server may be down.
+      const down = await startProxy(server.url, () => true);
+      try {
+        const reg3 = new MlflowModelRegistry({ trackingUri: down.url });
+        expect(await reg3.localArtifacts(model, v.version, { cacheDir, artifactUri: v.artifactUri })).toBe(
+          dir,
+        );
+        expect(down.requests()).toEqual([]);
+        // Not cached under this directory: the server is asked, and its failure surfaces (retryable).
+        await expect(
+          reg3.localArtifacts(model, v.version, {
+            cacheDir: join(cacheDir, 'other'),
+            artifactUri: v.artifactUri,
+          }),
+        ).rejects.toMatchObject({ status: 503, retryable: true, operation: `get version 1 of ${model}` });
+      } finally {
+        await down.close();
+      }
+    });
+
+    test('localArtifacts: a failed download leaves nothing; leftovers of a dead process are removed; default cache under MLCD_HOME', async () => {
+      const reg = newRegistry();
+      const v = await reg.register(req('cache-fail'));
+      const cacheDir = join(scratch, `cache-${counter}`);
+      const proxy = await startProxy(
+        server.url,
+        (r) => r.method === 'GET' && r.path.endsWith('/metadata.json'),
+      );
+      try {
+        const failing = new MlflowModelRegistry({ trackingUri: proxy.url, cacheDir });
+        await expect(failing.localArtifacts(model, v.version)).rejects.toMatchObject({
+          status: 503,
+          retryable: true,
+          operation: `download artifact sub/metadata.json of ${model} version 1`,
+        });
+      } finally {
+        await proxy.close();
+      }
+      expect(readdirSync(join(cacheDir, model))).toEqual([]);
+
+      // A temporary directory of a process that is gone is removed; one of a live process is not.
+      const key = createHash('sha256').update(v.artifactUri).digest('hex').slice(0, 16);
+      const deadPid = spawnSync('true').pid;
+      const dead = join(cacheDir, model, `.1-${key}.${deadPid}.0a0b0c.tmp`);
+      const live = join(cacheDir, model, `.1-${key}.${process.ppid}.0d0e0f.tmp`);
+      for (const d of [dead, live]) {
+        mkdirSync(d, { recursive: true });
+        writeFileSync(join(d, 'model.joblib'), 'partial');
+      }
+      const dir = await new MlflowModelRegistry({ trackingUri: server.url, cacheDir }).localArtifacts(
+        model,
+        v.version,
+      );
+      expect(dir).toBe(join(cacheDir, model, `1-${key}`));
+      expect(listTree(dir)).toEqual(listTree(artifact));
+      expect(existsSync(dead)).toBe(false);
+      expect(existsSync(live)).toBe(true);
+
+      // No cacheDir at all: <MLCD_HOME>/registry-cache, read at call time.
+      const home = join(scratch, `home-${counter}`);
+      const before = process.env.MLCD_HOME;
+      process.env.MLCD_HOME = home;
+      try {
+        expect(await newRegistry().localArtifacts(model, v.version)).toBe(
+          join(home, 'registry-cache', model, `1-${key}`),
+        );
+      } finally {
+        if (before === undefined) delete process.env.MLCD_HOME;
+        else process.env.MLCD_HOME = before;
+      }
+      expect(readFileSync(join(home, 'registry-cache', model, `1-${key}`, 'model.joblib'), 'utf8')).toBe(
+        'weights',
       );
     });
 
@@ -411,13 +537,15 @@ interface ProxiedRequest {
 
 /**
  * A forwarding proxy on 127.0.0.1 in front of the MLflow server that answers 503 to the requests
- * `fail` picks, and records alias writes as `POST <alias>=<version>` / `DELETE <alias>`.
+ * `fail` picks, records alias writes as `POST <alias>=<version>` / `DELETE <alias>` and every
+ * request as `METHOD path`.
  */
 async function startProxy(
   target: string,
   fail: (r: ProxiedRequest) => boolean,
-): Promise<{ url: string; writes(): string[]; close(): Promise<void> }> {
+): Promise<{ url: string; writes(): string[]; requests(): string[]; close(): Promise<void> }> {
   const writes: string[] = [];
+  const requests: string[] = [];
   const srv: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -428,6 +556,7 @@ async function startProxy(
         path: req.url ?? '/',
         body: body.toString('utf8'),
       };
+      requests.push(`${r.method} ${r.path}`);
       if (r.path.startsWith('/api/2.0/mlflow/registered-models/alias') && r.method !== 'GET') {
         const j = JSON.parse(r.body) as { alias: string; version?: string };
         writes.push(r.method === 'POST' ? `POST ${j.alias}=${j.version}` : `DELETE ${j.alias}`);
@@ -459,6 +588,7 @@ async function startProxy(
   return {
     url: `http://127.0.0.1:${port}`,
     writes: () => [...writes],
+    requests: () => [...requests],
     close: () => new Promise<void>((resolve) => srv.close(() => resolve())),
   };
 }

@@ -16,7 +16,14 @@ import { join, resolve } from 'node:path';
 
 import { BackendError } from '../../core/errors';
 import { MODEL_ALIASES } from './types';
-import type { ModelAlias, ModelLineage, ModelRegistry, ModelVersion, RegisterRequest } from './types';
+import type {
+  LocalArtifactsOptions,
+  ModelAlias,
+  ModelLineage,
+  ModelRegistry,
+  ModelVersion,
+  RegisterRequest,
+} from './types';
 
 /** Model names become directory names. */
 const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
@@ -197,6 +204,39 @@ export class LocalModelRegistry implements ModelRegistry {
       );
     const updated: ModelVersion = { ...current, metadata: { ...current.metadata, ...patch } };
     await writeJson(join(this.modelDir(model), 'versions', version, 'version.json'), updated);
+  }
+
+  /**
+   * The registry's own copy of the version's artifact (`versions/<n>/artifact`): already local, so
+   * nothing is copied (`options.cacheDir` is ignored).
+   *
+   * @throws BackendError (non-retryable) when the version does not exist, its artifact URI is not
+   *   `options.artifactUri` (when given) or its artifact directory is gone.
+   */
+  async localArtifacts(model: string, version: string, options: LocalArtifactsOptions = {}): Promise<string> {
+    const v = await this.getVersion(model, version);
+    if (!v)
+      throw new BackendError(
+        `registry ${model}: cannot get the artifacts of version ${JSON.stringify(version)}: no such version`,
+        false,
+      );
+    if (options.artifactUri !== undefined && options.artifactUri !== v.artifactUri) {
+      throw new BackendError(
+        `registry ${model}: version ${version} holds ${v.artifactUri}, not the recorded ${options.artifactUri}: ` +
+          'the version number names another model here (did backends.registry change?)',
+        false,
+      );
+    }
+    try {
+      if (!(await stat(v.artifactUri)).isDirectory()) throw new Error('not a directory');
+    } catch (err) {
+      throw new BackendError(
+        `registry ${model}: the artifact directory ${v.artifactUri} of version ${version} is missing`,
+        false,
+        { cause: err },
+      );
+    }
+    return v.artifactUri;
   }
 
   private modelDir(model: string): string {

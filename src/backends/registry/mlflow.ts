@@ -1,13 +1,21 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream, openAsBlob } from 'node:fs';
-import { mkdir, readdir, stat } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
+import { statePaths } from '../../config';
 import { BackendError } from '../../core/errors';
 import { MODEL_ALIASES } from './types';
-import type { ModelAlias, ModelLineage, ModelRegistry, ModelVersion, RegisterRequest } from './types';
+import type {
+  LocalArtifactsOptions,
+  ModelAlias,
+  ModelLineage,
+  ModelRegistry,
+  ModelVersion,
+  RegisterRequest,
+} from './types';
 
 /**
  * Tag keys mlcd writes on MLflow model versions (and runs). Lineage strings are stored as they are,
@@ -80,6 +88,11 @@ export interface MlflowModelRegistryOptions {
   timeoutMs?: number;
   /** Timeout of one artifact file upload or download, in ms. Default 600 000 (10 min). */
   artifactTimeoutMs?: number;
+  /**
+   * Where {@link MlflowModelRegistry.localArtifacts} keeps downloaded versions when the call names
+   * no directory. Default `<MLCD_HOME>/registry-cache`, read at each call.
+   */
+  cacheDir?: string;
 }
 
 /**
@@ -167,7 +180,8 @@ interface RequestOptions {
  *   MLflow 3 accepts for an artifact mlcd holds locally (a `file://` source must lie inside the
  *   run's own local artifact directory, which a remote client cannot write).
  *   `artifactUri` is that source, e.g. `mlflow-artifacts:/1/<run>/artifacts/model`;
- *   {@link downloadArtifacts} materialises it in a local directory.
+ *   {@link downloadArtifacts} materialises it in a given directory, {@link localArtifacts} in a
+ *   cache under MLCD_HOME that release steps reuse (the baseline scored, a model server's `{model}`).
  * - **Lineage and metadata** are model-version tags ({@link MLFLOW_TAGS}); each metadata key is one
  *   tag so `updateMetadata` (a shallow merge) writes only the keys it is given. A tag value holds at
  *   most {@link MLFLOW_TAG_VALUE_LIMIT} characters: a longer one is refused with a non-retryable
@@ -192,6 +206,9 @@ export class MlflowModelRegistry implements ModelRegistry {
   private readonly headers: Record<string, string>;
   private readonly timeoutMs: number;
   private readonly artifactTimeoutMs: number;
+  private readonly cacheDir: string | undefined;
+  /** Downloads under way in this process, by cache directory: concurrent callers share one. */
+  private readonly downloads = new Map<string, Promise<string>>();
 
   /** @param options - where the server is and how to authenticate; see {@link MlflowModelRegistryOptions}. */
   constructor(options: MlflowModelRegistryOptions) {
@@ -215,6 +232,7 @@ export class MlflowModelRegistry implements ModelRegistry {
       this.headers.authorization = `Basic ${Buffer.from(`${options.username ?? ''}:${options.password ?? ''}`).toString('base64')}`;
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.artifactTimeoutMs = options.artifactTimeoutMs ?? 600_000;
+    this.cacheDir = options.cacheDir;
   }
 
   /**
@@ -416,8 +434,101 @@ export class MlflowModelRegistry implements ModelRegistry {
         `registry ${model}: cannot download version ${JSON.stringify(version)}: no such version`,
         false,
       );
-    const root = artifactPathOf(v.artifactUri, `version ${version} of ${model}`);
     const dest = resolve(destDir);
+    await this.downloadTree(v, dest);
+    return dest;
+  }
+
+  /**
+   * A local copy of the version's artifacts, downloaded once into the cache:
+   * `<cacheDir>/<model>/<version>-<key>`, where `<key>` is the first 16 hex digits of the sha256 of
+   * the version's source URI (its `artifactUri`), so a version number reused by another server (or
+   * after the registered model was deleted and re-created) gets its own directory, never a stale
+   * copy.
+   *
+   * The first call downloads into a temporary directory beside the target
+   * (`.<version>-<key>.<pid>.<random>.tmp`) and renames it into place: once the directory exists it
+   * is complete, and later calls (from any process sharing the cache) answer it after the one REST
+   * call that reads the version, or with no call at all when `options.artifactUri` names the source.
+   * Concurrent calls in one process share one download; racing processes each download and the
+   * first rename wins. A failed download leaves nothing behind; a temporary directory of a process
+   * that died mid-download is removed by the next download of that version.
+   *
+   * @param options - `cacheDir` (default: the constructor's `cacheDir`, else
+   *   `<MLCD_HOME>/registry-cache`) and the `artifactUri` the caller recorded; see
+   *   {@link LocalArtifactsOptions}.
+   * @throws BackendError (non-retryable) when the version does not exist, its source is not the
+   *   recorded one or not an `mlflow-artifacts:` URI, or it holds no file.
+   * @throws MlflowRegistryError when a call to the server fails (retryable for network errors and 5xx).
+   */
+  async localArtifacts(model: string, version: string, options: LocalArtifactsOptions = {}): Promise<string> {
+    checkModelName(model);
+    const cacheRoot = resolve(options.cacheDir ?? this.cacheDir ?? statePaths.registryCache());
+    const targetOf = (uri: string): string =>
+      join(cacheRoot, model, `${version}-${createHash('sha256').update(uri).digest('hex').slice(0, 16)}`);
+    const recorded = options.artifactUri;
+    // A complete copy of the source the caller recorded: no need to ask the server.
+    if (recorded !== undefined && VERSION.test(version) && (await isDirectory(targetOf(recorded))))
+      return targetOf(recorded);
+
+    const v = await this.getVersion(model, version);
+    if (!v)
+      throw new BackendError(
+        `registry ${model}: cannot get the artifacts of version ${JSON.stringify(version)}: no such version`,
+        false,
+      );
+    if (recorded !== undefined && v.artifactUri !== recorded) throw uriMismatch(v, recorded);
+    const target = targetOf(v.artifactUri);
+    let pending = this.downloads.get(target);
+    if (!pending) {
+      pending = this.fillCache(v, target).finally(() => this.downloads.delete(target));
+      this.downloads.set(target, pending);
+    }
+    return pending;
+  }
+
+  /** Downloads `v` into `target` unless a complete copy is there: to a temporary directory, then renamed. */
+  private async fillCache(v: ModelVersion, target: string): Promise<string> {
+    if (await isDirectory(target)) return target;
+    const parent = dirname(target);
+    const prefix = `.${basename(target)}.`;
+    try {
+      await mkdir(parent, { recursive: true });
+    } catch (err) {
+      throw new BackendError(`mlflow registry: cannot create the artifact cache ${parent}`, true, {
+        cause: err,
+      });
+    }
+    await removeAbandonedDownloads(parent, prefix);
+    const staging = join(parent, `${prefix}${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+    try {
+      const files = await this.downloadTree(v, staging);
+      if (files === 0) {
+        throw new BackendError(
+          `mlflow registry: version ${v.version} of ${v.model} has no artifact files at ${v.artifactUri}`,
+          false,
+        );
+      }
+      await rename(staging, target);
+      return target;
+    } catch (err) {
+      await rm(staging, { recursive: true, force: true });
+      // Another process renamed its complete copy into place first: use that one.
+      if (await isDirectory(target)) return target;
+      if (err instanceof BackendError) throw err;
+      throw new BackendError(
+        `mlflow registry: cannot store the artifacts of ${v.model} version ${v.version} in ${target}`,
+        true,
+        { cause: err },
+      );
+    }
+  }
+
+  /** Downloads every artifact file of `v` into `dest` (created; existing files overwritten); answers the file count. */
+  private async downloadTree(v: ModelVersion, dest: string): Promise<number> {
+    const { model, version } = v;
+    const root = artifactPathOf(v.artifactUri, `version ${version} of ${model}`);
+    let files = 0;
     const walk = async (rel: string): Promise<void> => {
       const listing = await this.request<{ files?: MlflowFileInfo[] }>(
         `list artifacts of ${model} version ${version}`,
@@ -445,10 +556,11 @@ export class MlflowModelRegistry implements ModelRegistry {
         await mkdir(dirname(target), { recursive: true });
         if (res.body) await pipeline(Readable.fromWeb(res.body), createWriteStream(target));
         else await pipeline(Readable.from([]), createWriteStream(target));
+        files++;
       }
     };
     await walk('');
-    return dest;
+    return files;
   }
 
   private async ensureRegisteredModel(model: string): Promise<void> {
@@ -817,6 +929,52 @@ function artifactPathOf(uri: string, what: string): string {
       false,
     );
   return m[1] as string;
+}
+
+/** The version's artifact URI is not the one the caller recorded: its number names another model. */
+function uriMismatch(v: ModelVersion, recorded: string): BackendError {
+  return new BackendError(
+    `registry ${v.model}: version ${v.version} holds ${v.artifactUri}, not the recorded ${recorded}: ` +
+      'the version number names another model here (did backends.registry change?)',
+    false,
+  );
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Removes the temporary download directories in `parent` named `<prefix><pid>.<random>.tmp` whose
+ * process is gone (a worker killed mid-download); those of live processes are left alone.
+ */
+async function removeAbandonedDownloads(parent: string, prefix: string): Promise<void> {
+  let names: string[];
+  try {
+    names = await readdir(parent);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
+    const pid = Number(name.slice(prefix.length).split('.')[0]);
+    if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid || processAlive(pid)) continue;
+    await rm(join(parent, name), { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it exists but belongs to someone else.
+    return typeof err === 'object' && err !== null && 'code' in err && err.code === 'EPERM';
+  }
 }
 
 function encodePath(path: string): string {

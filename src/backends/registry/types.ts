@@ -36,6 +36,22 @@ export interface RegisterRequest {
   metadata: Record<string, unknown>;
 }
 
+/** Options of {@link ModelRegistry.localArtifacts}. */
+export interface LocalArtifactsOptions {
+  /**
+   * Where a remote registry keeps downloaded copies. Default `<MLCD_HOME>/registry-cache` (see
+   * docs/registry-mlflow.md); the local registry ignores it.
+   */
+  cacheDir?: string;
+  /**
+   * The version's `artifactUri` as the caller recorded it (a deployment's state, a resolved alias).
+   * When given, a complete cached copy is answered without asking a remote registry, so serving a
+   * version again (a rollback) does not depend on the registry being up; and a version whose URI
+   * differs is refused: its number names another model (e.g. `backends.registry` changed).
+   */
+  artifactUri?: string;
+}
+
 export interface ModelRegistry {
   readonly kind: string;
   check(): Promise<void>;
@@ -52,4 +68,15 @@ export interface ModelRegistry {
   setAliases(model: string, aliases: Partial<Record<ModelAlias, string | null>>): Promise<void>;
   /** Shallow-merges into a version's metadata. */
   updateMetadata(model: string, version: string, patch: Record<string, unknown>): Promise<void>;
+  /**
+   * A directory on this machine holding the version's artifact files, for what needs them on disk
+   * (a scoring job's or a model server's `{model}`). The local registry answers its own copy; a
+   * remote registry downloads into a cache once (to a temporary directory, then renamed, so the
+   * answered directory is always complete) and answers that copy afterwards. Callers must not
+   * modify it.
+   *
+   * @throws BackendError (non-retryable) naming the version when it does not exist, or when its
+   *   `artifactUri` is not the one the caller recorded (see {@link LocalArtifactsOptions}).
+   */
+  localArtifacts(model: string, version: string, options?: LocalArtifactsOptions): Promise<string>;
 }
