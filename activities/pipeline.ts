@@ -277,7 +277,7 @@ export function createPipelineActivities(deps: PipelineActivityDeps) {
       spec: ReleaseSpec;
       releaseId: string;
       modelDir: string;
-      metadata: { evaluation: EvaluationSummary; gate: unknown; validation: DataCheckResult[] };
+      metadata: { evaluation: EvaluationSummary; gate: unknown; validation: DataCheckResult[]; evaluationReport?: string };
     }): Promise<VersionRef> {
       return withFailureMapping(async () => {
         const { spec } = args;

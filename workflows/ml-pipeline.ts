@@ -244,7 +244,12 @@ export async function mlPipeline(input: PipelineInput): Promise<PipelineResult> 
       spec: s,
       releaseId,
       modelDir: trained.modelDir,
-      metadata: { evaluation, gate, validation: checks },
+      metadata: {
+        evaluation,
+        gate,
+        validation: checks,
+        ...(status.artifacts.evaluation_report ? { evaluationReport: status.artifacts.evaluation_report } : {}),
+      },
     });
     status.candidate = candidate;
     upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.candidateVersion, value: candidate.version }]);
