@@ -6,23 +6,14 @@
  * test/fixtures/metrics/generate_slices.py.
  */
 import { DataValidationError } from '../core/errors';
+import { METRIC_NAMES } from '../core/spec/types';
+import type { MetricName } from '../core/spec/types';
 import { binaryMetrics } from './binary';
 import type { BinaryMetrics } from './binary';
 
-/** The scalar binary metrics a slice reports, by name (the gate engine's metric names). */
-export const SLICE_METRICS = [
-  'auc_roc',
-  'average_precision',
-  'log_loss',
-  'brier',
-  'precision',
-  'recall',
-  'f1',
-  'accuracy',
-  'balanced_accuracy',
-  'ece',
-] as const;
-export type SliceMetricName = (typeof SLICE_METRICS)[number];
+/** The scalar binary metrics a slice reports: the release's binary metrics (the gate engine's names). */
+export const SLICE_METRICS = METRIC_NAMES;
+export type SliceMetricName = MetricName;
 
 /** Metrics where a lower value is better: their worst slice is the highest. */
 export const LOWER_IS_BETTER: ReadonlySet<SliceMetricName> = new Set(['log_loss', 'brier', 'ece']);

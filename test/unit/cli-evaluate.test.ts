@@ -10,21 +10,9 @@ import { tableFromArrays, tableToIPC } from 'apache-arrow';
 
 import { evaluateCommand } from '../../src/cli/evaluate-command';
 import type { EvaluationReport } from '../../src/metrics/evaluation-report';
+import { uniform01 } from '../fixtures/sketch/samples';
 
 let dir: string;
-
-/** xorshift32 in [0, 1). */
-function uniform(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 2 ** 32;
-  };
-}
 
 function write(name: string, columns: Record<string, Int32Array | Float64Array | string[]>): string {
   const path = join(dir, name);
@@ -33,8 +21,8 @@ function write(name: string, columns: Record<string, Int32Array | Float64Array |
 }
 
 function binary(name: string, strength: number, seed: number): string {
-  const y = uniform(1);
-  const noise = uniform(seed);
+  const y = uniform01(1);
+  const noise = uniform01(seed);
   const label = Int32Array.from({ length: 1500 }, () => (y() < 0.3 ? 1 : 0));
   const score = Float64Array.from(label, (v) => Math.min(1, strength * v + (1 - strength) * noise()));
   const plan = Array.from({ length: 1500 }, (_, i) => ['basic', 'premium'][i % 2] as string);

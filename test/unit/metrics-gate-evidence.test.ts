@@ -4,23 +4,11 @@ import { evaluateGates } from '../../src/core/gates';
 import { evaluateBinary } from '../../src/metrics/evaluation';
 import { gateEvidence } from '../../src/metrics/gate-evidence';
 import type { EvaluatedModel } from '../../src/metrics/gate-evidence';
-
-/** xorshift32 in [0, 1). */
-function uniform(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 2 ** 32;
-  };
-}
+import { uniform01 } from '../fixtures/sketch/samples';
 
 /** Labels, a plan per row, and two models' scores: `strong` separates the classes better than `weak`. */
 function dataset(n: number) {
-  const next = uniform(42);
+  const next = uniform01(42);
   const labels = new Float64Array(n);
   const plan: string[] = [];
   const strong = new Float64Array(n);
@@ -87,7 +75,7 @@ describe('gateEvidence', () => {
     const small = dataset(150);
     const rules = [parseGateRule('auc_roc >= baseline + 0.01 with confidence')];
     // Another model of about the same strength, its errors independent of the baseline's.
-    const next = uniform(9);
+    const next = uniform01(9);
     const other = small.labels.map((y) => Math.min(1, Math.max(0, 0.14 * y + 0.86 * next())));
     const c = model(small.labels, other, small.plan);
     const b = model(small.labels, small.weak, small.plan);

@@ -7,19 +7,7 @@ import { parseGateRule } from '../../src/core/gate-rules';
 import { renderEvaluationHtml } from '../../src/metrics/evaluation-html';
 import { evaluateRelease } from '../../src/metrics/release-evaluation';
 import type { EvaluationSpec } from '../../src/core/spec/types';
-
-/** xorshift32 in [0, 1). */
-function uniform(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 2 ** 32;
-  };
-}
+import { uniform01 } from '../fixtures/sketch/samples';
 
 /** Writes a predictions file of `n` rows; `strength` scales how well the score separates the classes. */
 function writePredictions(
@@ -29,8 +17,8 @@ function writePredictions(
   seed: number,
   plans = ['basic', 'premium', '<b>vip</b>'],
 ): void {
-  const labels = uniform(1);
-  const noise = uniform(seed);
+  const labels = uniform01(1);
+  const noise = uniform01(seed);
   const churned = Int32Array.from({ length: n }, () => (labels() < 0.3 ? 1 : 0));
   const score = Float64Array.from(churned, (y) =>
     Math.min(1, Math.max(0, strength * y + (1 - strength) * noise())),
