@@ -14,6 +14,7 @@ import { DataUnusableError, DataValidationError, SpecError } from '../core/error
 import { parseGateRule } from '../core/gate-rules';
 import type { GateRule } from '../core/gate-rules';
 import { formatGateReport } from '../core/gates';
+import { SPEC_DEFAULTS } from '../core/spec/schema';
 import type { EvaluationSpec } from '../core/spec/types';
 import { renderEvaluationHtml } from '../metrics/evaluation-html';
 import { SLICE_METRICS } from '../metrics/slices';
@@ -75,15 +76,16 @@ function wholeNumber(min: number): (v: string) => number {
 
 /** The evaluation settings: the spec's, overridden by the options. */
 async function settings(o: EvaluateOptions): Promise<{ spec: EvaluationSpec; gates: GateRule[] }> {
+  const d = SPEC_DEFAULTS;
   let spec: EvaluationSpec = {
-    labelColumn: 'label',
-    scoreColumn: 'score',
-    threshold: 0.5,
-    metrics: ['auc_roc', 'precision', 'recall', 'f1', 'accuracy'],
+    labelColumn: d.labelColumn,
+    scoreColumn: d.scoreColumn,
+    threshold: d.threshold,
+    metrics: [...d.metrics],
     slices: [],
-    intervals: { rounds: 1000, seed: 0, level: 0.95 },
-    inconclusive: 'fail',
-    moreData: { waitMs: 3_600_000, attempts: 3 },
+    intervals: { rounds: d.bootstrapRounds, seed: d.bootstrapSeed, level: d.confidenceLevel },
+    inconclusive: d.inconclusive,
+    moreData: { waitMs: d.moreDataWaitMs, attempts: d.moreDataAttempts },
   };
   let gates: GateRule[] = [];
   if (o.spec !== undefined) {

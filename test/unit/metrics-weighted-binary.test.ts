@@ -1,24 +1,10 @@
+import { METRIC_NAMES } from '../../src/core/spec/types';
 import { binaryMetrics } from '../../src/metrics/binary';
 import { WeightedBinaryEvaluator } from '../../src/metrics/weighted-binary';
 import type { WeightedMetricName } from '../../src/metrics/weighted-binary';
 import reference from '../fixtures/metrics/binary-metrics.json';
 
-const NAMES: WeightedMetricName[] = [
-  'auc_roc',
-  'average_precision',
-  'log_loss',
-  'brier',
-  'precision',
-  'recall',
-  'f1',
-  'accuracy',
-  'balanced_accuracy',
-  'ece',
-  'precision_0',
-  'recall_0',
-  'f1_0',
-  'selection_rate',
-];
+const NAMES: WeightedMetricName[] = [...METRIC_NAMES, 'precision_0', 'recall_0', 'f1_0', 'selection_rate'];
 
 /** The metric as `binaryMetrics` reports it. */
 function unweighted(m: ReturnType<typeof binaryMetrics>, name: WeightedMetricName): number {
