@@ -63,7 +63,10 @@ export interface GateResult {
   baseline: number | null;
   /** observed − baseline. */
   delta: number | null;
-  /** The interval an interval rule judged; null for point rules or when it was missing. */
+  /**
+   * The interval an interval rule judged; for a point rule, the interval of the same quantity when
+   * the evaluation computed one (shown, not judged); null when there is none.
+   */
   interval: JudgedInterval | null;
   /** Human sentence: what was compared, or why the rule failed closed. */
   reason: string;
@@ -170,25 +173,33 @@ function evaluateRule(rule: GateRule, evidence: GateEvidence): GateResult {
   }
   const required = result.required as number;
 
-  // Rules compiled before interval gates (replayed histories) have no `on`: they are point rules.
-  if (rule.on !== 'interval') {
-    const ok = compare(observed, rule.op, required);
-    result.verdict = ok ? 'pass' : 'fail';
-    result.reason = `${metric} ${fmt(observed)} ${ok ? 'meets' : 'does not meet'} ${rule.op} ${fmt(required)}`;
-    return result;
-  }
-
+  // What an interval of this rule is of: the metric, the difference from the baseline or the ratio.
   const [of, estimate, bound]: [JudgedInterval['of'], Estimate | undefined, number] =
     rule.kind === 'absolute'
       ? ['metric', obs, rule.threshold]
       : rule.kind === 'delta'
         ? ['difference', evidence.difference?.[metric], rule.delta]
         : ['ratio', evidence.ratio?.[metric], rule.ratio];
+  const hasInterval = usable(estimate?.lower) && usable(estimate?.upper);
+
+  // Rules compiled before interval gates (replayed histories) have no `on`: they are point rules.
+  if (rule.on !== 'interval') {
+    const ok = compare(observed, rule.op, required);
+    result.verdict = ok ? 'pass' : 'fail';
+    result.reason = `${metric} ${fmt(observed)} ${ok ? 'meets' : 'does not meet'} ${rule.op} ${fmt(required)}`;
+    // The interval, when the evaluation computed one, is shown beside the point verdict.
+    if (hasInterval) {
+      const e = estimate as Required<Estimate>;
+      result.interval = { of, lower: e.lower, upper: e.upper, bound, level: evidence.level ?? null };
+    }
+    return result;
+  }
+
   const what =
     of === 'metric'
       ? metric
       : `the ${of} of ${metric} (candidate ${of === 'difference' ? '−' : '/'} baseline)`;
-  if (!usable(estimate?.lower) || !usable(estimate?.upper)) {
+  if (!hasInterval) {
     result.reason = `no confidence interval for ${what}; an interval rule fails closed`;
     return result;
   }

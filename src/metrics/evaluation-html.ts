@@ -40,8 +40,12 @@ function metricsSection(r: EvaluationReport): string {
   const rows = SLICE_METRICS.map((k) => {
     const c = r.candidate.metrics[k];
     const base = b?.metrics[k];
-    const ci = ev?.candidate[k];
-    const diff = ev?.difference?.[k];
+    const all = r.metricIntervals?.[k];
+    const gated = ev?.candidate[k];
+    const ci = all?.candidate ? { lower: all.candidate[0], upper: all.candidate[1] } : gated;
+    const diff = all?.difference
+      ? { lower: all.difference[0], upper: all.difference[1] }
+      : ev?.difference?.[k];
     const interval = (lo?: number, hi?: number): string =>
       lo !== undefined && hi !== undefined ? `[${num(lo)}, ${num(hi)}]` : '';
     return (
@@ -66,7 +70,7 @@ function metricsSection(r: EvaluationReport): string {
   const level = r.intervals !== undefined ? `${Math.round(r.intervals.level * 100)}% ` : '';
   const note =
     r.intervals !== undefined
-      ? `<p class="muted">Intervals: ${level}percentile bootstrap, ${r.intervals.rounds} rounds, seed ${r.intervals.seed}; Δ intervals resample both models on the same rows. Only metrics a gate judges on its interval have one.</p>`
+      ? `<p class="muted">Intervals: ${level}percentile bootstrap, ${r.intervals.rounds} rounds, seed ${r.intervals.seed}; Δ intervals resample both models on the same rows.${r.metricIntervalsOmitted !== undefined ? ` ${esc(r.metricIntervalsOmitted)}.` : ''}</p>`
       : '';
   return `<h2>Metrics</h2><table>${head}\n${rows}</table>${delong}${note}`;
 }

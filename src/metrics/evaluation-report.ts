@@ -11,7 +11,7 @@ import { precisionRecallCurve, rocCurve, thinCurve } from './curves';
 import type { Curve } from './curves';
 import { delongTest } from './delong';
 import type { DelongTestResult } from './delong';
-import type { EvaluatedModel, IntervalSettings } from './gate-evidence';
+import type { EvaluatedModel, IntervalSettings, MetricIntervals } from './gate-evidence';
 import type { SliceColumnResult } from './slices';
 
 /** Points kept per curve in the report. */
@@ -37,6 +37,10 @@ export interface EvaluationReport {
   delong?: DelongTestResult | { error: string };
   /** The values and intervals the gates judged. */
   evidence?: GateEvidence;
+  /** Every overall metric's bootstrap intervals (candidate, and candidate − baseline). */
+  metricIntervals?: Record<string, MetricIntervals>;
+  /** Why `metricIntervals` is absent (a large eval set: only the gated metrics have intervals). */
+  metricIntervalsOmitted?: string;
   intervals?: IntervalSettings;
   gate?: GateReport;
 }
@@ -61,6 +65,8 @@ export function buildEvaluationReport(args: {
   baseline?: EvaluatedModel;
   baselineSource?: string;
   evidence?: GateEvidence;
+  metricIntervals?: Record<string, MetricIntervals>;
+  metricIntervalsOmitted?: string;
   intervals?: IntervalSettings;
   gate?: GateReport;
 }): EvaluationReport {
@@ -81,6 +87,10 @@ export function buildEvaluationReport(args: {
     ...(baseline !== undefined ? { baseline: modelReport(args.baselineSource ?? 'baseline', baseline) } : {}),
     ...(delong !== undefined ? { delong } : {}),
     ...(args.evidence !== undefined ? { evidence: args.evidence } : {}),
+    ...(args.metricIntervals !== undefined ? { metricIntervals: args.metricIntervals } : {}),
+    ...(args.metricIntervalsOmitted !== undefined
+      ? { metricIntervalsOmitted: args.metricIntervalsOmitted }
+      : {}),
     ...(args.intervals !== undefined ? { intervals: args.intervals } : {}),
     ...(args.gate !== undefined ? { gate: args.gate } : {}),
   };

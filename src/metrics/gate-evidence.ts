@@ -1,7 +1,7 @@
 /**
  * The evidence the gate engine judges: the candidate's and the baseline's value of every metric
- * key, and, for the rules judged on a confidence interval, a seeded percentile-bootstrap interval
- * of what each rule compares: the candidate's metric (absolute rules), the paired difference
+ * key, and, for every rule on a per-row metric, a seeded percentile-bootstrap interval of what it
+ * compares (judged for rules "with confidence", shown for the others): the candidate's metric (absolute rules), the paired difference
  * candidate − baseline (delta rules) or the paired ratio candidate / baseline (ratio rules).
  * Paired: each round resamples the rows once and evaluates both models on that resample, so the
  * interval reflects the models' difference, not the eval set's luck.
@@ -179,8 +179,13 @@ export function gateEvidence(
   const n = candidate.labels.length;
   const cand = new WeightedModel(candidate);
   const base = baseline !== undefined ? new WeightedModel(baseline) : undefined;
+  // Every rule gets the interval of what it compares: interval rules are judged on it, point
+  // rules show it beside their verdict.
   for (const rule of rules) {
-    if (rule.on !== 'interval') continue;
+    // An undefined value (AUC of one class) has no interval: its rule fails closed on the value.
+    if (!Number.isFinite(evidence.candidate[rule.metric]?.value ?? NaN)) continue;
+    if (rule.kind !== 'absolute' && !Number.isFinite(evidence.baseline?.[rule.metric]?.value ?? NaN))
+      continue;
     const c = cand.metric(rule);
     if (c === undefined) continue; // no per-row form: the rule fails closed for want of an interval
     if (rule.kind === 'absolute') {
@@ -203,4 +208,48 @@ export function gateEvidence(
     }
   }
   return evidence;
+}
+
+/** Rows up to which the report gives every metric an interval (each costs two bootstraps). */
+export const ALL_INTERVALS_MAX_ROWS = 200_000;
+
+/** A metric's intervals in the evaluation report: of the candidate's value and of candidate − baseline. */
+export interface MetricIntervals {
+  candidate?: [number, number];
+  difference?: [number, number];
+}
+
+/**
+ * Bootstrap intervals of every overall binary metric, the candidate's and (paired) the
+ * difference from the baseline, for the evaluation report. Undefined metrics get none.
+ */
+export function allMetricIntervals(
+  candidate: EvaluatedModel,
+  baseline: EvaluatedModel | undefined,
+  settings: IntervalSettings,
+): Record<string, MetricIntervals> {
+  const n = candidate.labels.length;
+  const c = new WeightedBinaryEvaluator(candidate.labels, candidate.scores, candidate.evaluation.threshold);
+  const b =
+    baseline !== undefined
+      ? new WeightedBinaryEvaluator(baseline.labels, baseline.scores, baseline.evaluation.threshold)
+      : undefined;
+  const pair = (r: BootstrapResult): [number, number] | undefined =>
+    Number.isFinite(r.interval.lower) && Number.isFinite(r.interval.upper)
+      ? [r.interval.lower, r.interval.upper]
+      : undefined;
+  const out: Record<string, MetricIntervals> = {};
+  for (const name of SLICE_METRICS) {
+    const entry: MetricIntervals = {};
+    if (Number.isFinite(candidate.evaluation.metrics[name])) {
+      const ci = pair(bootstrap(n, (counts) => c.metric(name, counts), settings));
+      if (ci !== undefined) entry.candidate = ci;
+      if (b !== undefined && baseline !== undefined && Number.isFinite(baseline.evaluation.metrics[name])) {
+        const di = pair(bootstrap(n, (counts) => c.metric(name, counts) - b.metric(name, counts), settings));
+        if (di !== undefined) entry.difference = di;
+      }
+    }
+    out[name] = entry;
+  }
+  return out;
 }

@@ -17,7 +17,7 @@ import { evaluateBinary } from './evaluation';
 import { renderEvaluationHtml } from './evaluation-html';
 import { buildEvaluationReport } from './evaluation-report';
 import type { EvaluationReport } from './evaluation-report';
-import { gateEvidence } from './gate-evidence';
+import { ALL_INTERVALS_MAX_ROWS, allMetricIntervals, gateEvidence } from './gate-evidence';
 import type { EvaluatedModel } from './gate-evidence';
 import { readPredictions } from './predictions';
 
@@ -135,6 +135,8 @@ export async function evaluatePredictions(args: {
     ...(args.baseline !== undefined ? { baseline: await modelValues(args.baseline) } : {}),
   });
   const gate = evaluateGates(args.gates, evidence);
+  const rows = candidate.labels.length;
+  const everyInterval = rows <= ALL_INTERVALS_MAX_ROWS;
   const report = buildEvaluationReport({
     candidate,
     candidateSource: args.candidate.source,
@@ -142,10 +144,15 @@ export async function evaluatePredictions(args: {
       ? { baseline, baselineSource: args.baseline.source }
       : {}),
     evidence,
+    ...(everyInterval
+      ? { metricIntervals: allMetricIntervals(candidate, baseline, spec.intervals) }
+      : {
+          metricIntervalsOmitted: `${rows} rows: above ${ALL_INTERVALS_MAX_ROWS} only the metrics the gates read get intervals`,
+        }),
     intervals: spec.intervals,
     gate,
   });
-  return { report, evidence, gate, rows: candidate.labels.length };
+  return { report, evidence, gate, rows };
 }
 
 /**

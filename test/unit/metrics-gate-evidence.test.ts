@@ -85,20 +85,25 @@ describe('gateEvidence', () => {
     expect(report.verdict).toBe('inconclusive');
   });
 
-  it('refuses a baseline scored on other rows and names slices that do not exist', () => {
+  it('refuses a baseline scored on other rows; a slice value the eval set lacks fails its rule closed', () => {
     const short = model(labels.subarray(0, 100), weak.subarray(0, 100), plan.slice(0, 100));
     expect(() => gateEvidence([], candidate, short, SETTINGS)).toThrow(
       new DataValidationError(
         'candidate and baseline predictions differ in rows: 3000 candidate rows, 100 baseline rows; both must score the same eval set',
       ),
     );
-    expect(() =>
-      gateEvidence(
-        [parseGateRule('recall[plan=gold] >= 0.5 with confidence')],
-        candidate,
-        undefined,
-        SETTINGS,
-      ),
-    ).toThrow('slice column "plan" has no value "gold"');
+    // A slice value the eval set does not have: no value, so the rule fails closed, saying so.
+    const gold = [parseGateRule('recall[plan=gold] >= 0.5 with confidence')];
+    const report = evaluateGates(gold, gateEvidence(gold, candidate, undefined, SETTINGS));
+    expect(report.results[0]?.reason).toBe('candidate has no recall[plan=gold] value; the rule fails closed');
+  });
+
+  it('point rules show the interval of what they compare, judged on the point value', () => {
+    const rules = [parseGateRule('auc_roc >= baseline + 0.02'), parseGateRule('precision[class=1] >= 0.3')];
+    const report = evaluateGates(rules, gateEvidence(rules, candidate, baseline, SETTINGS));
+    expect(report.results.map((r) => [r.on, r.verdict, r.interval?.of])).toEqual([
+      ['point', 'pass', 'difference'],
+      ['point', 'pass', 'metric'],
+    ]);
   });
 });

@@ -97,6 +97,16 @@ describe('evaluateRelease', () => {
       candidate: { slices: Array<{ column: string }> };
     };
     expect(json.baseline.source).toBe('production@3');
+    // Every overall metric has its intervals in the report, not only the gated ones.
+    const intervals = (
+      JSON.parse(readFileSync(r.reportPath, 'utf8')) as {
+        metricIntervals: Record<string, { candidate?: number[]; difference?: number[] }>;
+      }
+    ).metricIntervals;
+    expect(Object.keys(intervals)).toContain('brier');
+    const brier = intervals.brier;
+    expect(brier?.candidate?.[0]).toBeLessThan(brier?.candidate?.[1] ?? 0);
+    expect(brier?.difference?.[0]).toBeLessThan(brier?.difference?.[1] ?? 0);
     expect(json.delong.pValue).toBeLessThan(1e-6);
     expect(json.candidate.slices[0]?.column).toBe('plan');
     const html = readFileSync(r.htmlReportPath, 'utf8');
