@@ -159,16 +159,32 @@ export function aucFromSorted({ positive, negative }: ScoresByClass): number {
 export function averagePrecisionFromSorted({ positive, negative }: ScoresByClass): number {
   const np = positive.length;
   if (np === 0) return NaN;
-  let i = np - 1;
+  let ap = 0;
+  let tpBefore = 0;
+  walkThresholds({ positive, negative }, (_t, tp, fp) => {
+    if (tp > tpBefore) ap += ((tp - tpBefore) / np) * (tp / (tp + fp));
+    tpBefore = tp;
+  });
+  return ap;
+}
+
+/**
+ * Visits the distinct score thresholds from the highest down, with the cumulative true and false
+ * positives at each (rows scoring ≥ the threshold): the walk behind average precision and the
+ * ROC and precision–recall curves.
+ */
+export function walkThresholds(
+  { positive, negative }: ScoresByClass,
+  visit: (threshold: number, tp: number, fp: number) => void,
+): void {
+  let i = positive.length - 1;
   let j = negative.length - 1;
   let tp = 0;
   let fp = 0;
-  let ap = 0;
   while (i >= 0 || j >= 0) {
     const sp = i >= 0 ? (positive[i] as number) : -Infinity;
     const sn = j >= 0 ? (negative[j] as number) : -Infinity;
     const t = sp > sn ? sp : sn;
-    const tpBefore = tp;
     while (i >= 0 && positive[i] === t) {
       tp++;
       i--;
@@ -177,9 +193,8 @@ export function averagePrecisionFromSorted({ positive, negative }: ScoresByClass
       fp++;
       j--;
     }
-    if (tp > tpBefore) ap += ((tp - tpBefore) / np) * (tp / (tp + fp));
+    visit(t, tp, fp);
   }
-  return ap;
 }
 
 /**

@@ -3,6 +3,7 @@
  * score threshold (as scikit-learn's `roc_curve(drop_intermediate=False)` and
  * `precision_recall_curve`), and a thinned copy of at most a few hundred points for drawing.
  */
+import { walkThresholds } from './binary';
 import type { ScoresByClass } from './binary';
 
 /** A curve as parallel arrays; `thresholds[i]` is the score at or above which rows count as positive. */
@@ -10,34 +11,6 @@ export interface Curve {
   x: number[];
   y: number[];
   thresholds: number[];
-}
-
-/**
- * Visits the distinct thresholds from the highest score down, with the cumulative true and false
- * positives at each (rows scoring ≥ the threshold).
- */
-function walkThresholds(
-  { positive, negative }: ScoresByClass,
-  visit: (threshold: number, tp: number, fp: number) => void,
-): void {
-  let i = positive.length - 1;
-  let j = negative.length - 1;
-  let tp = 0;
-  let fp = 0;
-  while (i >= 0 || j >= 0) {
-    const sp = i >= 0 ? (positive[i] as number) : -Infinity;
-    const sn = j >= 0 ? (negative[j] as number) : -Infinity;
-    const t = sp > sn ? sp : sn;
-    while (i >= 0 && positive[i] === t) {
-      tp++;
-      i--;
-    }
-    while (j >= 0 && negative[j] === t) {
-      fp++;
-      j--;
-    }
-    visit(t, tp, fp);
-  }
 }
 
 /**
