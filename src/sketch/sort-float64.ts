@@ -187,6 +187,11 @@ export function sortFloat64(a: Float64Array, n: number = a.length): void {
     insertionSort(a, 0, n);
     return;
   }
+  // Already ascending (ids, timestamps): nothing to do. On other data the first descent ends
+  // this scan within a few values.
+  let ascending = 1;
+  while (ascending < n && (a[ascending - 1] as number) <= (a[ascending] as number)) ascending++;
+  if (ascending === n) return;
   let mn = a[0] as number;
   let mx = mn;
   for (let i = 1; i < n; i++) {
