@@ -1,4 +1,4 @@
-import { DistinctCounter, QuantileSketch, TopK } from '../sketch';
+import { DistinctCounter, QuantileSketch, SketchInputError, TopK } from '../sketch';
 
 import { setNumberBatchStats } from './readers/batch-stats';
 import type {
@@ -64,7 +64,7 @@ export class ColumnProfiler {
    * speed: KS p-values on a million rows are sensitive to errors of 0.1% in the CDF.
    * Numbers reach it (and `distinct`) only once `valueCounts` overflowed: see `sketching`.
    */
-  private readonly sketch = new QuantileSketch({ k: PROFILE_SKETCH_K });
+  private sketch = new QuantileSketch({ k: PROFILE_SKETCH_K });
   private readonly distinct = new DistinctCounter();
   /**
    * Numeric columns with few distinct values: their exact distribution (see ValueCounts), which
@@ -77,6 +77,18 @@ export class ColumnProfiler {
   private exactDistinct: { readonly size: number } | undefined;
   /** Large numeric columns compared with a reference: counts on a fine grid (see FineGrid). */
   grid: FineGrid | undefined;
+  /**
+   * Set with `grid` before the first value when the reference's values were spread finely
+   * enough over that grid (see `gridAnswersQuantiles`): the grid may then answer quantiles.
+   */
+  quantilesFromGrid = false;
+  /**
+   * True once the grid answers quantiles instead of the sketch: past the sketch's exact range,
+   * the grid holding every value so far. The sketch is then no longer fed (sorting ten million
+   * values into it was most of a numeric column's cost); should the grid overflow later, a
+   * sketch seeded from the grid's counts takes over (see `resumeSketch`).
+   */
+  private gridHoldsQuantiles = false;
   /** Category counts of string and boolean columns (read through `categories`). */
   private readonly categoryCounter = new TopK({ capacity: PROFILE_CATEGORY_COUNTERS });
   /**
@@ -165,7 +177,7 @@ export class ColumnProfiler {
     const nonFinite = m.nan + m.posInf + m.negInf;
     this.sum1 += m.s1;
     this.sum2 += m.s2;
-    this.grid?.addBatch(values, checkNulls ? nulls : undefined, n);
+    const gridRows = this.grid?.addBatch(values, checkNulls ? nulls : undefined, n) ?? n;
     let from = 0;
     if (!this.sketching) {
       from = this.valueCounts.addBatch(values, checkNulls ? nulls : undefined, n);
@@ -176,11 +188,19 @@ export class ColumnProfiler {
     const rest = from === 0 ? values : values.subarray(from, n);
     const restNulls = checkNulls ? (from === 0 ? nulls : nulls.subarray(from, n)) : undefined;
     if (this.leanStopped) return;
-    // Non-finite values are known from the loop above: without any, the sketch copies in blocks.
-    this.sketch.addBatch(rest, restNulls, n - from, nonFinite === 0);
-    if (this.options.lean === true && !this.sketch.isExact) {
-      this.leanStopped = true;
-      return;
+    if (this.gridHoldsQuantiles) {
+      if (gridRows < n) this.resumeSketch(values, checkNulls ? nulls : undefined, gridRows, n);
+    } else {
+      // Non-finite values are known from the loop above: without any, the sketch copies in blocks.
+      this.sketch.addBatch(rest, restNulls, n - from, nonFinite === 0);
+      if (this.options.lean === true && !this.sketch.isExact) {
+        this.leanStopped = true;
+        return;
+      }
+      if (this.quantilesFromGrid && !this.sketch.isExact && this.grid?.overflowed === false) {
+        // Only a grid that has counted every value can stand in for the sketch.
+        this.gridHoldsQuantiles = this.grid.count === this.finite;
+      }
     }
     if (this.exactDistinct !== undefined) return;
     if (nonFinite === 0) this.distinct.addNumberBatch(rest, restNulls, n - from);
@@ -192,6 +212,19 @@ export class ColumnProfiler {
         if (v - v === 0) this.distinct.addNumber(v);
       }
     }
+  }
+
+  /**
+   * The grid overflowed at row `from` while it answered quantiles: a new sketch takes over,
+   * seeded with what the grid counted (each bin as its count at its middle, so those values
+   * are known to half a bin), then fed rows [from, n) of this batch and every batch after.
+   */
+  private resumeSketch(values: Float64Array, nulls: Uint8Array | undefined, from: number, n: number): void {
+    const counted = (this.grid as FineGrid).contents(this.min, this.max);
+    this.sketch = new QuantileSketch({ k: PROFILE_SKETCH_K });
+    this.sketch.addWeighted(counted.values, counted.weights);
+    this.sketch.addBatch(values.subarray(from, n), nulls?.subarray(from, n));
+    this.gridHoldsQuantiles = false;
   }
 
   /**
@@ -368,11 +401,18 @@ export class ColumnProfiler {
 
   /**
    * The q-quantile of the finite values; null when there are none. numpy's linear quantile
-   * while exact (value counts, or the sketch up to 65 536 values), the KLL estimate beyond.
+   * while exact (value counts, or the sketch up to 65 536 values), beyond that the fine grid's
+   * (within one bin, when it holds the quantiles) or else the KLL estimate.
    * @throws SketchInputError when q is outside [0, 1]
    */
   quantile(q: number): number | null {
     if (this.finite === 0 || this.leanStopped) return null;
+    if (this.gridHoldsQuantiles) {
+      if (!(q >= 0 && q <= 1)) throw new SketchInputError('q', `must be in [0, 1] (got ${q})`);
+      if (q === 0) return this.min;
+      if (q === 1) return this.max;
+      return (this.grid as FineGrid).quantile(q, this.min, this.max);
+    }
     return this.sketching ? this.sketch.quantile(q) : this.valueCounts.quantile(q);
   }
 

@@ -1,4 +1,6 @@
-import { ColumnProfiler } from './column-profiler';
+import { QuantileSketch } from '../sketch';
+
+import { ColumnProfiler, PROFILE_SKETCH_K } from './column-profiler';
 import { FineGrid } from './fine-grid';
 import { openDataset } from './readers/open-dataset';
 import type { DataBatch, DatasetSchema } from './readers/types';
@@ -13,6 +15,14 @@ export interface DatasetProfile {
   profilers: ColumnProfiler[];
 }
 
+/** A column's fine grid: its range, and whether the grid may answer the column's quantiles. */
+export interface GridRange {
+  lo: number;
+  hi: number;
+  /** See `gridAnswersQuantiles`. */
+  quantiles?: boolean;
+}
+
 /** Options of `profileDataset`. */
 export interface ProfileDatasetOptions {
   allowedRoots: readonly string[];
@@ -24,7 +34,7 @@ export interface ProfileDatasetOptions {
   /** A reference's lean profile (see `ColumnProfiler`): drift reads fine grids, not sketches. */
   lean?: boolean;
   /** Numeric columns to count on a fine grid too (range per column; see FineGrid). */
-  grids?: ReadonlyMap<string, { lo: number; hi: number }>;
+  grids?: ReadonlyMap<string, GridRange>;
   onProgress?: (rowsProcessed: number) => void;
   /** Called once with the schema and the (still empty) profilers, before the first batch. */
   onSchema?: (schema: DatasetSchema, profilers: readonly ColumnProfiler[]) => void;
@@ -55,7 +65,10 @@ export async function profileDataset(path: string, opts: ProfileDatasetOptions):
     opts.onSchema?.(schema, profilers);
     for (const p of profilers) {
       const g = opts.grids?.get(p.column.name);
-      if (g !== undefined && p.column.kind === 'number') p.grid = new FineGrid(g.lo, g.hi);
+      if (g !== undefined && p.column.kind === 'number') {
+        p.grid = new FineGrid(g.lo, g.hi);
+        p.quantilesFromGrid = g.quantiles === true;
+      }
     }
     let rows = 0;
     for await (const batch of reader.batches()) {
@@ -77,8 +90,8 @@ export async function profileDataset(path: string, opts: ProfileDatasetOptions):
  * The fine grids drift needs: for each numeric reference column too varied for exact value
  * counts, a grid over its range (widened by the span on each side).
  */
-export function gridRanges(reference: DatasetProfile): Map<string, { lo: number; hi: number }> {
-  const out = new Map<string, { lo: number; hi: number }>();
+export function gridRanges(reference: DatasetProfile): Map<string, GridRange> {
+  const out = new Map<string, GridRange>();
   for (const p of reference.profilers) {
     if (p.column.kind !== 'number' || p.finite === 0 || !p.valueCounts.overflowed) continue;
     const g = FineGrid.forRange(p.min, p.max);
@@ -93,7 +106,7 @@ export function gridRanges(reference: DatasetProfile): Map<string, { lo: number;
  */
 export async function fillReferenceGrids(
   reference: DatasetProfile,
-  grids: ReadonlyMap<string, { lo: number; hi: number }>,
+  grids: ReadonlyMap<string, GridRange>,
   opts: { allowedRoots: readonly string[]; batchRows?: number; signal?: AbortSignal },
 ): Promise<void> {
   const targets = reference.profilers.filter((p) => grids.has(p.column.name) && !p.quantilesExact);
@@ -118,4 +131,30 @@ export async function fillReferenceGrids(
   } finally {
     await reader.close();
   }
+}
+
+/**
+ * Largest share of the reference's values in one bin of its grid for the data's grid to answer
+ * the column's quantiles: the profile sketch's rank error bound (0.036% at k = 8192). Within
+ * that, a grid quantile is as precise in rank as the sketch's and exact to one bin in value;
+ * a skewed column whose values crowd a few bins (a lognormal's) keeps the sketch.
+ */
+export const GRID_QUANTILE_MAX_BIN_SHARE = QuantileSketch.normalizedRankError(PROFILE_SKETCH_K);
+
+/**
+ * `grids` with `quantiles` set for the columns whose filled reference grid (see
+ * `fillReferenceGrids`) spreads the reference's values finely enough (see
+ * GRID_QUANTILE_MAX_BIN_SHARE). Call it after `fillReferenceGrids`.
+ */
+export function gridAnswersQuantiles(
+  reference: DatasetProfile,
+  grids: ReadonlyMap<string, GridRange>,
+): Map<string, GridRange> {
+  const out = new Map<string, GridRange>();
+  for (const [name, range] of grids) {
+    const grid = reference.profilers.find((p) => p.column.name === name)?.grid;
+    const fine = grid !== undefined && !grid.overflowed && grid.maxBinShare() <= GRID_QUANTILE_MAX_BIN_SHARE;
+    out.set(name, { ...range, quantiles: fine });
+  }
+  return out;
 }

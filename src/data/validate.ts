@@ -12,7 +12,7 @@ import { datasetDrift } from './dataset-drift';
 import { profilerAggregates } from './profiler-aggregates';
 import { profileDataset } from './profile-dataset';
 import { openDataset } from './readers/open-dataset';
-import type { DatasetProfile } from './profile-dataset';
+import type { DatasetProfile, GridRange } from './profile-dataset';
 import { MAX_EXAMPLE_ROWS } from './report';
 import type { DatasetSchema } from './readers/types';
 import type { DriftReport, IssueValue, ValidationIssue, ValidationReport } from './report';
@@ -44,8 +44,8 @@ export interface ValidateDatasetOptions {
   columns?: readonly string[];
   /** Emit the table-level issues (row count, column presence, extra columns). Default true. */
   tableChecks?: boolean;
-  /** Numeric columns to count on a fine grid for drift (see `gridRanges`). */
-  grids?: ReadonlyMap<string, { lo: number; hi: number }>;
+  /** Numeric columns to count on a fine grid for drift, and maybe quantiles (see `gridRanges`). */
+  grids?: ReadonlyMap<string, GridRange>;
 }
 
 /**

@@ -7,7 +7,7 @@
 import type { DriftSpec, SchemaRules } from '../core/spec/types';
 import type { Expectation } from '../expectations/types';
 
-import { fillReferenceGrids, gridRanges, profileDataset } from './profile-dataset';
+import { fillReferenceGrids, gridAnswersQuantiles, gridRanges, profileDataset } from './profile-dataset';
 import type { ValidationReport } from './report';
 import { validateDataset } from './validate';
 
@@ -65,9 +65,10 @@ export async function runValidationPart(
         })
       : undefined;
   // Large continuous columns: drift from fine grids over the reference's range, not the sketch.
-  const grids = referenceProfile !== undefined ? gridRanges(referenceProfile) : undefined;
+  let grids = referenceProfile !== undefined ? gridRanges(referenceProfile) : undefined;
   if (referenceProfile !== undefined && grids !== undefined && grids.size > 0) {
     await fillReferenceGrids(referenceProfile, grids, { ...common, ...(signal ? { signal } : {}) });
+    grids = gridAnswersQuantiles(referenceProfile, grids);
   }
   return validateDataset(input.dataPath, input.rules, {
     ...(grids !== undefined && grids.size > 0 ? { grids } : {}),

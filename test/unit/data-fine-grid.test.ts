@@ -4,7 +4,7 @@
  */
 import { ColumnProfiler } from '../../src/data/column-profiler';
 import { numericDrift } from '../../src/data/column-drift';
-import { FineGrid } from '../../src/data/fine-grid';
+import { FINE_GRID_BINS, FineGrid } from '../../src/data/fine-grid';
 import { histogram } from '../../src/drift/histogram';
 import { jensenShannonDistance } from '../../src/drift/jensen-shannon';
 import { ksTwoSample } from '../../src/drift/ks-two-sample';
@@ -76,7 +76,7 @@ it('keeps values outside the grid exactly and gives up past the limit', () => {
   const g = new FineGrid(0, 1);
   g.addBatch(Float64Array.from([-5, 0.5, 7, NaN, Infinity]), undefined, 5);
   const s = g.sample(-5, 7);
-  expect(Array.from(s?.values ?? [])).toEqual([-5, 0.5 + 0.5 / 32_768, 7]);
+  expect(Array.from(s?.values ?? [])).toEqual([-5, 0.5 + 0.5 / FINE_GRID_BINS, 7]);
   expect(Array.from(s?.weights ?? [])).toEqual([1, 1, 1]);
   const many = new Float64Array(100_001).fill(9);
   g.addBatch(many, undefined, many.length);
