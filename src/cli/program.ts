@@ -31,6 +31,8 @@ import { runDemo, DEMO_SCENARIOS, type DemoScenario } from './demo';
 import { watchRelease } from './watch';
 import { registerDataCommands } from './data-commands';
 import { registerEvaluateCommand } from './evaluate-command';
+import { registerScheduleCommands } from './schedule-command';
+import { registerAlertReceiverCommand } from './alert-receiver-command';
 import { CliError, reportCliError } from './cli-error';
 
 async function withClient<T>(fn: (client: Client) => Promise<T>): Promise<T> {
@@ -255,6 +257,8 @@ export function buildProgram(): Command {
 
   registerDataCommands(program);
   registerEvaluateCommand(program);
+  registerScheduleCommands(program, withClient);
+  registerAlertReceiverCommand(program, withClient);
 
   return program;
 }
