@@ -5,13 +5,16 @@
  * Plain `node:http` rather than a framework: the API is a dozen routes of JSON, none is
  * installed, and the daemon then has no dependency beyond prom-client and zod.
  */
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { isValidRequestId, parseFeedbackBody, requestIdProblem } from './feedback';
 import { HttpError, readBody, readJson, sendError, sendJson } from './http-io';
+import { DEFAULT_FEEDBACK_REQUESTS, DEFAULT_FEEDBACK_ROWS } from './prediction-log';
 import { RouterMetrics } from './router-metrics';
 import { ServingRuntime } from './serving-runtime';
 import { deployBodySchema, StateStore } from './state-store';
 import { DEFAULT_STATS_CAPACITY } from './stats-window';
-import { ROUTE_KEY_HEADER, VERSION_HEADER } from './types';
+import { REQUEST_ID_HEADER, ROUTE_KEY_HEADER, VERSION_HEADER } from './types';
 
 /** Options of {@link startServingDaemon}. */
 export interface ServingDaemonOptions {
@@ -23,8 +26,12 @@ export interface ServingDaemonOptions {
   stateDir: string;
   /** Timeout of one prediction forwarded to a model server, ms. Default 10 000. */
   upstreamTimeoutMs?: number;
-  /** Samples kept per version for the stats endpoint. Default 65 536. */
+  /** Samples kept per version for the stats endpoint (in each of its request, score and feedback rings). Default 65 536. */
   statsCapacity?: number;
+  /** Recent successful predictions remembered for feedback, oldest evicted first. Default 100 000 (about 38 MB with one-row predictions, docs/serving.md). */
+  feedbackRequests?: number;
+  /** Predicted rows (scores) remembered for feedback across those predictions, 8 bytes each. Default 1 000 000. */
+  feedbackRows?: number;
   /** Delay before the single automatic restart of a model server that died, ms. Default 1 000. */
   restartBackoffMs?: number;
   /** Where log lines go. Default: stderr, prefixed `[mlcd serve]`. */
@@ -54,6 +61,9 @@ const DEFAULT_STATS_WINDOW_MS = 60_000;
 export async function startServingDaemon(opts: ServingDaemonOptions): Promise<ServingDaemon> {
   const host = opts.host ?? '127.0.0.1';
   const log = opts.log ?? ((line: string) => void process.stderr.write(`[mlcd serve] ${line}\n`));
+  for (const [name, value] of Object.entries({ feedbackRequests: opts.feedbackRequests, feedbackRows: opts.feedbackRows })) {
+    if (value !== undefined && (!Number.isInteger(value) || value < 1)) throw new RangeError(`serving daemon option ${name} must be a positive integer, got ${value}`);
+  }
   const metrics = new RouterMetrics();
   const runtime = new ServingRuntime({
     host,
@@ -61,6 +71,8 @@ export async function startServingDaemon(opts: ServingDaemonOptions): Promise<Se
     metrics,
     upstreamTimeoutMs: opts.upstreamTimeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS,
     statsCapacity: opts.statsCapacity ?? DEFAULT_STATS_CAPACITY,
+    feedbackRequests: opts.feedbackRequests ?? DEFAULT_FEEDBACK_REQUESTS,
+    feedbackRows: opts.feedbackRows ?? DEFAULT_FEEDBACK_ROWS,
     restartBackoffMs: opts.restartBackoffMs ?? 1_000,
     log,
   });
@@ -141,17 +153,26 @@ async function handle(runtime: ServingRuntime, metrics: RouterMetrics, req: Inco
   // POST /v1/models/:model/predict
   if (seg.length === 4 && seg[0] === 'v1' && seg[1] === 'models' && seg[3] === 'predict') {
     allow(method, ['POST']);
+    const requestId = requestIdOf(req);
     const body = (await readBody(req)).toString('utf8');
-    checkPredictBody(body);
+    const rows = checkPredictBody(body);
     const key = req.headers[ROUTE_KEY_HEADER];
-    const answer = await runtime.predict(seg[2] as string, body, typeof key === 'string' ? key : undefined);
+    const answer = await runtime.predict(seg[2] as string, body, { routeKey: typeof key === 'string' ? key : undefined, requestId, rows });
     res.writeHead(answer.status, {
       'content-type': 'application/json; charset=utf-8',
       'content-length': Buffer.byteLength(answer.body),
       [VERSION_HEADER]: answer.version,
+      [REQUEST_ID_HEADER]: requestId,
     });
     res.end(answer.body);
     return;
+  }
+  // POST /v1/models/:model/feedback
+  if (seg.length === 4 && seg[0] === 'v1' && seg[1] === 'models' && seg[3] === 'feedback') {
+    allow(method, ['POST']);
+    const { items, batch } = parseFeedbackBody(await readJson(req));
+    const results = runtime.feedback(seg[2] as string, items, batch);
+    return sendJson(res, 200, batch ? { results } : results[0]);
   }
   if (seg[0] === 'admin' && seg[1] === 'models') {
     const model = seg[2];
@@ -194,8 +215,24 @@ function allow(method: string, methods: string[]): void {
   if (!methods.includes(method)) throw new HttpError(405, `method ${method} not allowed here; use ${methods.join(' or ')}`);
 }
 
-/** 400 unless the body is `{ "rows": [ {...}, ... ] }`: a client mistake must not count against a version. */
-function checkPredictBody(body: string): void {
+/** The client's request id when it sent one (400 when it is not a valid one), else a new UUID. */
+function requestIdOf(req: IncomingMessage): string {
+  const given = req.headers[REQUEST_ID_HEADER];
+  // randomUUID's string is a tree of concatenated pieces, about 480 bytes of heap; the flat copy
+  // is 56 bytes, which matters for the 200 000 ids the prediction log keeps. Copying costs ~0.4 µs.
+  if (given === undefined) return Buffer.from(randomUUID(), 'latin1').toString('latin1');
+  // Node joins a repeated header with ", ", which the check then refuses (a space is not allowed).
+  const id = Array.isArray(given) ? given.join(', ') : given;
+  // Refused rather than replaced: a client that keeps its own id for the labels would otherwise get a 404 for them later.
+  if (!isValidRequestId(id)) throw new HttpError(400, `${REQUEST_ID_HEADER} header: ${requestIdProblem(id)}`);
+  return id;
+}
+
+/**
+ * 400 unless the body is `{ "rows": [ {...}, ... ] }`: a client mistake must not count against a
+ * version. Returns the row count.
+ */
+function checkPredictBody(body: string): number {
   let json: unknown;
   try {
     json = JSON.parse(body);
@@ -206,4 +243,5 @@ function checkPredictBody(body: string): void {
   if (!Array.isArray(rows) || !rows.every((r) => typeof r === 'object' && r !== null && !Array.isArray(r))) {
     throw new HttpError(400, 'prediction body must be { "rows": [ { "<feature>": <value>, ... } ] }');
   }
+  return rows.length;
 }

@@ -1,4 +1,26 @@
-import { VERSION_HEADER } from './types';
+import { REQUEST_ID_HEADER, VERSION_HEADER, type FeedbackItem } from './types';
+
+/** Delayed-label feedback sent by {@link runLoad} after each successful prediction. */
+export interface LoadFeedbackOptions {
+  /**
+   * Column of every row holding its label: 0 / 1 (or false / true). It is removed from the
+   * features sent for prediction and posted to `POST /v1/models/:model/feedback` once the
+   * prediction succeeded.
+   */
+  labelColumn: string;
+  /** Wait between a prediction's answer and its feedback, ms; default 0. Aborting the run cancels feedback still waiting. */
+  delayMs?: number;
+}
+
+/** Feedback a load run sent. */
+export interface LoadFeedbackResult {
+  /** Feedback posts started (one per successful prediction whose delay passed before an abort). */
+  sent: number;
+  /** Answered 2xx. */
+  ok: number;
+  /** Answered non-2xx, timed out, failed to connect, or had no request id to refer to (the prediction's answer lacked the header). */
+  failed: number;
+}
 
 /** Options of {@link runLoad}. */
 export interface LoadOptions {
@@ -17,8 +39,13 @@ export interface LoadOptions {
   signal?: AbortSignal;
   /** Requests in flight at most; default 8. */
   concurrency?: number;
-  /** Timeout of one request, ms; default 10 000. */
+  /** Timeout of one request (prediction or feedback), ms; default 10 000. */
   requestTimeoutMs?: number;
+  /**
+   * Send each successful prediction's label as feedback. The run then ends once the last
+   * feedback is answered: at most `durationMs` + `delayMs` + 2 × `requestTimeoutMs`.
+   */
+  feedback?: LoadFeedbackOptions;
 }
 
 /** What a load run did. */
@@ -31,6 +58,8 @@ export interface LoadResult {
   errors: number;
   /** Answers per version that served them (from the `x-mlcd-version` header), ok or not. */
   byVersion: Record<string, number>;
+  /** Present when `feedback` was asked for. */
+  feedback?: LoadFeedbackResult;
 }
 
 /**
@@ -46,8 +75,35 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
   const concurrency = opts.concurrency ?? 8;
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError(`runLoad: concurrency must be an integer >= 1, got ${concurrency}`);
   const timeoutMs = opts.requestTimeoutMs ?? 10_000;
-  const target = `${opts.url.replace(/\/+$/, '')}/v1/models/${encodeURIComponent(opts.model)}/predict`;
+  const modelUrl = `${opts.url.replace(/\/+$/, '')}/v1/models/${encodeURIComponent(opts.model)}`;
+  const target = `${modelUrl}/predict`;
   const result: LoadResult = { sent: 0, ok: 0, errors: 0, byVersion: {} };
+  const labelled = opts.feedback ? splitLabels(opts.rows, opts.feedback.labelColumn) : null;
+  const feedbackDelayMs = opts.feedback?.delayMs ?? 0;
+  if (!(feedbackDelayMs >= 0) || !Number.isFinite(feedbackDelayMs)) throw new RangeError(`runLoad: feedback.delayMs must be a number >= 0, got ${feedbackDelayMs}`);
+  const fb: LoadFeedbackResult = { sent: 0, ok: 0, failed: 0 };
+  if (labelled) result.feedback = fb;
+  const rows = labelled?.features ?? opts.rows;
+  /** Feedback waiting or in flight; bounded by the successful predictions (at most `maxRequests`). */
+  const pendingFeedback = new Set<Promise<void>>();
+
+  const sendFeedback = async (requestId: string | null, label: 0 | 1): Promise<void> => {
+    await waitUntil(Date.now() + feedbackDelayMs, opts.signal);
+    if (opts.signal?.aborted) return;
+    fb.sent++;
+    if (requestId === null) {
+      fb.failed++;
+      return;
+    }
+    const item: FeedbackItem = { requestId, labels: [label] };
+    try {
+      const res = await post(`${modelUrl}/feedback`, JSON.stringify(item), timeoutMs, opts.signal);
+      if (res.ok) fb.ok++;
+      else fb.failed++;
+    } catch {
+      if (!opts.signal?.aborted) fb.failed++;
+    }
+  };
   const start = Date.now();
   const end = start + opts.durationMs;
   const intervalMs = 1000 / opts.ratePerSecond;
@@ -62,33 +118,60 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
       await waitUntil(due, opts.signal);
       if (opts.signal?.aborted || Date.now() >= end) return;
       result.sent++;
-      const row = opts.rows[i % opts.rows.length];
-      const ctl = new AbortController();
-      const timer = setTimeout(() => ctl.abort(), timeoutMs);
-      const onAbort = (): void => ctl.abort();
-      opts.signal?.addEventListener('abort', onAbort, { once: true });
+      const r = i % rows.length;
       try {
-        const res = await fetch(target, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ rows: [row] }),
-          signal: ctl.signal,
-        });
-        await res.arrayBuffer();
+        const res = await post(target, JSON.stringify({ rows: [rows[r]] }), timeoutMs, opts.signal);
         const version = res.headers.get(VERSION_HEADER);
         if (version !== null) result.byVersion[version] = (result.byVersion[version] ?? 0) + 1;
         if (res.ok) result.ok++;
         else result.errors++;
+        if (res.ok && labelled) {
+          const p = sendFeedback(res.headers.get(REQUEST_ID_HEADER), labelled.labels[r] as 0 | 1);
+          pendingFeedback.add(p);
+          void p.finally(() => pendingFeedback.delete(p));
+        }
       } catch {
         if (!opts.signal?.aborted) result.errors++;
-      } finally {
-        clearTimeout(timer);
-        opts.signal?.removeEventListener('abort', onAbort);
       }
     }
   };
   await Promise.all(Array.from({ length: concurrency }, () => worker()));
+  await Promise.all([...pendingFeedback]);
   return result;
+}
+
+/** POSTs JSON `body` and reads the answer; rejects on a timeout after `timeoutMs` (whole call), an abort of `signal` or a network failure. */
+async function post(url: string, body: string, timeoutMs: number, signal: AbortSignal | undefined): Promise<{ ok: boolean; headers: Headers }> {
+  const ctl = new AbortController();
+  const timer = setTimeout(() => ctl.abort(), timeoutMs);
+  const onAbort = (): void => ctl.abort();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: ctl.signal });
+    await res.arrayBuffer();
+    return { ok: res.ok, headers: res.headers };
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+/**
+ * The rows without `labelColumn` and their labels as 0 / 1, checked once before the run:
+ * a RangeError names the first row whose label is missing or not 0 / 1 / false / true.
+ */
+function splitLabels(rows: ReadonlyArray<Record<string, unknown>>, labelColumn: string): { features: Array<Record<string, unknown>>; labels: Array<0 | 1> } {
+  const features: Array<Record<string, unknown>> = [];
+  const labels: Array<0 | 1> = [];
+  rows.forEach((row, i) => {
+    const { [labelColumn]: label, ...rest } = row;
+    if (label !== 0 && label !== 1 && label !== false && label !== true) {
+      throw new RangeError(`runLoad: rows[${i}].${labelColumn} must be a label 0 or 1 (or false / true), got ${JSON.stringify(label) ?? String(label)}`);
+    }
+    features.push(rest);
+    labels.push(label === 1 || label === true ? 1 : 0);
+  });
+  return { features, labels };
 }
 
 /** Sleeps until epoch ms `at`, or until the signal aborts. */

@@ -23,6 +23,20 @@ export class RouterMetrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [this.registry],
   });
+  private readonly feedback = new Counter({
+    name: 'mlcd_router_feedback_total',
+    help: 'Predicted rows that got a delayed label, by model, version and outcome (correct | incorrect: score >= 0.5 against label 1, < 0.5 against 0).',
+    labelNames: ['model', 'version', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  private readonly predictionScore = new Histogram({
+    name: 'mlcd_router_prediction_score',
+    help: 'Scores of successful predictions, one observation per predicted row.',
+    labelNames: ['model', 'version'] as const,
+    // The same edges as the stats endpoint's PREDICTION_BINS bins (there [i/10, (i+1)/10), here Prometheus' `le`).
+    buckets: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1],
+    registers: [this.registry],
+  });
   private readonly weight = new Gauge({
     name: 'mlcd_router_weight_percent',
     help: 'Share of a model\'s traffic routed to a version, percent.',
@@ -34,6 +48,30 @@ export class RouterMetrics {
   observeRequest(model: string, version: string, outcome: RequestOutcome, seconds: number): void {
     this.requests.inc({ model, version, outcome });
     this.duration.observe({ model, version }, seconds);
+  }
+
+  /** Counts the labelled rows of one feedback: `correct` and `incorrect` rows (both series are created, even at 0, so ratios have data). */
+  /**
+   * Creates every series of a version at 0 as it starts serving. Prometheus counts no increase
+   * at a series' first sample, so without this the requests a version serves before the first
+   * scrape would never show in `increase()`: a canary's first window would undercount.
+   */
+  initVersion(model: string, version: string): void {
+    for (const outcome of ['ok', 'error'] as const) this.requests.inc({ model, version, outcome }, 0);
+    for (const outcome of ['correct', 'incorrect'] as const) this.feedback.inc({ model, version, outcome }, 0);
+    this.duration.zero({ model, version });
+    this.predictionScore.zero({ model, version });
+  }
+
+  observeFeedback(model: string, version: string, correct: number, incorrect: number): void {
+    this.feedback.inc({ model, version, outcome: 'correct' }, correct);
+    this.feedback.inc({ model, version, outcome: 'incorrect' }, incorrect);
+  }
+
+  /** Observes every score of one successful prediction; O(scores). Scores must be finite. */
+  observePredictions(model: string, version: string, scores: readonly number[]): void {
+    const labels = { model, version };
+    for (const s of scores) this.predictionScore.observe(labels, s);
   }
 
   /** Sets the weight gauges of `model`: versions in `weights` to their value, versions in `previous` only to 0. */

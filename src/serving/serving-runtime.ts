@@ -1,11 +1,13 @@
 import type { VersionStats } from '../backends/metrics/types';
 import type { DeployRequest, Weights } from '../backends/traffic/types';
+import { judgeFeedback } from './feedback';
 import { HttpError } from './http-io';
 import { ModelServerProcess, ModelServerStartError } from './model-server-process';
+import { PredictionLog } from './prediction-log';
 import type { RouterMetrics } from './router-metrics';
 import type { ServingState, StateStore } from './state-store';
 import { StatsWindow } from './stats-window';
-import type { ModelsResponse, VersionView } from './types';
+import type { FeedbackItem, FeedbackResult, ModelsResponse, VersionView } from './types';
 import { pickVersion, routeKeyFraction, validateWeights } from './weights';
 
 /** Options of {@link ServingRuntime}. */
@@ -18,6 +20,10 @@ export interface ServingRuntimeOptions {
   upstreamTimeoutMs: number;
   /** Samples kept per version for stats. */
   statsCapacity: number;
+  /** Recent successful predictions remembered for feedback. */
+  feedbackRequests: number;
+  /** Predicted rows remembered for feedback, across those predictions. */
+  feedbackRows: number;
   /** Delay before the one automatic restart of a server that died, ms. */
   restartBackoffMs: number;
   log: (line: string) => void;
@@ -29,6 +35,21 @@ export interface RoutedAnswer {
   /** JSON text: the model server's answer, or an `ErrorBody`. */
   body: string;
   version: string;
+}
+
+/** How to route one prediction. */
+export interface PredictOptions {
+  /** Hashed for sticky routing; random routing without it. */
+  routeKey?: string;
+  /** The prediction's id, remembered with its scores for feedback when it succeeds. */
+  requestId: string;
+  /** Rows in the request body: a successful answer must hold one score per row to be counted. */
+  rows: number;
+}
+
+/** A forwarded answer, with its scores when it is a success that holds one finite score per row. */
+interface ForwardedAnswer extends RoutedAnswer {
+  scores?: number[];
 }
 
 interface VersionEntry {
@@ -45,6 +66,8 @@ interface VersionEntry {
 }
 
 interface ModelEntry {
+  /** The model's name, one string shared by every remembered prediction. */
+  name: string;
   versions: Map<string, VersionEntry>;
   /** Replaced as a whole on every change, never mutated: a request sees the old or the new split. */
   weights: Readonly<Weights>;
@@ -58,11 +81,16 @@ interface ModelEntry {
 export class ServingRuntime {
   private readonly models = new Map<string, ModelEntry>();
   private readonly stats = new Map<string, StatsWindow>();
+  private readonly predictions: PredictionLog;
+  /** Versions already logged for answers without usable scores (once each: the log stays readable). */
+  private readonly warnedScores = new Set<string>();
   /** Every model server process alive or starting, so shutdown can reach them all. */
   private readonly live = new Set<ModelServerProcess>();
   private closing = false;
 
-  constructor(private readonly o: ServingRuntimeOptions) {}
+  constructor(private readonly o: ServingRuntimeOptions) {
+    this.predictions = new PredictionLog(o.feedbackRequests, o.feedbackRows);
+  }
 
   /** Re-spawns the persisted versions and re-applies the persisted weights. Failed versions stay listed, unhealthy. */
   async restore(): Promise<void> {
@@ -176,8 +204,11 @@ export class ServingRuntime {
    * Routes one prediction: picks a version by the weights (by a hash of `routeKey` when given,
    * else at random), forwards `body` to its server and records the outcome. `body` must already
    * be a valid `{ rows: [...] }` document. 404 when the model has no weighted version.
+   * A success with one finite score per row also counts its scores in the version's prediction
+   * bins and histogram and is remembered under `requestId` for feedback; O(rows).
    */
-  async predict(model: string, body: string, routeKey: string | undefined): Promise<RoutedAnswer> {
+  async predict(model: string, body: string, opts: PredictOptions): Promise<RoutedAnswer> {
+    const { routeKey } = opts;
     const entry = this.models.get(model);
     if (!entry) throw new HttpError(404, `unknown model ${model}`);
     const weights = entry.weights; // one read: the whole request uses one weights object
@@ -185,17 +216,45 @@ export class ServingRuntime {
     if (version === undefined) throw new HttpError(404, `model ${model} has no version with weight > 0`);
     const proc = entry.versions.get(version)?.proc;
     const t0 = performance.now();
-    let answer: RoutedAnswer;
+    let answer: ForwardedAnswer;
     if (!proc?.running) {
       answer = failure(version, `version ${version} of model ${model} is not running`);
     } else {
-      answer = await this.forward(model, version, proc.endpoint, body);
+      answer = await this.forward(model, version, proc.endpoint, body, opts.rows);
     }
-    const ms = performance.now() - t0;
+    const now = performance.now(); // monotonic: a wall-clock jump cannot hide the window
+    const ms = now - t0;
     const ok = answer.status < 300;
-    this.window(model, version).record(performance.now(), ms, !ok); // monotonic: a wall-clock jump cannot hide the window
+    const window = this.window(model, version);
+    window.record(now, ms, !ok);
     this.o.metrics.observeRequest(model, version, ok ? 'ok' : 'error', ms / 1000);
-    return answer;
+    const scores = answer.scores;
+    if (scores) {
+      window.recordScores(now, scores);
+      this.o.metrics.observePredictions(model, version, scores);
+      this.predictions.remember(opts.requestId, entry.name, version, scores);
+    }
+    return { status: answer.status, body: answer.body, version: answer.version };
+  }
+
+  /**
+   * Records delayed labels of remembered predictions of `model`, at their arrival time, in the
+   * predicting version's stats window and feedback counter. All or nothing: every item is checked
+   * first (404 unknown / expired id, 400 other model or label count). A prediction counts its
+   * feedback once; a repeat is answered `duplicate: true` and counts nothing.
+   */
+  feedback(model: string, items: readonly FeedbackItem[], batch: boolean): FeedbackResult[] {
+    const judged = judgeFeedback(model, items, this.predictions, batch);
+    const now = performance.now();
+    return judged.map((j) => {
+      const { version } = j.prediction;
+      if (!j.duplicate) {
+        this.predictions.markLabelled(j.prediction);
+        this.window(model, version).recordFeedback(now, j.labeled, j.correct);
+        this.o.metrics.observeFeedback(model, version, j.correct, j.labeled - j.correct);
+      }
+      return { requestId: j.requestId, version, labeled: j.labeled, correct: j.correct, duplicate: j.duplicate };
+    });
   }
 
   /** Stops every model server (SIGTERM, then SIGKILL after the grace). The state file is kept. */
@@ -211,7 +270,7 @@ export class ServingRuntime {
     for (const p of this.live) p.killNow();
   }
 
-  private async forward(model: string, version: string, endpoint: string, body: string): Promise<RoutedAnswer> {
+  private async forward(model: string, version: string, endpoint: string, body: string, rows: number): Promise<ForwardedAnswer> {
     const what = `version ${version} of model ${model}`;
     try {
       // Global fetch (undici) keeps connections to each model server alive between requests.
@@ -223,18 +282,32 @@ export class ServingRuntime {
       });
       const text = await res.text();
       if (!res.ok) return failure(version, `${what} answered HTTP ${res.status}: ${text.slice(0, 300)}`);
+      let json: unknown;
       try {
-        JSON.parse(text);
+        json = JSON.parse(text); // the one parse of the answer: the check and the scores
       } catch {
         return failure(version, `${what} answered with a body that is not JSON: ${text.slice(0, 300)}`);
       }
-      return { status: 200, body: text, version };
+      const scores = scoresOf(json, rows);
+      if (typeof scores === 'string') {
+        // Still relayed as before: the client may read it. It only cannot be binned or labelled.
+        this.warnScores(model, version, `${what} answered without usable scores (${scores}); its answers are relayed but not counted in prediction bins and get no feedback`);
+        return { status: 200, body: text, version };
+      }
+      return { status: 200, body: text, version, scores };
     } catch (e) {
       const err = e as Error;
       if (err.name === 'TimeoutError') return failure(version, `${what} did not answer within ${this.o.upstreamTimeoutMs} ms`);
       const cause = (err.cause as Error | undefined)?.message;
       return failure(version, `${what} is unreachable at ${endpoint}: ${cause ?? err.message}`);
     }
+  }
+
+  private warnScores(model: string, version: string, message: string): void {
+    const key = statsKey(model, version);
+    if (this.warnedScores.has(key)) return;
+    this.warnedScores.add(key);
+    this.o.log(message);
   }
 
   private start(v: VersionEntry): Promise<ModelServerProcess> {
@@ -258,6 +331,7 @@ export class ServingRuntime {
         v.starting = null;
         delete v.lastError;
         this.o.log(`${model} version ${version} serving at ${proc.endpoint} (pid ${proc.pid})`);
+        this.o.metrics.initVersion(model, version);
         if (!v.committed && this.models.get(model)?.versions.get(version) === v) {
           v.committed = true;
           this.persist();
@@ -346,7 +420,7 @@ export class ServingRuntime {
   private model(model: string): ModelEntry {
     let m = this.models.get(model);
     if (!m) {
-      m = { versions: new Map(), weights: Object.freeze({}) };
+      m = { name: model, versions: new Map(), weights: Object.freeze({}) };
       this.models.set(model, m);
     }
     return m;
@@ -365,6 +439,21 @@ export class ServingRuntime {
 
 function statsKey(model: string, version: string): string {
   return `${model}\u0000${version}`;
+}
+
+/**
+ * The scores of a successful answer: `{ scores: [...] }` with one finite number per row, by
+ * reference (no copy), or why not. O(rows).
+ */
+function scoresOf(json: unknown, rows: number): number[] | string {
+  const scores = typeof json === 'object' && json !== null ? (json as { scores?: unknown }).scores : undefined;
+  if (!Array.isArray(scores)) return 'no "scores" array';
+  if (scores.length !== rows) return `${scores.length} score(s) for ${rows} row(s)`;
+  for (let i = 0; i < scores.length; i++) {
+    const s: unknown = scores[i];
+    if (typeof s !== 'number' || !Number.isFinite(s)) return `scores[${i}] is ${JSON.stringify(s) ?? String(s)}, not a finite number`;
+  }
+  return scores as number[];
 }
 
 function failure(version: string, message: string): RoutedAnswer {

@@ -1,7 +1,21 @@
-import type { VersionStats } from '../backends/metrics/types';
+import { PREDICTION_BINS, type VersionStats } from '../backends/metrics/types';
 
-/** Default ring capacity: samples kept per version (about 1.2 MB of typed arrays). */
+/** Default ring capacity: samples kept per version in each ring (about 1.2 MB of typed arrays for requests, 0.6 MB for scores, 1 MB for feedback). */
 export const DEFAULT_STATS_CAPACITY = 65_536;
+
+/**
+ * Lower edges of bins 1..9: the doubles of the literals 0.1 … 0.9, the same as the Prometheus
+ * histogram's buckets, so the two agree on a score at an edge by construction rather than by
+ * the rounding of `score * 10`.
+ */
+const BIN_EDGES: readonly number[] = Array.from({ length: PREDICTION_BINS - 1 }, (_, i) => Number(`0.${i + 1}`));
+
+/** The prediction bin of `score`: bin i covers [i/10, (i+1)/10); below 0 is bin 0, 1 and above is the last bin. */
+export function predictionBin(score: number): number {
+  let b = 0;
+  while (b < BIN_EDGES.length && score >= (BIN_EDGES[b] as number)) b++;
+  return b;
+}
 
 /**
  * The recent requests of one version: a fixed-size ring of (time, latency, error) samples,
@@ -9,6 +23,10 @@ export const DEFAULT_STATS_CAPACITY = 65_536;
  * than that is computed over the newest `capacity` of them (`requests` then undercounts).
  * Percentiles are exact over the samples in the window (nearest rank): at the rates the local
  * daemon sees, a sort per query is cheap and needs no sketch.
+ *
+ * Two more rings of the same capacity, allocated on first use, hold the predicted scores (one
+ * (time, bin) slot per predicted row, so the bins cover the newest `capacity` rows) and the
+ * feedback events (time, labelled rows, correct rows), each at its arrival time.
  */
 export class StatsWindow {
   private readonly times: Float64Array;
@@ -16,6 +34,8 @@ export class StatsWindow {
   private readonly errors: Uint8Array;
   private next = 0;
   private size = 0;
+  private scores: ScoreRing | null = null;
+  private feedback: FeedbackRing | null = null;
 
   /** @param capacity samples kept; default {@link DEFAULT_STATS_CAPACITY}. */
   constructor(readonly capacity: number = DEFAULT_STATS_CAPACITY) {
@@ -34,6 +54,16 @@ export class StatsWindow {
     if (this.size < this.capacity) this.size++;
   }
 
+  /** Records the scores of one successful prediction that finished at `atMs`; O(scores). Times must not decrease. */
+  recordScores(atMs: number, scores: ArrayLike<number>): void {
+    (this.scores ??= new ScoreRing(this.capacity)).record(atMs, scores);
+  }
+
+  /** Records feedback that arrived at `atMs`: `labeled` rows got a label, `correct` of them were predicted right. Times must not decrease. */
+  recordFeedback(atMs: number, labeled: number, correct: number): void {
+    (this.feedback ??= new FeedbackRing(this.capacity)).record(atMs, labeled, correct);
+  }
+
   /** Stats over requests that finished in `(nowMs - windowMs, nowMs]`. */
   stats(version: string, windowMs: number, nowMs: number): VersionStats {
     const from = nowMs - windowMs;
@@ -49,7 +79,7 @@ export class StatsWindow {
     }
     lat.sort((a, b) => a - b);
     const requests = lat.length;
-    return {
+    const out: VersionStats = {
       version,
       windowMs,
       requests,
@@ -58,6 +88,92 @@ export class StatsWindow {
       latencyP50Ms: percentile(lat, 0.5),
       latencyP99Ms: percentile(lat, 0.99),
     };
+    // Omitted rather than zero when the window has none: the same meaning to the canary
+    // analysis (absent counts as 0), and the answer of a version without them keeps its shape.
+    const bins = this.scores?.bins(from, nowMs);
+    if (bins) out.predictions = bins;
+    const fb = this.feedback?.sums(from, nowMs);
+    if (fb) {
+      out.labeled = fb.labeled;
+      out.correct = fb.correct;
+    }
+    return out;
+  }
+}
+
+/** Ring of (time, prediction bin) per predicted row. */
+class ScoreRing {
+  private readonly times: Float64Array;
+  private readonly binOf: Uint8Array;
+  private next = 0;
+  private size = 0;
+
+  constructor(private readonly capacity: number) {
+    this.times = new Float64Array(capacity);
+    this.binOf = new Uint8Array(capacity);
+  }
+
+  record(atMs: number, scores: ArrayLike<number>): void {
+    for (let j = 0; j < scores.length; j++) {
+      this.times[this.next] = atMs;
+      this.binOf[this.next] = predictionBin(scores[j] as number);
+      this.next = (this.next + 1) % this.capacity;
+    }
+    this.size = Math.min(this.capacity, this.size + scores.length);
+  }
+
+  /** Counts per bin of the rows predicted in `(from, now]`; null when there are none. */
+  bins(from: number, now: number): number[] | null {
+    const counts = new Array<number>(PREDICTION_BINS).fill(0);
+    let any = false;
+    for (let k = 0; k < this.size; k++) {
+      const i = (this.next - 1 - k + this.capacity) % this.capacity;
+      const t = this.times[i] as number;
+      if (t <= from) break;
+      if (t > now) continue;
+      const b = this.binOf[i] as number;
+      counts[b] = (counts[b] as number) + 1;
+      any = true;
+    }
+    return any ? counts : null;
+  }
+}
+
+/** Ring of (time, labelled rows, correct rows) per feedback event. */
+class FeedbackRing {
+  private readonly times: Float64Array;
+  private readonly labeled: Uint32Array;
+  private readonly correct: Uint32Array;
+  private next = 0;
+  private size = 0;
+
+  constructor(private readonly capacity: number) {
+    this.times = new Float64Array(capacity);
+    this.labeled = new Uint32Array(capacity);
+    this.correct = new Uint32Array(capacity);
+  }
+
+  record(atMs: number, labeled: number, correct: number): void {
+    this.times[this.next] = atMs;
+    this.labeled[this.next] = labeled;
+    this.correct[this.next] = correct;
+    this.next = (this.next + 1) % this.capacity;
+    if (this.size < this.capacity) this.size++;
+  }
+
+  /** Sums over the events in `(from, now]`; null when there are no labelled rows. */
+  sums(from: number, now: number): { labeled: number; correct: number } | null {
+    let labeled = 0;
+    let correct = 0;
+    for (let k = 0; k < this.size; k++) {
+      const i = (this.next - 1 - k + this.capacity) % this.capacity;
+      const t = this.times[i] as number;
+      if (t <= from) break;
+      if (t > now) continue;
+      labeled += this.labeled[i] as number;
+      correct += this.correct[i] as number;
+    }
+    return labeled > 0 ? { labeled, correct } : null;
   }
 }
 

@@ -10,6 +10,13 @@ export const VERSION_HEADER = 'x-mlcd-version';
 /** Request header whose value is hashed for sticky routing: same key, same version (for fixed weights). */
 export const ROUTE_KEY_HEADER = 'x-mlcd-route-key';
 
+/**
+ * Request and response header carrying a prediction's id: a client may choose it (1–128 visible
+ * ASCII characters), else the router makes one; either way the answer names it, and feedback
+ * refers to the prediction by it.
+ */
+export const REQUEST_ID_HEADER = 'x-mlcd-request-id';
+
 /** Body of `POST /v1/models/:model/predict` and of a model server's `POST /predict`. */
 export interface PredictRequest {
   rows: Array<Record<string, unknown>>;
@@ -64,4 +71,32 @@ export interface ModelView {
 /** Answer of `GET /admin/models`. */
 export interface ModelsResponse {
   models: ModelView[];
+}
+
+/** Delayed labels of one prediction: one 0/1 label per predicted row, in the rows' order. */
+export interface FeedbackItem {
+  /** The prediction's `x-mlcd-request-id`. */
+  requestId: string;
+  labels: Array<0 | 1>;
+}
+
+/** Body of `POST /v1/models/:model/feedback`: one item, or a batch applied all or nothing. */
+export type FeedbackBody = FeedbackItem | { feedback: FeedbackItem[] };
+
+/** What one feedback item did. */
+export interface FeedbackResult {
+  requestId: string;
+  /** The version that made the prediction. */
+  version: string;
+  /** Labelled rows counted now: the label count, or 0 for a duplicate. */
+  labeled: number;
+  /** Of those, rows the version predicted right (score >= 0.5 against label 1, < 0.5 against 0). */
+  correct: number;
+  /** The prediction already had feedback: this one is acknowledged and not counted again. */
+  duplicate: boolean;
+}
+
+/** Answer of a batch `POST /v1/models/:model/feedback`, in the order of the items. */
+export interface FeedbackBatchResponse {
+  results: FeedbackResult[];
 }

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { DEFAULT_SERVING_URL } from '../../config';
 import { BackendError } from '../../core/errors';
 import { callDaemon, checkDaemon, seg } from '../../serving/daemon-client';
-import type { MetricsSource, VersionStats } from './types';
+import { PREDICTION_BINS, type MetricsSource, type VersionStats } from './types';
 
 /** Options of {@link LocalMetricsSource}. */
 export interface LocalMetricsSourceOptions {
@@ -14,15 +14,25 @@ export interface LocalMetricsSourceOptions {
 
 /** NaN travels as JSON null; turn it back. */
 const num = z.number().nullable().transform((v) => (v === null ? NaN : v));
-const statsAnswer = z.object({
-  version: z.string(),
-  windowMs: z.number(),
-  requests: z.number().int().nonnegative(),
-  errors: z.number().int().nonnegative(),
-  errorRate: num,
-  latencyP50Ms: num,
-  latencyP99Ms: num,
-});
+const count = z.number().int().nonnegative();
+// labeled, correct and predictions are optional: a daemon older than feedback does not send them,
+// and this one leaves them out of a window that has none (the canary analysis reads absent as 0).
+const statsAnswer = z
+  .object({
+    version: z.string(),
+    windowMs: z.number(),
+    requests: count,
+    errors: count,
+    errorRate: num,
+    latencyP50Ms: num,
+    latencyP99Ms: num,
+    labeled: count.optional(),
+    correct: count.optional(),
+    predictions: z.array(count).length(PREDICTION_BINS).optional(),
+  })
+  .refine((s) => (s.labeled === undefined) === (s.correct === undefined) && (s.correct ?? 0) <= (s.labeled ?? 0), {
+    message: 'labeled and correct come together, with correct <= labeled',
+  });
 
 /** `MetricsSource` over the local serving daemon's own per-version counters (its stats endpoint). */
 export class LocalMetricsSource implements MetricsSource {
@@ -42,7 +52,11 @@ export class LocalMetricsSource implements MetricsSource {
     await checkDaemon(this.url);
   }
 
-  /** Requests, errors and latency percentiles of one version over the trailing `windowMs`; 0 requests and NaN rates when there is no data yet. */
+  /**
+   * Requests, errors and latency percentiles of one version over the trailing `windowMs`; 0
+   * requests and NaN rates when there is no data yet. Also the feedback counts (`labeled`,
+   * `correct`) and prediction bins (`predictions`) when the window has any.
+   */
   async versionStats(model: string, version: string, windowMs: number): Promise<VersionStats> {
     const what = `read stats of ${model} version ${version}`;
     const json = await callDaemon(this.url, {
@@ -52,7 +66,13 @@ export class LocalMetricsSource implements MetricsSource {
       what,
     });
     const r = statsAnswer.safeParse(json);
-    if (!r.success) throw new BackendError(`${what}: unexpected answer from the serving daemon: ${JSON.stringify(json)?.slice(0, 200)}`, false);
+    if (!r.success) {
+      const issue = r.error.issues[0];
+      throw new BackendError(
+        `${what}: unexpected answer from the serving daemon at ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'unknown'} (got ${JSON.stringify(json)?.slice(0, 200)})`,
+        false,
+      );
+    }
     return r.data;
   }
 }
