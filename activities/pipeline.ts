@@ -2,7 +2,7 @@
  * Activities of the release pipeline: thin adapters from activity input to the libraries in
  * src/ and the backends, with heartbeats and failure mapping. No decisions are taken here.
  */
-import { activityInfo, cancellationSignal, heartbeat } from '@temporalio/activity';
+import { activityInfo, cancellationSignal, heartbeat, log } from '@temporalio/activity';
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -311,9 +311,30 @@ export function createPipelineActivities(deps: PipelineActivityDeps) {
       return path;
     },
 
-    /** Sends a notification through the spec's notifier. */
-    async notify(args: { backends: ReleaseSpec['backends']; notification: Notification }): Promise<void> {
-      await deps.backends.notifier(args.backends.notifier).notify(args.notification);
+    /**
+     * Sends a notification through the spec's notifier, best effort: a broken notifier (bad
+     * configuration, webhook down after its own bounded retries) must never fail or hold up a
+     * rollback or a promotion, so the failure is logged and returned, not thrown. Workflows ignore
+     * the result; `delivered: true` also covers a kind the notifier's `events` filter drops.
+     */
+    async notify(args: {
+      backends: ReleaseSpec['backends'];
+      notification: Notification;
+    }): Promise<{ delivered: true } | { delivered: false; error: string }> {
+      const n = args.notification;
+      try {
+        await deps.backends.notifier(args.backends.notifier).notify(n);
+        return { delivered: true };
+      } catch (err) {
+        const error = err instanceof Error ? err.message : String(err);
+        log.warn(`notification not delivered: ${error}`, {
+          notifier: args.backends.notifier.kind,
+          kind: n.kind,
+          model: n.model,
+          releaseId: n.releaseId,
+        });
+        return { delivered: false, error };
+      }
     },
   };
 }

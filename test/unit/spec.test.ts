@@ -530,7 +530,7 @@ describe('compileReleaseSpec: errors name the field path and the value', () => {
     raw.backends.notifier = { kind: 'slack' };
     expect(issuesOf(raw)).toEqual([
       { path: 'backends.traffic.kind', message: 'expected one of: local', value: '"istio"' },
-      { path: 'backends.notifier.kind', message: 'expected one of: log', value: '"slack"' },
+      { path: 'backends.notifier.kind', message: 'expected one of: log, webhook', value: '"slack"' },
     ]);
   });
 

@@ -16,7 +16,8 @@ import {
   valueAtPath,
 } from './schema';
 import { canonicalJson, sha256Hex } from './sha256';
-import type { JobSpec, ReleaseSpec } from './types';
+import { PROMQL_PLACEHOLDERS, PROMQL_QUERY_NAMES } from './types';
+import type { JobSpec, PromqlQueryName, ReleaseSpec } from './types';
 import type { SpecDraft } from './schema';
 
 /** Placeholders filled when a job or model server starts; they stay in compiled commands and env. */
@@ -164,8 +165,15 @@ export function compileReleaseSpec(raw: unknown, opts: CompileOptions): ReleaseS
     jobs: { kind: b.jobs.kind },
     registry: compileRegistry(b.registry, { resolvePath, fill, issue, issueCount: () => issues.length }),
     traffic: { kind: b.traffic.kind, url: fill(b.traffic.url, ['backends', 'traffic', 'url'], false) },
-    metrics: { kind: b.metrics.kind, url: fill(b.metrics.url, ['backends', 'metrics', 'url'], false) },
-    notifier: { kind: b.notifier.kind },
+    metrics: compileMetrics(b.metrics, { fill, issue }),
+    notifier: {
+      kind: b.notifier.kind,
+      ...(b.notifier.url !== undefined
+        ? { url: fill(b.notifier.url, ['backends', 'notifier', 'url'], false) }
+        : {}),
+      ...(b.notifier.urlEnv !== undefined ? { urlEnv: b.notifier.urlEnv } : {}),
+      ...(b.notifier.events !== undefined ? { events: b.notifier.events } : {}),
+    },
   };
 
   const spec: ReleaseSpec = {
@@ -256,6 +264,45 @@ function trackingUriProblem(uri: string): string | undefined {
   if (/[?#]/.test(m[2] as string))
     return 'expected a base URL without a query or fragment, e.g. http://127.0.0.1:5000';
   return undefined;
+}
+
+/** The helpers of `compileReleaseSpec` that `compileMetrics` uses. */
+interface MetricsCompileContext {
+  fill: (text: string, path: Path, allowRuntime: boolean) => string;
+  issue: (path: Path, message: string, value?: unknown) => void;
+}
+
+/**
+ * `backends.metrics`: `{params.x}` substituted in `url` and in the PromQL templates of `queries`
+ * (kind prometheus only, checked by the schema). A template may also hold the query placeholders
+ * (`PROMQL_PLACEHOLDERS`), filled at each query; `latencyMs` must hold `{quantile}`.
+ */
+function compileMetrics(
+  m: SpecDraft['backends']['metrics'],
+  ctx: MetricsCompileContext,
+): ReleaseSpec['backends']['metrics'] {
+  const url = ctx.fill(m.url, ['backends', 'metrics', 'url'], false);
+  if (m.queries === undefined) return { kind: m.kind, url };
+  const queryPlaceholders: readonly string[] = PROMQL_PLACEHOLDERS;
+  const queries: Partial<Record<PromqlQueryName, string>> = {};
+  for (const name of PROMQL_QUERY_NAMES) {
+    const text = m.queries[name];
+    if (text === undefined) continue;
+    const path: Path = ['backends', 'metrics', 'queries', name];
+    const names = placeholdersIn(text);
+    const unknown = names.filter((p) => !p.startsWith('params.') && !queryPlaceholders.includes(p));
+    for (const p of unknown) {
+      ctx.issue(
+        path,
+        `unknown placeholder {${p}}; expected {params.<name>} or one of ${queryPlaceholders.map((q) => `{${q}}`).join(', ')}`,
+      );
+    }
+    if (name === 'latencyMs' && !names.includes('quantile'))
+      ctx.issue(path, 'must contain {quantile}: the same template gives the p50 and the p99 latency');
+    // `fill` on each {params.x} alone: it substitutes it, or records the unknown parameter.
+    queries[name] = text.replace(/\{params\.[A-Za-z_][A-Za-z0-9_]*\}/g, (token) => ctx.fill(token, path, false));
+  }
+  return { kind: m.kind, url, queries };
 }
 
 /** The `validation` section with its schema and expectations files resolved against the spec. */

@@ -7,10 +7,13 @@
 import { z } from 'zod';
 import { GATE_METRICS, parseGateRule } from '../gate-rules';
 import type { SpecIssue } from '../errors';
+// A pure module (a const list and types), so the spec stays importable from workflows.
+import { NOTIFICATION_KINDS } from '../../backends/notifier/types';
 import { DURATION_FORMS, parseDuration } from './durations';
 import {
   CATEGORICAL_DRIFT_METHODS,
   COLUMN_TYPES,
+  DEFAULT_PROMETHEUS_URL,
   DRIFT_METHODS,
   INCONCLUSIVE_ACTIONS,
   NUMERIC_DRIFT_METHODS,
@@ -18,6 +21,7 @@ import {
   METRICS_KINDS,
   METRIC_NAMES,
   NOTIFIER_KINDS,
+  PROMQL_QUERY_NAMES,
   REGISTRY_KINDS,
   TRAFFIC_KINDS,
 } from './types';
@@ -488,9 +492,66 @@ const backends = strictObject({
   }).default({}),
   metrics: strictObject({
     kind: z.enum(METRICS_KINDS).default('local'),
-    url: httpUrl.default(DEFAULT_SERVING_URL),
-  }).default({}),
-  notifier: strictObject({ kind: z.enum(NOTIFIER_KINDS).default('log') }).default({}),
+    /** Default by kind: the serving daemon (local), DEFAULT_PROMETHEUS_URL (prometheus). */
+    url: httpUrl.optional(),
+    /** kind prometheus only: PromQL templates replacing the defaults (placeholders checked by compileReleaseSpec). */
+    queries: strictObject(
+      Object.fromEntries(PROMQL_QUERY_NAMES.map((name) => [name, nonEmpty.optional()])) as {
+        [K in (typeof PROMQL_QUERY_NAMES)[number]]: z.ZodOptional<typeof nonEmpty>;
+      },
+    ).optional(),
+  })
+    .superRefine((m, ctx) => {
+      if (m.queries !== undefined && m.kind !== 'prometheus')
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          message: `only used by backends.metrics.kind prometheus; kind ${m.kind} reads the serving daemon's own counters`,
+          path: ['queries'],
+        });
+    })
+    .transform(({ url, ...m }) => ({
+      ...m,
+      url: url ?? (m.kind === 'prometheus' ? DEFAULT_PROMETHEUS_URL : DEFAULT_SERVING_URL),
+    }))
+    .default({}),
+  /** Fields other than kind belong to kind webhook, which takes exactly one of url / urlEnv. */
+  notifier: strictObject({
+    kind: z.enum(NOTIFIER_KINDS).default('log'),
+    // Not `httpUrl`: a webhook URL is an endpoint, not a base URL, so a trailing slash stays.
+    url: z
+      .string()
+      .regex(
+        /^https?:\/\/[^\s/?#]+(?:[/?#]\S*)?$/,
+        'expected an http(s) URL such as https://hooks.slack.com/services/T000/B000/XXXX',
+      )
+      .optional(),
+    urlEnv: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name such as SLACK_WEBHOOK_URL')
+      .optional(),
+    events: z
+      .array(z.enum(NOTIFICATION_KINDS))
+      .min(1, `expected at least one of: ${NOTIFICATION_KINDS.join(', ')}`)
+      .optional(),
+  })
+    .superRefine((n, ctx) => {
+      const fieldIssue = (field: 'url' | 'urlEnv' | 'events', message: string): void =>
+        ctx.addIssue({ code: z.ZodIssueCode.custom, path: [field], message });
+      if (n.kind === 'webhook') {
+        if (n.url !== undefined && n.urlEnv !== undefined)
+          fieldIssue('urlEnv', 'give url or urlEnv, not both (urlEnv keeps the URL and its token out of workflow history)');
+        else if (n.url === undefined && n.urlEnv === undefined)
+          fieldIssue(
+            'urlEnv',
+            'required when backends.notifier.kind is webhook (or url): the name of the environment variable holding the webhook URL on the worker, e.g. SLACK_WEBHOOK_URL',
+          );
+        return;
+      }
+      for (const field of ['url', 'urlEnv', 'events'] as const)
+        if (n[field] !== undefined)
+          fieldIssue(field, 'only used by backends.notifier.kind webhook; set kind: webhook or remove it');
+    })
+    .default({}),
 });
 
 /** Metrics measured beside the predictions (the model directory's size, the scoring job's latency report). */

@@ -9,6 +9,7 @@
  * predictions file), `{port}` (the port a model server must listen on).
  */
 
+import type { NotificationKind } from '../../backends/notifier/types';
 import type { ComparisonOp, GateRule } from '../gate-rules';
 
 /** Backend kinds per concern; closed sets, extended by later backends. */
@@ -18,9 +19,19 @@ export const REGISTRY_KINDS = ['local', 'mlflow'] as const;
 export type RegistryKind = (typeof REGISTRY_KINDS)[number];
 export const TRAFFIC_KINDS = ['local'] as const;
 export type TrafficKind = (typeof TRAFFIC_KINDS)[number];
-export const METRICS_KINDS = ['local'] as const;
+export const METRICS_KINDS = ['local', 'prometheus'] as const;
 export type MetricsKind = (typeof METRICS_KINDS)[number];
-export const NOTIFIER_KINDS = ['log'] as const;
+/** Default address of a Prometheus server (`backends.metrics.kind: prometheus`). */
+export const DEFAULT_PROMETHEUS_URL = 'http://127.0.0.1:9090';
+/**
+ * The PromQL templates of the Prometheus metrics source, by name; `backends.metrics.queries`
+ * overrides any of them (defaults and meaning in src/backends/metrics/prometheus.ts).
+ */
+export const PROMQL_QUERY_NAMES = ['requests', 'errors', 'latencyMs', 'labeled', 'correct', 'predictionBuckets'] as const;
+export type PromqlQueryName = (typeof PROMQL_QUERY_NAMES)[number];
+/** Placeholders a PromQL template may hold, filled at each query (`{params.x}` is filled at compile time). */
+export const PROMQL_PLACEHOLDERS = ['model', 'version', 'window', 'quantile'] as const;
+export const NOTIFIER_KINDS = ['log', 'webhook'] as const;
 export type NotifierKind = (typeof NOTIFIER_KINDS)[number];
 
 /** Column types the validator knows. `integer` accepts whole numbers only. */
@@ -225,8 +236,26 @@ export interface BackendsSpec {
   jobs: { kind: JobRunnerKind };
   registry: RegistryBackendSpec;
   traffic: { kind: TrafficKind; /** local serving daemon; default http://127.0.0.1:8710 */ url: string };
-  metrics: { kind: MetricsKind; url: string };
-  notifier: { kind: NotifierKind };
+  metrics: {
+    kind: MetricsKind;
+    /** kind local: the serving daemon (default http://127.0.0.1:8710); kind prometheus: the Prometheus server (default http://127.0.0.1:9090). */
+    url: string;
+    /** kind prometheus only: PromQL templates replacing the defaults, by name. */
+    queries?: Partial<Record<PromqlQueryName, string>>;
+  };
+  /**
+   * Notifications: log lines (default), or a Slack-compatible webhook (docs/notifications.md).
+   * `url`, `urlEnv` and `events` belong to kind webhook, which has exactly one of url / urlEnv.
+   */
+  notifier: {
+    kind: NotifierKind;
+    /** The webhook URL, `{params.x}` substituted. It carries a token and travels in history: prefer urlEnv. */
+    url?: string;
+    /** Name of the environment variable holding the webhook URL, read by the worker at each send. */
+    urlEnv?: string;
+    /** Kinds that are sent; absent: every kind. */
+    events?: NotificationKind[];
+  };
 }
 
 export interface ReleaseSpec {
