@@ -16,7 +16,7 @@ import {
 } from '@temporalio/workflow';
 import type { MlcdActivities } from '../activities';
 import type { Weights } from '../src/backends/traffic/types';
-import { judgeHealth } from '../src/core/health';
+import { analyseCanary, canarySettings } from '../src/core/canary-analysis';
 import type { AnalysisCheck, Decision, OperatorInput, RollbackRequest, RolloutRequest, RolloutResult } from '../src/core/release';
 import { SEARCH_ATTRIBUTES } from '../src/core/search-attributes';
 import type { CanaryStep } from '../src/core/spec/types';
@@ -49,6 +49,12 @@ export interface DeploymentInput {
   historyLimit?: number;
 }
 const DECISIONS_KEPT = 50;
+
+/** Failed canary checks of a rollout so far: in total and in a row. */
+interface FailedChecks {
+  total: number;
+  consecutive: number;
+}
 
 /** Why a rollout stopped before promotion. */
 class RolloutStopped extends Error {
@@ -197,10 +203,18 @@ export async function modelDeployment(input: DeploymentInput): Promise<void> {
         await serving.deployVersion({ model: req.model, version: stable.version, artifactUri: stable.artifactUri, serving: stable.serving, backends: req.backends });
       }
       setPhase('canary');
-      let failures = 0;
+      if (req.canary.confirm === true) {
+        promoteRequested = false;
+        await progress(decide('paused', 'mlcd', `v${candidate.version} deployed at 0%: waiting for promote to start the rollout`));
+        await condition(() => promoteRequested || abortRequest !== undefined || rollbackRequest !== undefined);
+        throwIfStopped();
+        promoteRequested = false;
+        await progress(decide('resumed', 'operator', `rollout of v${candidate.version} confirmed`));
+      }
+      const failures = { total: 0, consecutive: 0 };
       for (const [i, step] of req.canary.steps.entries()) {
         active.step = i;
-        failures = await runStep(step, failures);
+        await runStep(step, failures);
       }
       setPhase('promoting');
       await promote(candidate, stable, req);
@@ -230,27 +244,27 @@ export async function modelDeployment(input: DeploymentInput): Promise<void> {
       setPhase('idle');
     }
 
-    /** Runs one canary step; returns the failed-check count so far. */
-    async function runStep(step: CanaryStep, failuresSoFar: number): Promise<number> {
+    /** Runs one canary step, counting failed checks in `failures`. */
+    async function runStep(step: CanaryStep, failures: FailedChecks): Promise<void> {
       switch (step.kind) {
         case 'setWeight': {
           // A first release has no stable version to share with: it takes all traffic at the
           // first weight step, and later weight steps have nothing to shift.
-          if (!stable && active!.weight === 100) return failuresSoFar;
+          if (!stable && active!.weight === 100) return;
           const w = stable ? step.weight : 100;
           const weights: Weights = stable ? { [stable.version]: 100 - w, [candidate.version]: w } : { [candidate.version]: 100 };
           state.weights = await quick.setTrafficWeights({ model: req.model, weights, backends: req.backends });
           active!.weight = w;
           upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.canaryPercent, value: w }]);
           await progress(decide('weight_set', 'mlcd', `v${candidate.version} at ${w}%`, state.weights));
-          return failuresSoFar;
+          return;
         }
         case 'bake':
-          return analyse(step.durationMs, failuresSoFar);
+          return analyse(step.durationMs, failures);
         case 'pause':
           promoteRequested = false;
           await progress(decide('paused', 'mlcd', `waiting for promote at ${active!.weight}%`));
-          return analyse(undefined, failuresSoFar);
+          return analyse(undefined, failures);
       }
     }
 
@@ -258,13 +272,13 @@ export async function modelDeployment(input: DeploymentInput): Promise<void> {
      * Holds the current weight for `durationMs` (or until `promote` when undefined), checking the
      * canary every analysis interval. Operator signals interrupt the wait at once.
      */
-    async function analyse(durationMs: number | undefined, failuresSoFar: number): Promise<number> {
+    async function analyse(durationMs: number | undefined, failures: FailedChecks): Promise<void> {
       const { analysis } = req.canary;
-      let failures = failuresSoFar;
+      const consecutiveLimit = analysis.consecutiveFailureLimit ?? analysis.failureLimit;
       let waited = 0;
       for (;;) {
         const interval = durationMs === undefined ? analysis.intervalMs : Math.min(analysis.intervalMs, durationMs - waited);
-        if (interval <= 0) return failures;
+        if (interval <= 0) return;
         const started = Date.now();
         await condition(() => abortRequest !== undefined || rollbackRequest !== undefined || (durationMs === undefined && promoteRequested), interval);
         throwIfStopped();
@@ -273,14 +287,25 @@ export async function modelDeployment(input: DeploymentInput): Promise<void> {
           throwIfStopped();
           continue; // the pause does not count as bake time
         }
-        if (durationMs === undefined && promoteRequested) return failures;
+        if (durationMs === undefined && promoteRequested) return;
         waited += Date.now() - started;
         const check = await checkCanary();
-        if (check.verdict.verdict === 'pass') passedChecks += 1;
+        if (check.verdict.verdict === 'pass') {
+          passedChecks += 1;
+          failures.consecutive = 0;
+        }
+        // An inconclusive check neither counts as a failure nor breaks a run of them.
         if (check.verdict.verdict === 'fail') {
-          failures += 1;
-          if (failures >= analysis.failureLimit) {
-            throw new RolloutStopped('rolled_back', `canary v${candidate.version} at ${active!.weight}%: ${check.verdict.reason}`, 'canary-analysis', Date.parse(check.at));
+          failures.total += 1;
+          failures.consecutive += 1;
+          const limit =
+            failures.total >= analysis.failureLimit
+              ? `${failures.total} failed check(s), limit ${analysis.failureLimit}`
+              : failures.consecutive >= consecutiveLimit
+                ? `${failures.consecutive} failed checks in a row, limit ${consecutiveLimit}`
+                : undefined;
+          if (limit !== undefined) {
+            throw new RolloutStopped('rolled_back', `canary v${candidate.version} at ${active!.weight}%: ${check.verdict.reason} [${limit}]`, 'canary-analysis', Date.parse(check.at));
           }
         }
       }
@@ -292,8 +317,15 @@ export async function modelDeployment(input: DeploymentInput): Promise<void> {
         quick.readVersionStats({ model: req.model, version: candidate.version, windowMs: analysis.windowMs, backends: req.backends }),
         stable ? quick.readVersionStats({ model: req.model, version: stable.version, windowMs: analysis.windowMs, backends: req.backends }) : Promise.resolve(undefined),
       ]);
-      const verdict = judgeHealth(canaryStats, analysis);
-      const check: AnalysisCheck = { at: new Date().toISOString(), weight: active!.weight, canary: canaryStats, stable: stableStats, verdict };
+      const judged = analyseCanary(canaryStats, stableStats, canarySettings(analysis));
+      const check: AnalysisCheck = {
+        at: new Date().toISOString(),
+        weight: active!.weight,
+        canary: canaryStats,
+        stable: stableStats,
+        verdict: { verdict: judged.verdict, checks: [], reason: judged.reason },
+        rules: judged.results,
+      };
       active!.checks = [...active!.checks, check].slice(-20);
       await progress(undefined, check);
       return check;

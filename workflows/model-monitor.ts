@@ -6,7 +6,7 @@
  */
 import { allHandlersFinished, condition, continueAsNew, getExternalWorkflowHandle, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { MlcdActivities } from '../activities';
-import { judgeHealth } from '../src/core/health';
+import { analyseCanary, monitorSettings } from '../src/core/canary-analysis';
 import type { AnalysisCheck, Decision, WatchRequest } from '../src/core/release';
 import { SEARCH_ATTRIBUTES } from '../src/core/search-attributes';
 import { quickActivity } from './activity-options';
@@ -71,8 +71,9 @@ export async function modelMonitor(input: { model: string; state?: MonitorState;
     }
     const stats = await quick.readVersionStats({ model: state.model, version: watch.version, windowMs: watch.monitor.windowMs, backends: watch.backends });
     if (state.watch !== watch) continue; // unwatched while reading
-    const verdict = judgeHealth(stats, watch.monitor);
-    const check: AnalysisCheck = { at: new Date().toISOString(), weight: 100, canary: stats, verdict };
+    const judged = analyseCanary(stats, undefined, monitorSettings(watch.monitor));
+    const verdict = { verdict: judged.verdict, checks: [], reason: judged.reason };
+    const check: AnalysisCheck = { at: new Date().toISOString(), weight: 100, canary: stats, verdict, rules: judged.results };
     state.checks = [...state.checks, check].slice(-KEPT);
     if (verdict.verdict === 'fail') {
       state.consecutiveFailures += 1;

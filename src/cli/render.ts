@@ -44,7 +44,7 @@ function renderCheck(c: AnalysisCheck): string {
   const v = c.verdict;
   return `    ${c.at.slice(11, 19)} ${v.verdict.toUpperCase().padEnd(7)} @${c.weight}% req=${c.canary.requests} err=${fmt(c.canary.errorRate, 3)} p99=${fmt(c.canary.latencyP99Ms, 1)}ms${
     c.stable ? ` | stable req=${c.stable.requests} err=${fmt(c.stable.errorRate, 3)} p99=${fmt(c.stable.latencyP99Ms, 1)}ms` : ''
-  }${v.verdict === 'fail' ? ` — ${v.reason}` : ''}`;
+  }${v.verdict === 'fail' || v.verdict === 'inconclusive' ? ` — ${v.reason}` : ''}`;
 }
 
 /** The full status of a release for people. */

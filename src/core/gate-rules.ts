@@ -26,7 +26,10 @@ export interface GateMetric {
   readonly overColumn?: boolean;
 }
 
-/** Every metric a gate may name. Slice selectors apply to every metric computed from predictions. */
+/**
+ * Every metric a rule may name: offline gates and live canary checks each accept their own subset
+ * (the spec compiler says which). Slice selectors apply to every metric computed from predictions.
+ */
 export const GATE_METRICS = {
   auc_roc: { range: 'fraction', higherIsBetter: true },
   average_precision: { range: 'fraction', higherIsBetter: true },
@@ -51,6 +54,9 @@ export const GATE_METRICS = {
   latency_p50_ms: { range: 'nonnegative', higherIsBetter: false },
   latency_p99_ms: { range: 'nonnegative', higherIsBetter: false },
   model_size_mb: { range: 'nonnegative', higherIsBetter: false },
+  // Live serving metrics: canary checks only (see src/core/canary-analysis.ts).
+  error_rate: { range: 'fraction', higherIsBetter: false },
+  prediction_psi: { range: 'nonnegative', higherIsBetter: false },
 } as const satisfies Record<string, GateMetric>;
 
 export type GateMetricName = keyof typeof GATE_METRICS;

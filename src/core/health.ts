@@ -25,7 +25,8 @@ export interface HealthCheck {
  * `no-data` when fewer than `minRequests` requests were seen (then `checks` is empty).
  */
 export interface HealthVerdict {
-  verdict: 'pass' | 'fail' | 'no-data';
+  /** `inconclusive`: a canary check whose data cannot decide yet (see canary-analysis.ts). */
+  verdict: 'pass' | 'fail' | 'no-data' | 'inconclusive';
   checks: HealthCheck[];
   /** Human sentence naming the breached metrics with observed vs threshold. */
   reason: string;

@@ -2,7 +2,7 @@
  * Shapes that travel between the CLI, the workflows and the activities: workflow inputs,
  * signal payloads, status views and outcomes. Pure types and constants: workflow-safe.
  */
-import type { GateReport } from './gates';
+import type { GateReport, GateResult } from './gates';
 import type { HealthVerdict } from './health';
 import type { VersionStats } from '../backends/metrics/types';
 import type { BackendsSpec, CanaryPlan, MetricName, MonitorSpec, ServingSpec } from './spec/types';
@@ -112,6 +112,8 @@ export interface AnalysisCheck {
   canary: VersionStats;
   stable?: VersionStats;
   verdict: HealthVerdict;
+  /** Canary checks: every rule's observed and required values, interval and verdict. */
+  rules?: GateResult[];
 }
 
 /** `status` query of the pipeline. */

@@ -198,6 +198,7 @@ describe('compileReleaseSpec: the example spec', () => {
 
   it('compiles the canary plan, monitor and backends', () => {
     expect(spec.canary).toEqual({
+      confirm: false,
       analysis: {
         intervalMs: 2000,
         windowMs: 4000,
@@ -205,6 +206,10 @@ describe('compileReleaseSpec: the example spec', () => {
         maxErrorRate: 0.05,
         maxLatencyP99Ms: 250,
         failureLimit: 1,
+        consecutiveFailureLimit: 1,
+        checks: [],
+        minLabels: 20,
+        confidenceLevel: 0.95,
       },
       steps: [
         { kind: 'setWeight', weight: 20 },
@@ -223,6 +228,8 @@ describe('compileReleaseSpec: the example spec', () => {
       maxErrorRate: 0.05,
       maxLatencyP99Ms: 250,
       failureLimit: 1,
+      checks: [],
+      minLabels: 20,
     });
     expect(spec.backends).toEqual({
       jobs: { kind: 'local' },
@@ -311,6 +318,10 @@ describe('compileReleaseSpec: defaults', () => {
       maxErrorRate: 0.05,
       maxLatencyP99Ms: 500,
       failureLimit: 1,
+      consecutiveFailureLimit: 1,
+      checks: [],
+      minLabels: 20,
+      confidenceLevel: 0.95,
     });
     expect(spec.backends.traffic.url).toBe('http://127.0.0.1:8710');
     expect(spec.backends.notifier.kind).toBe('log');
@@ -326,6 +337,8 @@ describe('compileReleaseSpec: defaults', () => {
       maxErrorRate: 0.05,
       maxLatencyP99Ms: 500,
       failureLimit: 1,
+      checks: [],
+      minLabels: 20,
     });
   });
 
@@ -341,6 +354,8 @@ describe('compileReleaseSpec: defaults', () => {
       maxErrorRate: 0.05,
       maxLatencyP99Ms: 500,
       failureLimit: 1,
+      checks: [],
+      minLabels: 20,
     });
   });
 

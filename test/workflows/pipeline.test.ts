@@ -258,7 +258,7 @@ describe('mlPipeline', () => {
       w.liveStats = (v) => (v === '2' ? stats(v, { errors: 30, errorRate: 0.3 }) : stats(v));
       const f = await failureOf((await start(w)).result());
       expect(f.type).toBe('RolledBack');
-      expect(f.message).toMatch(/error rate/i);
+      expect(f.message).toContain('error_rate <= 0.05: error_rate 0.3000 does not meet <= 0.0500');
     });
     expect(w.weights).toEqual({ '1': 100, '2': 0 });
     expect(w.aliases.production).toBe('1');
@@ -416,6 +416,78 @@ describe('mlPipeline', () => {
       expect(s.previous?.version).toBe('1');
       expect(s.decisions.some((d) => d.kind === 'promoted')).toBe(true);
     });
+  });
+
+  test('a canary check against stable rolls back a canary slower than stable on the same window', async () => {
+    const w = world((raw) => {
+      raw.canary.analysis.checks = ['latency_p99_ms <= stable * 1.2'];
+    });
+    await withWorker(w, async () => {
+      await (await start(w)).result();
+      // Well under the example's static 250 ms limit, but three times stable's p99.
+      w.liveStats = (v) => stats(v, { latencyP99Ms: v === '2' ? 60 : 20 });
+      const h = await start(w);
+      const f = await failureOf(h.result());
+      expect(f.type).toBe('RolledBack');
+      expect(f.message).toContain('latency_p99_ms <= stable * 1.2: latency_p99_ms 60.0000 does not meet <= 24.0000');
+      const check = f.status.canary?.checks.at(-1);
+      expect(check?.verdict.verdict).toBe('fail');
+      expect(check?.rules?.map((r) => [r.rule, r.verdict, r.observed, r.required])).toEqual([
+        ['error_rate <= 0.05', 'pass', 0, 0.05],
+        ['latency_p99_ms <= 250', 'pass', 60, 250],
+        ['latency_p99_ms <= stable * 1.2', 'fail', 60, 24],
+      ]);
+    });
+    expect(w.weights).toEqual({ '1': 100, '2': 0 });
+  });
+
+  test('consecutive failed checks roll back before the total limit', async () => {
+    const w = world((raw) => {
+      raw.canary.analysis.failureLimit = 10;
+      raw.canary.analysis.consecutiveFailureLimit = 2;
+    });
+    await withWorker(w, async () => {
+      await (await start(w)).result();
+      w.liveStats = (v) => (v === '2' ? stats(v, { errors: 30, errorRate: 0.3 }) : stats(v));
+      const f = await failureOf((await start(w)).result());
+      expect(f.type).toBe('RolledBack');
+      expect(f.message).toContain('[2 failed checks in a row, limit 2]');
+      expect(f.status.canary?.checks.filter((c) => c.verdict.verdict === 'fail')).toHaveLength(2);
+    });
+  });
+
+  test('an accuracy check without feedback labels is inconclusive, never a failure', async () => {
+    const w = world((raw) => {
+      raw.canary.analysis.checks = ['accuracy drop <= 2%'];
+    });
+    await withWorker(w, async () => {
+      await (await start(w)).result();
+      const r = await (await start(w)).result();
+      expect(r.outcome).toBe('promoted');
+      const check = r.status.canary?.checks.at(-1);
+      expect(check?.verdict.verdict).toBe('inconclusive');
+      expect(check?.rules?.[2]?.reason).toBe('not judged: v2 has 0 feedback label(s) in the window, 20 needed');
+    });
+  });
+
+  test('confirm holds the rollout at 0% with the candidate deployed until promote', async () => {
+    const w = world();
+    await withWorker(w, async () => {
+      await (await start(w)).result();
+      w.spec = { ...w.spec, canary: { ...w.spec.canary, confirm: true } };
+      const h = await start(w);
+      const dep = env.client.workflow.getHandle(`deployment/${w.spec.model}`);
+      for (let i = 0; i < 100 && !(await dep.query(deploymentStatusQuery)).decisions.some((d) => /waiting for promote to start/.test(d.reason)); i++)
+        await new Promise((r) => setTimeout(r, 50));
+      await env.sleep('1h');
+      expect(w.deployed.has('2')).toBe(true);
+      expect(w.weights).toEqual({ '1': 100 });
+      await h.signal(promoteSignal, { by: 'frank' });
+      const r = await h.result();
+      expect(r.outcome).toBe('promoted');
+      expect(r.status.decisions.some((d) => d.kind === 'resumed' && /confirmed/.test(d.reason))).toBe(true);
+    });
+    expect(w.weights).toEqual({ '1': 0, '2': 100 });
   });
 
   // Last in the file: see world().

@@ -5,6 +5,7 @@
  * an unknown key (a typo) is an error naming it. Pure: importable from workflows.
  */
 import { z } from 'zod';
+import { DEFAULT_CONFIDENCE_LEVEL, DEFAULT_MIN_LABELS, parseCanaryCheck } from '../canary-analysis';
 import { GATE_METRICS, parseGateRule } from '../gate-rules';
 import type { SpecIssue } from '../errors';
 // A pure module (a const list and types), so the spec stays importable from workflows.
@@ -65,6 +66,8 @@ export const SPEC_DEFAULTS = {
   maxErrorRate: 0.05,
   maxLatencyP99Ms: 500,
   failureLimit: 1,
+  minLabels: DEFAULT_MIN_LABELS,
+  analysisConfidence: DEFAULT_CONFIDENCE_LEVEL,
   monitorEnabled: true,
   monitorDurationMs: 7 * 24 * 3_600_000,
   servingUrl: DEFAULT_SERVING_URL,
@@ -363,9 +366,35 @@ function windowNotShorter(v: { interval: number; window?: number | undefined }, 
   }
 }
 
-const analysis = strictObject({ interval: duration(), window: duration().optional(), ...healthFields })
+const canaryCheck = z.string().transform((text, ctx): GateRule => {
+  try {
+    return parseCanaryCheck(text);
+  } catch (e) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: e instanceof Error ? e.message : String(e) });
+    return z.NEVER;
+  }
+});
+
+const analysis = strictObject({
+  interval: duration(),
+  window: duration().optional(),
+  ...healthFields,
+  /** Failed checks in a row that roll back; default: failureLimit. */
+  consecutiveFailureLimit: z.number().int().min(1).optional(),
+  /** Rules over live metrics, canary against stable on the same window (see canary-analysis.ts). */
+  checks: z.array(canaryCheck).default([]),
+  minLabels: z.number().int().min(1).default(SPEC_DEFAULTS.minLabels),
+  /** Confidence level of the `with confidence` checks. */
+  confidence: z.number().gt(0.5).lt(1).default(SPEC_DEFAULTS.analysisConfidence),
+})
   .superRefine(windowNotShorter)
-  .transform(({ interval, window, ...t }) => ({ ...t, intervalMs: interval, windowMs: window ?? interval }));
+  .transform(({ interval, window, consecutiveFailureLimit, confidence, ...t }) => ({
+    ...t,
+    intervalMs: interval,
+    windowMs: window ?? interval,
+    consecutiveFailureLimit: consecutiveFailureLimit ?? t.failureLimit,
+    confidenceLevel: confidence,
+  }));
 
 const STEP_KINDS = ['setWeight', 'bake', 'pause'] as const;
 const STEP_FORMS = 'expected one step: {setWeight: <integer 0..100>}, {bake: <duration>} or {pause: {}}';
@@ -460,7 +489,17 @@ const steps = z
     }
   });
 
-const canary = strictObject({ analysis, steps });
+/** `confirm: true` holds the rollout, candidate deployed at 0 %, until a `promote` signal. */
+const canary = strictObject({ confirm: z.boolean().default(false), analysis, steps });
+
+/** A monitor check: a canary check with an absolute bound (after promotion there is no stable to compare with). */
+const monitorCheck = canaryCheck.superRefine((rule, ctx) => {
+  if (rule.kind !== 'absolute' || rule.name === 'prediction_psi')
+    ctx.addIssue({
+      code: z.ZodIssueCode.custom,
+      message: `monitor check "${rule.text}": after promotion there is no stable version to compare with; give an absolute bound${rule.name === 'prediction_psi' ? ' on error_rate, latency or accuracy' : ''}`,
+    });
+});
 
 const monitor = strictObject({
   enabled: z.boolean().default(SPEC_DEFAULTS.monitorEnabled),
@@ -468,6 +507,9 @@ const monitor = strictObject({
   window: duration().optional(),
   duration: duration().default(SPEC_DEFAULTS.monitorDurationMs),
   ...healthFields,
+  /** Absolute rules over live metrics besides the thresholds, e.g. `accuracy >= 0.8`. */
+  checks: z.array(monitorCheck).default([]),
+  minLabels: z.number().int().min(1).default(SPEC_DEFAULTS.minLabels),
 })
   .superRefine(windowNotShorter)
   .transform(({ interval, window, duration: d, ...t }): MonitorSpec => ({
@@ -564,6 +606,8 @@ const FAIRNESS_METRICS: ReadonlySet<string> = new Set([
 /** Why a parsed gate cannot be evaluated for a binary release with these slice columns, if it cannot. */
 function gateProblem(g: GateRule, slices: readonly string[]): string | undefined {
   const binary = (METRIC_NAMES as readonly string[]).includes(g.name);
+  if (g.name === 'error_rate' || g.name === 'prediction_psi')
+    return `${g.name} is a live serving metric; judge it in the canary analysis (canary.analysis.checks)`;
   if (!binary && !MODEL_METRICS.has(g.name) && !FAIRNESS_METRICS.has(g.name)) {
     const kinds = Object.keys(GATE_METRICS).filter(
       (m) =>
@@ -647,6 +691,8 @@ export const releaseSpecSchema = strictObject({
       maxErrorRate: a.maxErrorRate,
       maxLatencyP99Ms: a.maxLatencyP99Ms,
       failureLimit: a.failureLimit,
+      checks: [],
+      minLabels: a.minLabels,
     };
     return { ...s, monitor: m ?? inherited };
   });

@@ -200,6 +200,11 @@ export type CanaryStep =
   | { kind: 'pause' };
 
 export interface CanaryPlan {
+  /**
+   * Hold the rollout before its first traffic shift (candidate deployed, 0 %) until a `promote`
+   * signal. Default false; absent in rollouts recorded before it existed.
+   */
+  confirm?: boolean;
   steps: CanaryStep[];
   analysis: HealthThresholds & {
     intervalMs: number;
@@ -207,6 +212,21 @@ export interface CanaryPlan {
     windowMs: number;
     /** Failed checks (in total) that trigger rollback. Default 1. */
     failureLimit: number;
+    /*
+     * The fields below are absent in rollouts recorded before canary checks existed; the
+     * deployment workflow then judges the thresholds above alone.
+     */
+    /** Failed checks in a row that trigger rollback. Default: failureLimit. */
+    consecutiveFailureLimit?: number;
+    /**
+     * Rules over live metrics comparing the canary with stable on the same window, judged with
+     * the gate engine (see src/core/canary-analysis.ts), besides maxErrorRate and maxLatencyP99Ms.
+     */
+    checks?: GateRule[];
+    /** Feedback labels an accuracy check needs on each side it reads. Default 20. */
+    minLabels?: number;
+    /** Confidence level of `with confidence` checks. Default 0.95. */
+    confidenceLevel?: number;
   };
 }
 
@@ -218,6 +238,13 @@ export interface MonitorSpec extends HealthThresholds {
   durationMs: number;
   /** Consecutive failed checks that trigger rollback. Default 1. */
   failureLimit: number;
+  /**
+   * Absolute rules over live metrics judged besides the thresholds (see canary-analysis.ts),
+   * e.g. `accuracy >= 0.8`. Absent in watches recorded before monitor checks existed.
+   */
+  checks?: GateRule[];
+  /** Feedback labels an accuracy check needs. Default 20. */
+  minLabels?: number;
 }
 
 /** The model registry: a local directory, or an MLflow tracking server's model registry. */
