@@ -200,7 +200,7 @@ describe('a release on the dev server with real activities', () => {
   test('a slow canary is rolled back during the canary; v1 serves 100%', async () => {
     const r = await release({ serve_fault: 'slow' });
     expect(r.outcome.exitCode).toBe(EXIT_CODES.rolledBack);
-    expect(r.outcome.message).toMatch(/p99 latency .* exceeds the 250 ms limit/);
+    expect(r.outcome.message).toMatch(/latency_p99_ms <= 250: latency_p99_ms \d+\.\d+ does not meet <= 250\.0000/);
     expect(await weights()).toEqual({ '1': 100, '2': 0 });
     const dep = await client.workflow.getHandle(workflowIds.deployment(MODEL)).query(deploymentStatusQuery);
     expect(dep.stable?.version).toBe('1');
