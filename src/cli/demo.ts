@@ -16,7 +16,9 @@ import { connectClient, resolveTemporalTarget, workflowUrl } from '../temporal/c
 import { queryReleaseStatus, startRelease, waitForRelease } from '../release-client';
 import { LocalTrafficRouter } from '../backends/traffic/local';
 import { LocalModelRegistry } from '../backends/registry/local';
-import { runLoad } from '../serving/load-generator';
+import { breachTiming } from '../serving/breach-timing';
+import { runLoad, type LoadResponse } from '../serving/load-generator';
+import { loadReleaseSpecFile } from '../spec-file';
 import { deploymentStatusQuery, workflowIds } from '../../workflows/definitions';
 
 const run = promisify(execFile);
@@ -101,7 +103,20 @@ export async function runDemo(scenario: DemoScenario, log: (s: string) => void =
     const registry = new LocalModelRegistry({ root: statePaths.registry() });
     const traffic = new LocalTrafficRouter({ url: DEFAULT_SERVING_URL });
 
-    const loadDone = runLoad({ url: DEFAULT_SERVING_URL, model: 'churn', rows: evalRows(), ratePerSecond: 40, durationMs: 15 * 60_000, maxRequests: 40 * 15 * 60, signal: load.signal, concurrency: 8 });
+    // Every answer the load generator sees, to time rollbacks from the first breaching answer
+    // (40 requests/s for at most 15 minutes: at most 36 000 entries).
+    const answers: LoadResponse[] = [];
+    const loadDone = runLoad({
+      url: DEFAULT_SERVING_URL,
+      model: 'churn',
+      rows: evalRows(),
+      ratePerSecond: 40,
+      durationMs: 15 * 60_000,
+      maxRequests: 40 * 15 * 60,
+      signal: load.signal,
+      concurrency: 8,
+      onResponse: (a) => answers.push(a),
+    });
 
     if (scenario !== 'happy' && !(await registry.resolveAlias('churn', 'production'))) {
       log('no production model yet: releasing a good one first');
@@ -111,7 +126,7 @@ export async function runDemo(scenario: DemoScenario, log: (s: string) => void =
     const code = await release(scenario);
     load.abort();
     const sent = await loadDone;
-    log(`load generator: ${sent.sent} requests, ${sent.errors} errors (before a first version serves, the router answers 404), by version ${JSON.stringify(sent.byVersion)}`);
+    log(`load generator: ${sent.sent} requests, ${sent.errors} errors (failed answers of a bad version, or 404s before any version serves), by version ${JSON.stringify(sent.byVersion)}`);
     const weights = await traffic.getWeights('churn');
     const serving = Object.entries(weights).find(([, w]) => w === 100)?.[0];
     const production = await registry.resolveAlias('churn', 'production');
@@ -131,9 +146,14 @@ export async function runDemo(scenario: DemoScenario, log: (s: string) => void =
       await follow(client, r.releaseId, log, outcomeP);
       const outcome = await outcomeP;
       log(outcome.exitCode === 0 ? `PROMOTED: ${outcome.message}` : `NOT PROMOTED (${outcome.outcome}, exit ${outcome.exitCode}): ${outcome.message}`);
+      const spec = await loadReleaseSpecFile(specPath, plan.params);
+      const candidate = (await queryReleaseStatus(client, r.releaseId).catch(() => undefined))?.candidate?.version;
       if (s === 'slow-canary') {
         const d = await latestRollback(client, 'churn', t0);
-        if (d) log(`rollback: ${d.reason}`);
+        if (d) {
+          log(`rollback: ${d.reason}`);
+          logBreachTiming(d, candidate, t0, spec.canary.analysis.maxLatencyP99Ms);
+        }
       }
       if (s === 'degrade' && outcome.exitCode === 0) {
         log('waiting for the monitor to catch the degradation (up to 3 min)...');
@@ -145,8 +165,26 @@ export async function runDemo(scenario: DemoScenario, log: (s: string) => void =
           return EXIT_CODES.infrastructure;
         }
         log(`rollback by ${d.by}: ${d.reason}`);
+        const promotedAt = outcome.status?.decisions.find((x) => x.kind === 'promoted')?.at;
+        logBreachTiming(d, candidate, promotedAt !== undefined ? Date.parse(promotedAt) : t0, spec.monitor.maxLatencyP99Ms);
       }
       return outcome.exitCode === plan.expectedExit ? 0 : outcome.exitCode || EXIT_CODES.infrastructure;
+    }
+
+    /** Prints the time from the first answer of `version` that breached the limit to all traffic back on stable. */
+    function logBreachTiming(d: Decision, version: string | undefined, after: number, maxLatencyMs: number): void {
+      const restoredAt = (d.evidence as { restoredAt?: unknown } | undefined)?.restoredAt;
+      if (version === undefined || typeof restoredAt !== 'number') return;
+      const t = breachTiming(answers, { version, after, maxLatencyMs, restoredAt });
+      const clock = (ms: number): string => new Date(ms).toISOString().slice(11, 23);
+      if (!t) {
+        log(`breach to rollback: no answer of v${version} seen by the load generator breached ${maxLatencyMs} ms or failed`);
+        return;
+      }
+      log(
+        `breach to rollback: ${(t.breachToRollbackMs / 1000).toFixed(2)} s (first answer of v${version} over ${maxLatencyMs} ms or failed at ${clock(t.firstBreachAt)}, ` +
+          `all traffic back on stable at ${clock(t.restoredAt)}; ${t.answersAfterRestore} answer(s) of v${version} routed before that arrived after it)`,
+      );
     }
   } finally {
     load.abort();

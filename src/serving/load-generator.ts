@@ -37,6 +37,12 @@ export interface LoadOptions {
   maxRequests: number;
   /** Stops issuing at once and cancels requests in flight. */
   signal?: AbortSignal;
+  /**
+   * Called with every answer (or failure to get one) as it ends: when, which version (when the
+   * router named one), how long the request took and whether it succeeded. The demo uses it to
+   * time a rollback from the first breaching answer.
+   */
+  onResponse?: (r: LoadResponse) => void;
   /** Requests in flight at most; default 8. */
   concurrency?: number;
   /** Timeout of one request (prediction or feedback), ms; default 10 000. */
@@ -46,6 +52,16 @@ export interface LoadOptions {
    * feedback is answered: at most `durationMs` + `delayMs` + 2 × `requestTimeoutMs`.
    */
   feedback?: LoadFeedbackOptions;
+}
+
+/** One answer seen by the load generator (see `LoadOptions.onResponse`). */
+export interface LoadResponse {
+  /** Epoch ms at which the answer (or the failure) arrived. */
+  at: number;
+  /** The version that answered (`x-mlcd-version`), when the router named one. */
+  version: string | undefined;
+  latencyMs: number;
+  ok: boolean;
 }
 
 /** What a load run did. */
@@ -119,19 +135,24 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
       if (opts.signal?.aborted || Date.now() >= end) return;
       result.sent++;
       const r = i % rows.length;
+      const sentAt = performance.now();
       try {
         const res = await post(target, JSON.stringify({ rows: [rows[r]] }), timeoutMs, opts.signal);
         const version = res.headers.get(VERSION_HEADER);
         if (version !== null) result.byVersion[version] = (result.byVersion[version] ?? 0) + 1;
         if (res.ok) result.ok++;
         else result.errors++;
+        opts.onResponse?.({ at: Date.now(), version: version ?? undefined, latencyMs: performance.now() - sentAt, ok: res.ok });
         if (res.ok && labelled) {
           const p = sendFeedback(res.headers.get(REQUEST_ID_HEADER), labelled.labels[r] as 0 | 1);
           pendingFeedback.add(p);
           void p.finally(() => pendingFeedback.delete(p));
         }
       } catch {
-        if (!opts.signal?.aborted) result.errors++;
+        if (!opts.signal?.aborted) {
+          result.errors++;
+          opts.onResponse?.({ at: Date.now(), version: undefined, latencyMs: performance.now() - sentAt, ok: false });
+        }
       }
     }
   };
