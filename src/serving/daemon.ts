@@ -157,7 +157,12 @@ async function handle(runtime: ServingRuntime, metrics: RouterMetrics, req: Inco
     const body = (await readBody(req)).toString('utf8');
     const rows = checkPredictBody(body);
     const key = req.headers[ROUTE_KEY_HEADER];
-    const answer = await runtime.predict(seg[2] as string, body, { routeKey: typeof key === 'string' ? key : undefined, requestId, rows });
+    const answer = await runtime.predict(seg[2] as string, body, {
+      routeKey: typeof key === 'string' ? key : undefined,
+      requestId,
+      rows: rows.length,
+      inputRows: rows,
+    });
     res.writeHead(answer.status, {
       'content-type': 'application/json; charset=utf-8',
       'content-length': Buffer.byteLength(answer.body),
@@ -199,6 +204,14 @@ async function handle(runtime: ServingRuntime, metrics: RouterMetrics, req: Inco
         }
         return sendJson(res, 200, await runtime.deploy({ model, version, ...parsed.data }));
       }
+      if (seg.length === 6 && seg[5] === 'rows') {
+        allow(method, ['GET']);
+        const raw = url.searchParams.get('limit');
+        const limit = raw === null ? DEFAULT_ROWS_LIMIT : Number(raw);
+        if (!Number.isInteger(limit) || limit < 1 || limit > MAX_ROWS_LIMIT)
+          throw new HttpError(400, `limit must be an integer from 1 to ${MAX_ROWS_LIMIT}, got ${JSON.stringify(raw)}`);
+        return sendJson(res, 200, runtime.recentRows(model, version, limit));
+      }
       if (seg.length === 6 && seg[5] === 'stats') {
         allow(method, ['GET']);
         const raw = url.searchParams.get('windowMs');
@@ -228,11 +241,15 @@ function requestIdOf(req: IncomingMessage): string {
   return id;
 }
 
+/** Rows `GET .../rows` answers by default, and at most. */
+const DEFAULT_ROWS_LIMIT = 1_000;
+const MAX_ROWS_LIMIT = 100_000;
+
 /**
  * 400 unless the body is `{ "rows": [ {...}, ... ] }`: a client mistake must not count against a
- * version. Returns the row count.
+ * version. Returns the rows, parsed once here and reused by the router.
  */
-function checkPredictBody(body: string): number {
+function checkPredictBody(body: string): Array<Record<string, unknown>> {
   let json: unknown;
   try {
     json = JSON.parse(body);
@@ -243,5 +260,5 @@ function checkPredictBody(body: string): number {
   if (!Array.isArray(rows) || !rows.every((r) => typeof r === 'object' && r !== null && !Array.isArray(r))) {
     throw new HttpError(400, 'prediction body must be { "rows": [ { "<feature>": <value>, ... } ] }');
   }
-  return rows.length;
+  return rows as Array<Record<string, unknown>>;
 }

@@ -6,6 +6,7 @@ import { ModelServerProcess, ModelServerStartError } from './model-server-proces
 import { PredictionLog } from './prediction-log';
 import type { RouterMetrics } from './router-metrics';
 import type { ServingState, StateStore } from './state-store';
+import { DEFAULT_ROW_SAMPLE, RowSample } from './row-sample';
 import { StatsWindow } from './stats-window';
 import type { FeedbackItem, FeedbackResult, ModelsResponse, VersionView } from './types';
 import { pickVersion, routeKeyFraction, validateWeights } from './weights';
@@ -24,6 +25,8 @@ export interface ServingRuntimeOptions {
   feedbackRequests: number;
   /** Predicted rows remembered for feedback, across those predictions. */
   feedbackRows: number;
+  /** Input rows kept per version for live drift; default DEFAULT_ROW_SAMPLE (5 000). */
+  rowSample?: number;
   /** Delay before the one automatic restart of a server that died, ms. */
   restartBackoffMs: number;
   log: (line: string) => void;
@@ -45,6 +48,8 @@ export interface PredictOptions {
   requestId: string;
   /** Rows in the request body: a successful answer must hold one score per row to be counted. */
   rows: number;
+  /** The request's rows as parsed, kept in the version's row sample when the answer succeeds. */
+  inputRows?: ReadonlyArray<Readonly<Record<string, unknown>>>;
 }
 
 /** A forwarded answer, with its scores when it is a success that holds one finite score per row. */
@@ -81,6 +86,8 @@ interface ModelEntry {
 export class ServingRuntime {
   private readonly models = new Map<string, ModelEntry>();
   private readonly stats = new Map<string, StatsWindow>();
+  /** Input rows each version served lately, for live drift (see RowSample). */
+  private readonly samples = new Map<string, RowSample>();
   private readonly predictions: PredictionLog;
   /** Versions already logged for answers without usable scores (once each: the log stays readable). */
   private readonly warnedScores = new Set<string>();
@@ -228,6 +235,7 @@ export class ServingRuntime {
     const window = this.window(model, version);
     window.record(now, ms, !ok);
     this.o.metrics.observeRequest(model, version, ok ? 'ok' : 'error', ms / 1000);
+    if (ok && opts.inputRows !== undefined) this.rowSample(model, version).record(opts.inputRows);
     const scores = answer.scores;
     if (scores) {
       window.recordScores(now, scores);
@@ -424,6 +432,25 @@ export class ServingRuntime {
       this.models.set(model, m);
     }
     return m;
+  }
+
+  /**
+   * The newest `limit` input rows `version` answered successfully, oldest first, and how many it
+   * has answered since the daemon started: the sample live input drift is judged on.
+   */
+  recentRows(model: string, version: string, limit: number): { rows: Array<Readonly<Record<string, unknown>>>; seen: number } {
+    const sample = this.samples.get(statsKey(model, version));
+    return sample ? { rows: sample.latest(limit), seen: sample.seen } : { rows: [], seen: 0 };
+  }
+
+  private rowSample(model: string, version: string): RowSample {
+    const key = statsKey(model, version);
+    let sample = this.samples.get(key);
+    if (!sample) {
+      sample = new RowSample(this.o.rowSample ?? DEFAULT_ROW_SAMPLE);
+      this.samples.set(key, sample);
+    }
+    return sample;
   }
 
   private window(model: string, version: string): StatsWindow {

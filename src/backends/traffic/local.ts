@@ -74,7 +74,21 @@ export class LocalTrafficRouter implements TrafficRouter {
     const json = await callDaemon(this.url, { method: 'GET', path: `/admin/models/${seg(model)}/weights`, timeoutMs: this.timeoutMs, what });
     return parse(weightsAnswer, json, what).weights;
   }
+
+  /** The newest `limit` input rows `version` answered successfully (oldest first), and how many it answered in all. */
+  async recentRows(model: string, version: string, limit: number): Promise<{ rows: Array<Record<string, unknown>>; seen: number }> {
+    const what = `read the recent rows of ${model} version ${version}`;
+    const json = await callDaemon(this.url, {
+      method: 'GET',
+      path: `/admin/models/${seg(model)}/versions/${seg(version)}/rows?limit=${encodeURIComponent(String(limit))}`,
+      timeoutMs: this.timeoutMs,
+      what,
+    });
+    return parse(rowsAnswer, json, what);
+  }
 }
+
+const rowsAnswer = z.object({ rows: z.array(z.record(z.unknown())), seen: z.number().int().nonnegative() });
 
 /** Equal as traffic splits: the same positive weight for every version (absent = 0). */
 function sameWeights(a: Weights, b: Weights): boolean {

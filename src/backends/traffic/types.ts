@@ -23,4 +23,9 @@ export interface TrafficRouter {
   setWeights(model: string, weights: Weights): Promise<void>;
   /** The weights in force now; {} before any. */
   getWeights(model: string): Promise<Weights>;
+  /**
+   * The newest input rows a version answered successfully, for live input drift; routers that
+   * cannot sample requests leave it out.
+   */
+  recentRows?(model: string, version: string, limit: number): Promise<{ rows: Array<Record<string, unknown>>; seen: number }>;
 }
