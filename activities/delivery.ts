@@ -2,13 +2,16 @@
  * Activities of progressive delivery: model servers, traffic weights, live metrics, registry
  * aliases, and the hand-offs between the pipeline, the deployment entity and the monitor.
  */
-import type { Client } from '@temporalio/client';
+import { cancellationSignal } from '@temporalio/activity';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { BackendProvider } from '../src/backends/factory';
 import type { VersionStats } from '../src/backends/metrics/types';
 import type { Weights } from '../src/backends/traffic/types';
 import type { BackendsSpec, ServingSpec } from '../src/core/spec/types';
 import { TASK_QUEUE } from '../src/core/release';
-import type { RolloutRequest, WatchRequest } from '../src/core/release';
+import type { LiveDriftTarget, PipelineInput, RolloutRequest, WatchRequest } from '../src/core/release';
+import { SEARCH_ATTRIBUTES } from '../src/core/search-attributes';
+import { liveInputDrift } from '../src/data/live-drift';
 import { withFailureMapping } from './failures';
 
 export interface DeliveryActivityDeps {
@@ -89,6 +92,70 @@ export function createDeliveryActivities(deps: DeliveryActivityDeps) {
       });
     },
 
+    /**
+     * Judges the newest rows `version` served against the training reference (live input drift),
+     * with the validation engine. Routers that keep no served rows answer `unavailable`.
+     */
+    async checkLiveDrift(args: {
+      model: string;
+      version: string;
+      backends: BackendsSpec;
+      target: LiveDriftTarget;
+      sampleRows: number;
+      minRows: number;
+    }): Promise<LiveDriftCheck> {
+      return withFailureMapping(async () => {
+        const router = deps.backends.traffic(args.backends.traffic);
+        if (router.recentRows === undefined) {
+          return { status: 'unavailable', rows: 0, drifted: false, driftedColumns: [], summary: `the ${router.kind} traffic backend keeps no served rows` };
+        }
+        const { rows } = await router.recentRows(args.model, args.version, args.sampleRows);
+        const r = await liveInputDrift(rows, {
+          reference: args.target.reference,
+          drift: args.target.drift,
+          allowedRoots: args.target.allowedRoots,
+          minRows: args.minRows,
+          signal: cancellationSignal(),
+        });
+        const driftedColumns = r.status === 'judged' ? r.report.columns.filter((c) => c.drifted).map((c) => c.column) : [];
+        return { status: r.status, rows: r.rows, drifted: r.drifted, driftedColumns, summary: r.summary };
+      });
+    },
+
+    /**
+     * Starts a retraining release under `workflowId`; when a workflow with that id is running
+     * already (a retried attempt of this activity, or a retraining in flight), starts nothing.
+     */
+    async startRetraining(args: { model: string; workflowId: string; input: PipelineInput }): Promise<{ workflowId: string; started: boolean }> {
+      try {
+        await deps.client().workflow.start('mlPipeline', {
+          workflowId: args.workflowId,
+          taskQueue: TASK_QUEUE,
+          args: [args.input],
+          workflowIdConflictPolicy: 'FAIL',
+          typedSearchAttributes: [
+            { key: SEARCH_ATTRIBUTES.model, value: args.model },
+            { key: SEARCH_ATTRIBUTES.stage, value: 'compiling' },
+          ],
+        });
+        return { workflowId: args.workflowId, started: true };
+      } catch (err) {
+        if (err instanceof WorkflowExecutionAlreadyStartedError) return { workflowId: args.workflowId, started: false };
+        throw err;
+      }
+    },
+
+    /** Whether the workflow `workflowId` (its latest run) is still running; false when there is none. */
+    async isWorkflowRunning(args: { workflowId: string }): Promise<boolean> {
+      try {
+        const d = await deps.client().workflow.getHandle(args.workflowId).describe();
+        return d.status.name === 'RUNNING';
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) return false;
+        throw err;
+      }
+    },
+
     /** Points the model's monitor at a newly promoted version, starting the monitor if needed. */
     async watchVersion(req: WatchRequest): Promise<void> {
       await deps.client().workflow.signalWithStart('modelMonitor', {
@@ -100,6 +167,18 @@ export function createDeliveryActivities(deps: DeliveryActivityDeps) {
       });
     },
   };
+}
+
+/** What one live input drift check found (see `checkLiveDrift`). */
+export interface LiveDriftCheck {
+  status: 'judged' | 'too-few-rows' | 'unavailable';
+  /** Served rows judged. */
+  rows: number;
+  /** The dataset rule's verdict: more than `maxDriftedShare` of the columns drifted. */
+  drifted: boolean;
+  driftedColumns: string[];
+  /** One line for people: the verdict and each drifted column with statistic and threshold. */
+  summary: string;
 }
 
 export type DeliveryActivities = ReturnType<typeof createDeliveryActivities>;

@@ -32,6 +32,12 @@ export function servingActivity(startupTimeoutMs: number): ActivityOptions {
   };
 }
 
+/** A live input drift check: reads the reference and the served rows, so it may take a while; a few tries. */
+export const driftActivity: ActivityOptions = {
+  startToCloseTimeout: '10 minutes',
+  retry: { ...RETRY_BACKOFF, maximumAttempts: 3 },
+};
+
 /** Preflight checks: a few quick tries, then the release fails with the backend's own message. */
 export const preflightActivity: ActivityOptions = {
   startToCloseTimeout: '30 seconds',

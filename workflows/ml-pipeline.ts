@@ -287,6 +287,16 @@ export async function mlPipeline(input: PipelineInput): Promise<PipelineResult> 
       canary: s.canary,
       monitor: s.monitor,
       backends: s.backends,
+      ...(s.data.reference !== undefined
+        ? {
+            liveDrift: {
+              reference: s.data.reference,
+              drift: s.validation.drift,
+              allowedRoots: s.data.allowedRoots,
+              retrain: { ...input, trigger: `monitor:drift of ${releaseId}` },
+            },
+          }
+        : {}),
     });
     rolloutRequested = true;
     forwardAbort();

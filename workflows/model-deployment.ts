@@ -365,7 +365,14 @@ export async function modelDeployment(input: DeploymentInput): Promise<void> {
       await quick.undeployVersion({ model: req.model, version: retired.version, backends: req.backends });
     }
     if (req.monitor.enabled) {
-      await quick.watchVersion({ model: req.model, version: candidate.version, releaseId: req.releaseId, monitor: req.monitor, backends: req.backends });
+      await quick.watchVersion({
+        model: req.model,
+        version: candidate.version,
+        releaseId: req.releaseId,
+        monitor: req.monitor,
+        backends: req.backends,
+        ...(req.liveDrift !== undefined ? { liveDrift: req.liveDrift } : {}),
+      });
     }
     await quick.notify({ backends: req.backends, notification: { kind: 'promoted', model: req.model, releaseId: req.releaseId, text: `${req.model} v${candidate.version} promoted to production` } });
   }

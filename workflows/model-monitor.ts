@@ -9,11 +9,12 @@ import type { MlcdActivities } from '../activities';
 import { analyseCanary, monitorSettings } from '../src/core/canary-analysis';
 import type { AnalysisCheck, Decision, WatchRequest } from '../src/core/release';
 import { SEARCH_ATTRIBUTES } from '../src/core/search-attributes';
-import { quickActivity } from './activity-options';
+import { driftActivity, quickActivity } from './activity-options';
 import { monitorStatusQuery, rollbackSignal, unwatchSignal, watchSignal, workflowIds } from './definitions';
 import type { MonitorState, MonitorStatus } from './monitor-state';
 
 const quick = proxyActivities<MlcdActivities>(quickActivity);
+const slow = proxyActivities<MlcdActivities>(driftActivity);
 const HISTORY_LIMIT = 4_000;
 const KEPT = 30;
 
@@ -46,6 +47,7 @@ export async function modelMonitor(input: { model: string; state?: MonitorState;
     state.watch = req;
     state.until = Date.now() + req.monitor.durationMs;
     state.consecutiveFailures = 0;
+    state.lastDriftCheckAt = Date.now();
     decide('analysis', 'monitor', `watching v${req.version} for ${req.monitor.durationMs} ms after promotion`);
     upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.candidateVersion, value: req.version }]);
     setStage('monitoring');
@@ -94,8 +96,58 @@ export async function modelMonitor(input: { model: string; state?: MonitorState;
     } else if (verdict.verdict === 'pass') {
       state.consecutiveFailures = 0;
     }
+    await checkDrift(watch);
   }
   await condition(allHandlersFinished);
   if (pendingWatch) applyWatch();
   await continueAsNew<typeof modelMonitor>({ model: state.model, state, historyLimit: input.historyLimit });
+
+  /**
+   * Live input drift, when the spec has a reference and its interval has passed: the newest
+   * served rows against the training reference; on drift, a retraining release, one at a time.
+   */
+  async function checkDrift(watch: WatchRequest): Promise<void> {
+    const spec = watch.monitor.drift;
+    const target = watch.liveDrift;
+    if (spec === undefined || !spec.enabled || target === undefined) return;
+    if (Date.now() - (state.lastDriftCheckAt ?? 0) < spec.intervalMs) return;
+    state.lastDriftCheckAt = Date.now();
+    const found = await slow.checkLiveDrift({
+      model: state.model,
+      version: watch.version,
+      backends: watch.backends,
+      target,
+      sampleRows: spec.sampleRows,
+      minRows: spec.minRows,
+    });
+    if (state.watch !== watch) return; // unwatched while judging
+    state.lastDrift = { ...found, at: new Date().toISOString(), version: watch.version };
+    if (!found.drifted) return;
+    decide('drift', 'monitor', `live input drift of v${watch.version}: ${found.summary}`, found);
+    if (!spec.retrain) return;
+    const previous = state.retraining;
+    if (previous !== undefined) {
+      const since = Date.now() - Date.parse(previous.startedAt);
+      if (await quick.isWorkflowRunning({ workflowId: previous.workflowId })) {
+        decide('retraining', 'monitor', `no new retraining: ${previous.workflowId} (started ${previous.startedAt}) is still running`);
+        return;
+      }
+      if (since < (spec.retrainCooldownMs ?? 0)) {
+        decide('retraining', 'monitor', `no new retraining: ${previous.workflowId} started ${Math.round(since / 60_000)} min ago, within the ${Math.round(spec.retrainCooldownMs / 60_000)} min cool-down`);
+        return;
+      }
+    }
+    // Derived from the model and the workflow clock: deterministic, and a retried activity
+    // attempt finds its own start instead of starting a second release.
+    const workflowId = `retrain/${state.model}/drift-${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}`;
+    const started = await quick.startRetraining({ model: state.model, workflowId, input: target.retrain });
+    state.retraining = { workflowId, startedAt: new Date().toISOString() };
+    decide(
+      'retraining',
+      'monitor',
+      started.started
+        ? `started retraining release ${workflowId} after live input drift of v${watch.version} (${found.driftedColumns.join(', ')})`
+        : `retraining release ${workflowId} was already started`,
+    );
+  }
 }

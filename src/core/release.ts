@@ -5,7 +5,7 @@
 import type { GateReport, GateResult } from './gates';
 import type { HealthVerdict } from './health';
 import type { VersionStats } from '../backends/metrics/types';
-import type { BackendsSpec, CanaryPlan, MetricName, MonitorSpec, ServingSpec } from './spec/types';
+import type { BackendsSpec, CanaryPlan, DriftSpec, MetricName, MonitorSpec, ServingSpec } from './spec/types';
 
 /** The task queue the worker polls. */
 export const TASK_QUEUE = 'mlcd';
@@ -86,7 +86,9 @@ export interface Decision {
     | 'resumed'
     | 'promoted'
     | 'rollback'
-    | 'rollout_queued';
+    | 'rollout_queued'
+    | 'drift'
+    | 'retraining';
   by: string;
   reason: string;
   evidence?: unknown;
@@ -169,6 +171,18 @@ export interface RolloutRequest {
   canary: CanaryPlan;
   monitor: MonitorSpec;
   backends: BackendsSpec;
+  /** What the monitor judges live input drift against, when the spec has a reference. */
+  liveDrift?: LiveDriftTarget;
+}
+
+/** The reference and settings live input drift is judged with, and the release to start on drift. */
+export interface LiveDriftTarget {
+  /** Absolute path of the training reference dataset. */
+  reference: string;
+  drift: DriftSpec;
+  allowedRoots: string[];
+  /** The input of the release that produced the version: a retraining starts it again. */
+  retrain: PipelineInput;
 }
 
 export type RolloutOutcome = 'promoted' | 'rolled_back' | 'aborted' | 'failed';
@@ -196,6 +210,7 @@ export interface WatchRequest {
   releaseId: string;
   monitor: MonitorSpec;
   backends: BackendsSpec;
+  liveDrift?: LiveDriftTarget;
 }
 
 /** A rollback request sent to the deployment workflow (by a human, the pipeline or the monitor). */

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
 import type { MlcdActivities } from '../../activities';
+import type { LiveDriftCheck } from '../../activities/delivery';
 import type { VersionStats } from '../../src/backends/metrics/types';
 import type { Weights } from '../../src/backends/traffic/types';
 import { parseSpecText } from '../../src/core/spec/parse-text';
@@ -56,6 +57,11 @@ export interface FakeWorld {
   /** Milliseconds the fake training "job" takes (an activity sleep, real time). */
   trainMs: number;
   notifications: string[];
+  /** What the live input drift check of a version finds; no drift by default. */
+  liveDrift: (version: string) => LiveDriftCheck;
+  /** Retraining releases started (workflow ids), and those the fake reports as still running. */
+  retrainings: string[];
+  runningRetrainings: Set<string>;
 }
 
 export function createWorld(spec: ReleaseSpec = exampleSpec()): FakeWorld {
@@ -73,6 +79,9 @@ export function createWorld(spec: ReleaseSpec = exampleSpec()): FakeWorld {
     liveStats: (v) => stats(v),
     trainMs: 0,
     notifications: [],
+    liveDrift: () => ({ status: 'judged', rows: 500, drifted: false, driftedColumns: [], summary: 'no drift: 0 of 6 columns drifted' }),
+    retrainings: [],
+    runningRetrainings: new Set(),
   };
 }
 
@@ -210,6 +219,20 @@ export function fakeActivities(current: () => FakeWorld, client: Client): MlcdAc
         signal: 'deploy',
         signalArgs: [req],
       });
+    },
+    async checkLiveDrift({ version }) {
+      log('checkLiveDrift', version);
+      return world.liveDrift(version);
+    },
+    async startRetraining({ workflowId }) {
+      log('startRetraining', workflowId);
+      if (world.runningRetrainings.has(workflowId)) return { workflowId, started: false };
+      world.retrainings.push(workflowId);
+      world.runningRetrainings.add(workflowId);
+      return { workflowId, started: true };
+    },
+    async isWorkflowRunning({ workflowId }) {
+      return world.runningRetrainings.has(workflowId);
     },
     async watchVersion(req) {
       log('watchVersion', req.version);

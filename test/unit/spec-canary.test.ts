@@ -105,3 +105,31 @@ it('compiles absolute monitor checks and refuses ones that need a stable version
     },
   ]);
 });
+
+it('compiles the monitor live-drift settings and names a bad one', () => {
+  const raw = exampleRaw();
+  raw.monitor.drift = {
+    interval: '10m',
+    sampleRows: 5000,
+    minRows: 500,
+    retrain: false,
+    retrainCooldown: '6h',
+  };
+  expect(compile(raw).monitor.drift).toEqual({
+    enabled: true,
+    intervalMs: 600_000,
+    sampleRows: 5000,
+    minRows: 500,
+    retrain: false,
+    retrainCooldownMs: 21_600_000,
+  });
+  raw.monitor.drift = { sampleRows: 200_000, every: '1m' };
+  expect(issuesOf(raw)).toEqual([
+    { path: 'monitor.drift.sampleRows', message: 'expected a value <= 100000' },
+    {
+      path: 'monitor.drift.every',
+      message:
+        'unknown field "every"; allowed fields: enabled, interval, sampleRows, minRows, retrain, retrainCooldown',
+    },
+  ]);
+});

@@ -9,7 +9,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { createTimeSkippingEnv, workflowBundle } from '../helpers/temporal';
 import { callNames, createWorld, exampleSpec, fakeActivities, stats, type FakeWorld } from '../helpers/fake-activities';
 import type { mlPipeline } from '../../workflows/ml-pipeline';
-import { abortSignal, approveUpdate, deploymentStatusQuery, pauseSignal, pipelineStatusQuery, promoteSignal, resumeSignal, rollbackSignal } from '../../workflows/definitions';
+import { abortSignal, approveUpdate, deploymentStatusQuery, monitorStatusQuery, pauseSignal, pipelineStatusQuery, promoteSignal, resumeSignal, rollbackSignal } from '../../workflows/definitions';
 import type { PipelineStatus } from '../../src/core/release';
 
 let env: TestWorkflowEnvironment;
@@ -510,5 +510,37 @@ describe('mlPipeline', () => {
       expect(s.decisions.at(-1)?.reason).toMatch(/p99/i);
     });
     expect(w.weights).toEqual({ '1': 100, '2': 0 });
+  });
+
+  test('monitor: live input drift starts one retraining release, not one per check', async () => {
+    const w = world((raw) => {
+      raw.monitor.drift = { interval: '2s', retrainCooldown: '1h' };
+    }, { monitor: true });
+    await withWorker(w, async () => {
+      await (await start(w)).result();
+      w.liveDrift = () => ({
+        status: 'judged',
+        rows: 500,
+        drifted: true,
+        driftedColumns: ['tenure'],
+        summary: 'drift: 1 of 6 columns drifted: tenure wasserstein 0.31 >= 0.1',
+      });
+      const mon = env.client.workflow.getHandle(`monitor/${w.spec.model}`);
+      const retrainingDecisions = async () => (await mon.query(monitorStatusQuery)).decisions.filter((d) => d.kind === 'retraining');
+      for (let i = 0; i < 40 && (await retrainingDecisions()).length < 2; i++) await env.sleep('2s');
+      expect(w.retrainings).toHaveLength(1);
+      expect(w.retrainings[0]).toMatch(new RegExp(`^retrain/${w.spec.model}/drift-\\d{8}T\\d{6}Z$`));
+      let s = await mon.query(monitorStatusQuery);
+      expect(s.decisions.some((d) => d.kind === 'drift' && d.reason.includes('tenure wasserstein 0.31'))).toBe(true);
+      expect(s.decisions.some((d) => d.kind === 'retraining' && /still running/.test(d.reason))).toBe(true);
+      // The retraining ended (say its candidate failed a gate): the cool-down still holds off another.
+      w.runningRetrainings.clear();
+      for (let i = 0; i < 40 && !(await retrainingDecisions()).some((d) => /cool-down/.test(d.reason)); i++) await env.sleep('2s');
+      s = await mon.query(monitorStatusQuery);
+      expect(s.decisions.some((d) => d.kind === 'retraining' && /within the 60 min cool-down/.test(d.reason))).toBe(true);
+      expect(w.retrainings).toHaveLength(1);
+      expect(s.lastDrift).toMatchObject({ version: '1', drifted: true, driftedColumns: ['tenure'] });
+      await mon.terminate('test over');
+    });
   });
 });

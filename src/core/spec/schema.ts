@@ -26,7 +26,7 @@ import {
   REGISTRY_KINDS,
   TRAFFIC_KINDS,
 } from './types';
-import type { CanaryStep, DriftRule, DriftSpec, GateRule, MonitorSpec } from './types';
+import type { CanaryStep, DriftRule, DriftSpec, GateRule, MonitorDriftSpec, MonitorSpec } from './types';
 
 /**
  * Default address of the local serving daemon. Duplicates `DEFAULT_SERVING_URL` of src/config.ts
@@ -69,6 +69,7 @@ export const SPEC_DEFAULTS = {
   minLabels: DEFAULT_MIN_LABELS,
   analysisConfidence: DEFAULT_CONFIDENCE_LEVEL,
   monitorEnabled: true,
+  monitorDrift: { enabled: true, intervalMs: 5 * 60_000, sampleRows: 2_000, minRows: 200, retrain: true, retrainCooldownMs: 3_600_000 },
   monitorDurationMs: 7 * 24 * 3_600_000,
   servingUrl: DEFAULT_SERVING_URL,
 } as const;
@@ -510,6 +511,16 @@ const monitor = strictObject({
   /** Absolute rules over live metrics besides the thresholds, e.g. `accuracy >= 0.8`. */
   checks: z.array(monitorCheck).default([]),
   minLabels: z.number().int().min(1).default(SPEC_DEFAULTS.minLabels),
+  drift: strictObject({
+    enabled: z.boolean().default(SPEC_DEFAULTS.monitorDrift.enabled),
+    interval: duration().default(SPEC_DEFAULTS.monitorDrift.intervalMs),
+    sampleRows: z.number().int().min(1).max(100_000).default(SPEC_DEFAULTS.monitorDrift.sampleRows),
+    minRows: z.number().int().min(1).default(SPEC_DEFAULTS.monitorDrift.minRows),
+    retrain: z.boolean().default(SPEC_DEFAULTS.monitorDrift.retrain),
+    retrainCooldown: duration().default(SPEC_DEFAULTS.monitorDrift.retrainCooldownMs),
+  })
+    .transform(({ interval, retrainCooldown, ...d }): MonitorDriftSpec => ({ ...d, intervalMs: interval, retrainCooldownMs: retrainCooldown }))
+    .default({}),
 })
   .superRefine(windowNotShorter)
   .transform(({ interval, window, duration: d, ...t }): MonitorSpec => ({
@@ -693,6 +704,7 @@ export const releaseSpecSchema = strictObject({
       failureLimit: a.failureLimit,
       checks: [],
       minLabels: a.minLabels,
+      drift: { ...SPEC_DEFAULTS.monitorDrift },
     };
     return { ...s, monitor: m ?? inherited };
   });

@@ -245,6 +245,30 @@ export interface MonitorSpec extends HealthThresholds {
   checks?: GateRule[];
   /** Feedback labels an accuracy check needs. Default 20. */
   minLabels?: number;
+  /**
+   * Live input drift: the rows the promoted version served, judged against `data.reference`
+   * with the validation engine's drift settings (`validation.drift`). Absent in watches recorded
+   * before it existed; inactive when the spec has no reference.
+   */
+  drift?: MonitorDriftSpec;
+}
+
+/** The monitor's live input drift check. */
+export interface MonitorDriftSpec {
+  enabled: boolean;
+  /** How often the served rows are judged. Default 5 min. */
+  intervalMs: number;
+  /** Newest served rows judged each time. Default 2 000. */
+  sampleRows: number;
+  /** Fewer served rows than this are not judged. Default 200. */
+  minRows: number;
+  /** Start a retraining release (one at a time per model) when the rows drifted. Default true. */
+  retrain: boolean;
+  /**
+   * Least time between two retrainings the monitor starts, so a drift that persists (or a
+   * retraining that fails its gates) does not start one every interval. Default 1 h.
+   */
+  retrainCooldownMs: number;
 }
 
 /** The model registry: a local directory, or an MLflow tracking server's model registry. */
