@@ -19,11 +19,11 @@ import { LocalModelRegistry } from '../backends/registry/local';
 import { breachTiming } from '../serving/breach-timing';
 import { runLoad, type LoadResponse } from '../serving/load-generator';
 import { loadReleaseSpecFile } from '../spec-file';
-import { deploymentStatusQuery, workflowIds } from '../../workflows/definitions';
+import { deploymentStatusQuery, monitorStatusQuery, workflowIds } from '../../workflows/definitions';
 
 const run = promisify(execFile);
 
-export const DEMO_SCENARIOS = ['happy', 'bad-data', 'bad-model', 'slow-canary', 'degrade'] as const;
+export const DEMO_SCENARIOS = ['happy', 'bad-data', 'bad-model', 'slow-canary', 'degrade', 'drift'] as const;
 export type DemoScenario = (typeof DEMO_SCENARIOS)[number];
 
 interface ScenarioPlan {
@@ -39,6 +39,7 @@ const PLANS: Record<DemoScenario, ScenarioPlan> = {
   'bad-model': { params: { train_fault: 'bad-model' }, expectedExit: EXIT_CODES.gate, story: 'a model trained on shuffled labels fails the performance gates' },
   'slow-canary': { params: { serve_fault: 'slow' }, expectedExit: EXIT_CODES.rolledBack, story: 'a candidate that serves slowly is rolled back during the canary' },
   degrade: { params: { serve_fault: 'degrade' }, expectedExit: EXIT_CODES.promoted, story: 'a model that degrades after promotion is rolled back by the monitor' },
+  drift: { params: {}, expectedExit: EXIT_CODES.promoted, story: 'served traffic drifts away from the training data after a promotion; the monitor starts a retraining release on its own' },
 };
 
 const exampleDir = (): string => join(projectRoot(), 'examples', 'churn');
@@ -53,6 +54,21 @@ async function ensureData(log: (s: string) => void): Promise<void> {
     log(`generating example data: data/${dir}`);
     await run(pythonPath(), ['generate_data.py', '--out', join('data', dir), '--seed', '1', '--fault', fault], { cwd: exampleDir() });
   }
+}
+
+/**
+ * The eval rows as customers who stay three times longer, pay 60 more a month, call support four
+ * more times and are all on the premium plan: drifted traffic (4 of the 6 features, past the
+ * spec's `maxDriftedShare` of 50 %).
+ */
+function driftedRows(): Array<Record<string, unknown>> {
+  return evalRows().map((r) => ({
+    ...r,
+    tenure_months: Math.min(120, 3 * Number(r.tenure_months)),
+    monthly_charges: Math.min(500, Number(r.monthly_charges) + 60),
+    support_calls: Math.min(50, Number(r.support_calls) + 4),
+    plan: 'premium',
+  }));
 }
 
 function evalRows(): Array<Record<string, unknown>> {
@@ -106,17 +122,19 @@ export async function runDemo(scenario: DemoScenario, log: (s: string) => void =
     // Every answer the load generator sees, to time rollbacks from the first breaching answer
     // (40 requests/s for at most 15 minutes: at most 36 000 entries).
     const answers: LoadResponse[] = [];
-    const loadDone = runLoad({
-      url: DEFAULT_SERVING_URL,
-      model: 'churn',
-      rows: evalRows(),
-      ratePerSecond: 40,
-      durationMs: 15 * 60_000,
-      maxRequests: 40 * 15 * 60,
-      signal: load.signal,
-      concurrency: 8,
-      onResponse: (a) => answers.push(a),
-    });
+    const startLoad = (rows: Array<Record<string, unknown>>, signal: AbortSignal) =>
+      runLoad({
+        url: DEFAULT_SERVING_URL,
+        model: 'churn',
+        rows,
+        ratePerSecond: 40,
+        durationMs: 15 * 60_000,
+        maxRequests: 40 * 15 * 60,
+        signal,
+        concurrency: 8,
+        onResponse: (a) => answers.push(a),
+      });
+    const loadDone = startLoad(evalRows(), load.signal);
 
     if (scenario !== 'happy' && !(await registry.resolveAlias('churn', 'production'))) {
       log('no production model yet: releasing a good one first');
@@ -155,6 +173,7 @@ export async function runDemo(scenario: DemoScenario, log: (s: string) => void =
           logBreachTiming(d, candidate, t0, spec.canary.analysis.maxLatencyP99Ms);
         }
       }
+      if (s === 'drift' && outcome.exitCode === 0) return (await driftAndRetrain(outcome.status?.candidate?.version)) ? 0 : EXIT_CODES.infrastructure;
       if (s === 'degrade' && outcome.exitCode === 0) {
         log('waiting for the monitor to catch the degradation (up to 3 min)...');
         const deadline = Date.now() + 180_000;
@@ -169,6 +188,47 @@ export async function runDemo(scenario: DemoScenario, log: (s: string) => void =
         logBreachTiming(d, candidate, promotedAt !== undefined ? Date.parse(promotedAt) : t0, spec.monitor.maxLatencyP99Ms);
       }
       return outcome.exitCode === plan.expectedExit ? 0 : outcome.exitCode || EXIT_CODES.infrastructure;
+    }
+
+    /**
+     * Switches the served traffic to drifted rows, waits for the monitor to see the drift and start
+     * a retraining release, and follows that release to its end. True when it was promoted.
+     */
+    async function driftAndRetrain(version: string | undefined): Promise<boolean> {
+      log('\nshifting the served traffic: tenure ×3, monthly charges +60, support calls +4, every customer on premium');
+      load.abort(); // the clean traffic stops; the drifted traffic takes its place
+      const drifted = new AbortController();
+      const driftLoad = startLoad(driftedRows(), drifted.signal);
+      try {
+        log(`waiting for the monitor to judge the rows v${version ?? '?'} serves and start a retraining (up to 3 min)...`);
+        const monitor = client.workflow.getHandle(workflowIds.monitor('churn'));
+        const deadline = Date.now() + 180_000;
+        let retraining: { workflowId: string } | undefined;
+        const since = Date.now();
+        while (Date.now() < deadline) {
+          const m = await monitor.query(monitorStatusQuery).catch(() => undefined);
+          const startedAt = m?.retraining?.startedAt;
+          if (m?.retraining && startedAt !== undefined && Date.parse(startedAt) >= since) {
+            for (const d of m.decisions.filter((x) => (x.kind === 'drift' || x.kind === 'retraining') && Date.parse(x.at) >= since)) log(`    ${d.kind} (${d.by}): ${d.reason}`);
+            retraining = m.retraining;
+            break;
+          }
+          await new Promise((x) => setTimeout(x, 1000));
+        }
+        if (!retraining) {
+          log('the monitor started no retraining within 3 minutes');
+          return false;
+        }
+        log(`\n== retraining release ${retraining.workflowId}, started by the monitor`);
+        const done = waitForRelease(client, retraining.workflowId);
+        await follow(client, retraining.workflowId, log, done);
+        const result = await done;
+        log(result.exitCode === 0 ? `PROMOTED: ${result.message}` : `NOT PROMOTED (${result.outcome}, exit ${result.exitCode}): ${result.message}`);
+        return result.exitCode === 0;
+      } finally {
+        drifted.abort();
+        await driftLoad;
+      }
     }
 
     /** Prints the time from the first answer of `version` that breached the limit to all traffic back on stable. */
