@@ -7,6 +7,7 @@ import { PredictionLog } from './prediction-log';
 import type { RouterMetrics } from './router-metrics';
 import type { ServingState, StateStore } from './state-store';
 import { DEFAULT_ROW_SAMPLE, RowSample } from './row-sample';
+import { UpstreamClient } from './upstream';
 import { StatsWindow } from './stats-window';
 import type { FeedbackItem, FeedbackResult, ModelsResponse, VersionView } from './types';
 import { pickVersion, routeKeyFraction, validateWeights } from './weights';
@@ -86,6 +87,8 @@ interface ModelEntry {
 export class ServingRuntime {
   private readonly models = new Map<string, ModelEntry>();
   private readonly stats = new Map<string, StatsWindow>();
+  /** Pooled keep-alive connections to the model servers. */
+  private readonly upstream = new UpstreamClient();
   /** Input rows each version served lately, for live drift (see RowSample). */
   private readonly samples = new Map<string, RowSample>();
   private readonly predictions: PredictionLog;
@@ -270,6 +273,7 @@ export class ServingRuntime {
     this.closing = true;
     for (const m of this.models.values()) for (const v of m.versions.values()) clearTimeout(v.restartTimer);
     await Promise.all([...this.live].map((p) => p.stop()));
+    this.upstream.close();
   }
 
   /** Synchronous SIGKILL of every model server, for a process that is exiting now. */
@@ -281,15 +285,9 @@ export class ServingRuntime {
   private async forward(model: string, version: string, endpoint: string, body: string, rows: number): Promise<ForwardedAnswer> {
     const what = `version ${version} of model ${model}`;
     try {
-      // Global fetch (undici) keeps connections to each model server alive between requests.
-      const res = await fetch(`${endpoint}/predict`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body,
-        signal: AbortSignal.timeout(this.o.upstreamTimeoutMs),
-      });
-      const text = await res.text();
-      if (!res.ok) return failure(version, `${what} answered HTTP ${res.status}: ${text.slice(0, 300)}`);
+      const res = await this.upstream.post(`${endpoint}/predict`, body, this.o.upstreamTimeoutMs);
+      const text = res.text;
+      if (res.status < 200 || res.status > 299) return failure(version, `${what} answered HTTP ${res.status}: ${text.slice(0, 300)}`);
       let json: unknown;
       try {
         json = JSON.parse(text); // the one parse of the answer: the check and the scores
