@@ -230,7 +230,7 @@ describe('compileReleaseSpec: the example spec', () => {
       failureLimit: 1,
       checks: [],
       minLabels: 20,
-      drift: { enabled: true, intervalMs: 300_000, sampleRows: 2_000, minRows: 200, retrain: true, retrainCooldownMs: 3_600_000 },
+      drift: { enabled: true, intervalMs: 15_000, sampleRows: 1_000, minRows: 200, retrain: true, retrainCooldownMs: 3_600_000 },
     });
     expect(spec.backends).toEqual({
       jobs: { kind: 'local' },
