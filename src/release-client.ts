@@ -26,17 +26,26 @@ export function newReleaseId(model: string, now = new Date()): string {
 }
 
 /**
- * Validates the spec here (fast, clear errors), then starts `mlPipeline` with the spec as written,
- * so the worker compiles the very same text.
+ * Reads and compiles the spec file (fast, clear errors) and builds the pipeline input a release of
+ * it starts with: the spec as written, so the worker compiles the very same text.
  */
+export async function readPipelineInput(
+  specPath: string,
+  params: Record<string, string> | undefined,
+  trigger: string,
+): Promise<{ input: PipelineInput; spec: ReleaseSpec }> {
+  const { raw, spec, specDir } = await readReleaseSpecFile(specPath, params);
+  return { input: { spec: raw, specDir, specPath: resolve(specPath), params, trigger }, spec };
+}
+
+/** Validates the spec here, then starts `mlPipeline` with it (see `readPipelineInput`). */
 export async function startRelease(
   client: Client,
   specPath: string,
   opts: { params?: Record<string, string>; releaseId?: string; trigger?: string } = {},
 ): Promise<StartedRelease> {
-  const { raw, spec, specDir } = await readReleaseSpecFile(specPath, opts.params);
+  const { input, spec } = await readPipelineInput(specPath, opts.params, opts.trigger ?? 'cli');
   const releaseId = opts.releaseId ?? newReleaseId(spec.model);
-  const input: PipelineInput = { spec: raw, specDir, specPath: resolve(specPath), params: opts.params, trigger: opts.trigger ?? 'cli' };
   const handle = await client.workflow.start<typeof mlPipeline>('mlPipeline', {
     workflowId: releaseId,
     taskQueue: TASK_QUEUE,

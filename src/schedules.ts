@@ -18,7 +18,7 @@ import {
 import { z } from 'zod';
 import { TASK_QUEUE, type PipelineInput } from './core/release';
 import { SEARCH_ATTRIBUTES } from './core/search-attributes';
-import { readReleaseSpecFile } from './spec-file';
+import { readPipelineInput } from './release-client';
 import type { mlPipeline } from '../workflows/ml-pipeline';
 
 /** The workflow type a retraining schedule starts. */
@@ -349,12 +349,11 @@ export async function createRetrainSchedule(
   const timezone = o.timezone !== undefined ? validateTimezone(o.timezone) : cron.timezone;
   if (o.scheduleId !== undefined) validateScheduleId(o.scheduleId);
 
-  const { raw, spec, specDir } = await readReleaseSpecFile(o.specPath, o.params);
+  // The same input `mlcd run` starts the pipeline with: the spec as written now, so every run
+  // compiles the text that was validated here; data paths are read per run.
+  const { input, spec } = await readPipelineInput(o.specPath, o.params, SCHEDULE_TRIGGER);
   const scheduleId = o.scheduleId ?? defaultScheduleId(spec.model);
   const specPath = resolve(o.specPath);
-  // The same input `mlcd run` starts the pipeline with (see startRelease): the spec as written
-  // now, so every run compiles the text that was validated here; data paths are read per run.
-  const input: PipelineInput = { spec: raw, specDir, specPath, params: o.params, trigger: SCHEDULE_TRIGGER };
   const memo: ScheduleMemo = {
     model: spec.model,
     cron: cron.expression,
