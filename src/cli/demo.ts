@@ -14,6 +14,7 @@ import { EXIT_CODES, type Decision } from '../core/release';
 import { ensureDevStack } from '../dev-stack';
 import { connectClient, resolveTemporalTarget, workflowUrl } from '../temporal/connection';
 import { queryReleaseStatus, startRelease, waitForRelease } from '../release-client';
+import { LocalMetricsSource } from '../backends/metrics/local';
 import { LocalTrafficRouter } from '../backends/traffic/local';
 import { LocalModelRegistry } from '../backends/registry/local';
 import { breachTiming } from '../serving/breach-timing';
@@ -71,9 +72,9 @@ function driftedRows(): Array<Record<string, unknown>> {
   }));
 }
 
+/** The eval rows with their `churned` label, which the load generator sends as delayed feedback, not as a feature. */
 function evalRows(): Array<Record<string, unknown>> {
-  const rows: Array<Record<string, unknown>> = parse(readFileSync(join(exampleDir(), 'data', 'clean', 'eval.csv')), { columns: true, cast: true });
-  return rows.map(({ churned: _label, ...features }) => features);
+  return parse(readFileSync(join(exampleDir(), 'data', 'clean', 'eval.csv')), { columns: true, cast: true });
 }
 
 /** Prints stage changes and new decisions of a release while it runs. */
@@ -133,6 +134,8 @@ export async function runDemo(scenario: DemoScenario, log: (s: string) => void =
         signal,
         concurrency: 8,
         onResponse: (a) => answers.push(a),
+        // Each answer's true label follows a second later: live accuracy per version.
+        feedback: { labelColumn: 'churned', delayMs: 1_000 },
       });
     const loadDone = startLoad(evalRows(), load.signal);
 
@@ -144,11 +147,15 @@ export async function runDemo(scenario: DemoScenario, log: (s: string) => void =
     const code = await release(scenario);
     load.abort();
     const sent = await loadDone;
-    log(`load generator: ${sent.sent} requests, ${sent.errors} errors (failed answers of a bad version, or 404s before any version serves), by version ${JSON.stringify(sent.byVersion)}`);
+    log(`load generator: ${sent.sent} requests, ${sent.errors} errors (failed answers of a bad version, or 404s before any version serves), by version ${JSON.stringify(sent.byVersion)}, ${sent.feedback?.ok ?? 0} feedback labels delivered`);
     const weights = await traffic.getWeights('churn');
     const serving = Object.entries(weights).find(([, w]) => w === 100)?.[0];
     const production = await registry.resolveAlias('churn', 'production');
     log(`now serving: v${serving ?? '?'} at 100% (registry production: v${production?.version ?? 'none'})`);
+    if (serving !== undefined) {
+      const live = await new LocalMetricsSource({ url: DEFAULT_SERVING_URL }).versionStats('churn', serving, 60_000).catch(() => undefined);
+      if (live?.labeled) log(`live accuracy of v${serving} over the last minute: ${((live.correct ?? 0) / live.labeled).toFixed(3)} on ${live.labeled} feedback labels`);
+    }
     log(`the dev stack keeps running for the Web UI (${target.uiUrl ?? 'your Temporal UI'}); stop it with \`npx mlcd dev stop\``);
     return code;
 
