@@ -4,14 +4,12 @@
  * free port of 127.0.0.1. The binary is the Debian package's /usr/bin/prometheus (scripts/setup.sh
  * installs it), `prometheus` on PATH, or MLCD_PROMETHEUS_BIN. Stopped with SIGTERM, then SIGKILL.
  */
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { stringify } from 'yaml';
 
-import { freePort } from '../../src/serving/free-port';
+import { PortTakenError, startServerProcess } from './server-process';
 
 /** Set to `1` where Prometheus may be missing (a dev machine without setup.sh): the suite skips. */
 export const PROMETHEUS_OPTIONAL_ENV = 'MLCD_PROMETHEUS_OPTIONAL';
@@ -66,8 +64,6 @@ export function prometheusSkipReason(): string | undefined {
   return `${prometheusBinary()} is absent and ${PROMETHEUS_OPTIONAL_ENV}=1: run scripts/setup.sh (apt-get install prometheus) to test the Prometheus metrics source`;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
 /**
  * Starts Prometheus scraping `scrape` and waits until `GET /-/ready` answers 200.
  *
@@ -98,8 +94,6 @@ export async function startPrometheusServer(
   }
 }
 
-class PortTakenError extends Error {}
-
 async function startOnce(
   bin: string,
   scrape: ScrapeTarget & { scrapeIntervalMs: number },
@@ -107,7 +101,6 @@ async function startOnce(
 ): Promise<PrometheusServer> {
   const dir = mkdtempSync(join(tmpdir(), 'mlcd-prometheus-'));
   const configPath = join(dir, 'prometheus.yml');
-  const logPath = join(dir, 'server.log');
   const interval = `${scrape.scrapeIntervalMs}ms`;
   writeFileSync(
     configPath,
@@ -127,79 +120,17 @@ async function startOnce(
       ],
     }),
   );
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const logFd = openSync(logPath, 'a');
-  let child: ChildProcess;
-  try {
-    child = spawn(
-      bin,
-      [
-        `--config.file=${configPath}`,
-        `--storage.tsdb.path=${join(dir, 'data')}`,
-        `--web.listen-address=127.0.0.1:${port}`,
-      ],
-      // Own process group, like the other servers the tests start; stop() signals the group.
-      { cwd: dir, detached: true, stdio: ['ignore', logFd, logFd] },
-    );
-  } finally {
-    closeSync(logFd);
-  }
-  const log = (): string => (existsSync(logPath) ? readFileSync(logPath, 'utf8') : '');
-  let exited: number | null | undefined;
-  child.once('exit', (code, signal) => {
-    exited = code ?? (signal ? -1 : null);
+  const server = await startServerProcess({
+    name: 'prometheus',
+    bin,
+    dir,
+    args: (port) => [
+      `--config.file=${configPath}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+    ],
+    readyPath: '/-/ready',
+    timeoutMs,
   });
-  // A spawn failure (ENOENT, EACCES) arrives as 'error', not 'exit'.
-  child.once('error', () => {
-    exited ??= -1;
-  });
-  const signalGroup = (signal: NodeJS.Signals): void => {
-    try {
-      process.kill(-(child.pid as number), signal);
-    } catch {
-      // Already gone.
-    }
-  };
-  // Last resort if the test process dies without running afterAll.
-  const onExit = (): void => signalGroup('SIGKILL');
-  process.once('exit', onExit);
-
-  const stop = async (): Promise<void> => {
-    process.removeListener('exit', onExit);
-    if (exited === undefined && child.pid !== undefined) {
-      signalGroup('SIGTERM');
-      for (let waited = 0; exited === undefined && waited < 5000; waited += 100) await sleep(100);
-      if (exited === undefined) signalGroup('SIGKILL');
-      for (let waited = 0; exited === undefined && waited < 2000; waited += 100) await sleep(100);
-    }
-    rmSync(dir, { recursive: true, force: true });
-  };
-
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (exited !== undefined) {
-      const text = log();
-      await stop();
-      if (/address already in use/i.test(text)) throw new PortTakenError(`port ${port} taken`);
-      throw new Error(
-        `prometheus exited (code ${String(exited)}) before it was ready; its log:\n${text.slice(-4000)}`,
-      );
-    }
-    try {
-      const res = await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(2000) });
-      if (res.ok) break;
-    } catch {
-      // Not listening yet.
-    }
-    if (Date.now() > deadline) {
-      const text = log();
-      await stop();
-      throw new Error(
-        `prometheus at ${url} not ready within ${timeoutMs} ms; its log:\n${text.slice(-4000)}`,
-      );
-    }
-    await sleep(200);
-  }
-  return { url, dir, scrapeIntervalMs: scrape.scrapeIntervalMs, log, stop };
+  return { ...server, dir, scrapeIntervalMs: scrape.scrapeIntervalMs };
 }
