@@ -321,3 +321,37 @@ describe('LocalJobRunner', () => {
     );
   });
 });
+
+describe('waitForJob polling', () => {
+  /** A runner whose job ends after `runningPolls` polls; records when each poll came. */
+  function scripted(runningPolls: number): { runner: LocalJobRunner; at: number[] } {
+    const at: number[] = [];
+    const runner = {
+      status: async (jobId: string): Promise<JobStatus> => {
+        at.push(Date.now());
+        return { jobId, state: at.length > runningPolls ? 'succeeded' : 'running', exitCode: 0 };
+      },
+    } as unknown as LocalJobRunner;
+    return { runner, at };
+  }
+
+  test('the waits start at firstPollMs and grow by half up to pollMs', async () => {
+    const { runner, at } = scripted(7);
+    const st = await waitForJob(runner, 'j', { firstPollMs: 40, pollMs: 150 });
+    expect(st.state).toBe('succeeded');
+    const gaps = at.slice(1).map((t, i) => t - (at[i] as number));
+    // 40, 60, 90, 135, 150, 150, 150 (timers fire a little late, never early)
+    [40, 60, 90, 135, 150, 150, 150].forEach((want, i) => {
+      expect(gaps[i]).toBeGreaterThanOrEqual(want - 2);
+      expect(gaps[i]).toBeLessThan(want + 60);
+    });
+  });
+
+  test('a short job is seen ending well before one pollMs', async () => {
+    const { runner, at } = scripted(1);
+    const t0 = Date.now();
+    await waitForJob(runner, 'j', { pollMs: 1_000 });
+    expect(at).toHaveLength(2);
+    expect(Date.now() - t0).toBeLessThan(500); // the default first wait is 50 ms
+  });
+});

@@ -2,8 +2,14 @@ import type { JobRunner, JobStatus } from './types';
 
 /** Options of {@link waitForJob}. */
 export interface WaitForJobOptions {
-  /** Time between two status polls, ms. Default 1000. */
+  /** Longest time between two status polls, ms. Default 1000. */
   pollMs?: number;
+  /**
+   * The first wait, ms, growing by half after each poll up to `pollMs`. Default 50. A job of a
+   * few hundred ms is seen ending within about a third of its run, not up to a whole `pollMs`
+   * late; a job of an hour costs a handful of extra polls.
+   */
+  firstPollMs?: number;
   /** Called with every polled status, the final one included (e.g. to heartbeat an activity). */
   onPoll?: (status: JobStatus) => void;
   /** Aborting cancels the job (`runner.cancel`) and rejects with the signal's reason. */
@@ -22,6 +28,7 @@ export async function waitForJob(
   opts: WaitForJobOptions = {},
 ): Promise<JobStatus> {
   const pollMs = opts.pollMs ?? 1000;
+  let waitMs = Math.min(opts.firstPollMs ?? 50, pollMs);
   const { signal } = opts;
   try {
     for (;;) {
@@ -29,7 +36,8 @@ export async function waitForJob(
       const status = await runner.status(jobId);
       opts.onPoll?.(status);
       if (status.state !== 'running') return status;
-      await abortableSleep(pollMs, signal);
+      await abortableSleep(waitMs, signal);
+      waitMs = Math.min(waitMs * 1.5, pollMs);
     }
   } catch (err) {
     if (signal?.aborted) {
