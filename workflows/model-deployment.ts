@@ -235,9 +235,9 @@ export async function modelDeployment(input: DeploymentInput): Promise<void> {
         }
         await finish({ releaseId: req.releaseId, outcome: 'failed', reason });
       } else {
-        const d = await restoreStable(candidate, stable, req, err.reason, err.by, err.breachAt);
-        await progress(d);
-        await finish({ releaseId: req.releaseId, outcome: err.outcome, reason: err.reason, breachAt: err.breachAt, restoredAt: Date.now() });
+        const { decision, restoredAt } = await restoreStable(candidate, stable, req, err.reason, err.by, err.breachAt);
+        await progress(decision);
+        await finish({ releaseId: req.releaseId, outcome: err.outcome, reason: err.reason, breachAt: err.breachAt, restoredAt });
       }
     } finally {
       active = undefined;
@@ -377,7 +377,10 @@ export async function modelDeployment(input: DeploymentInput): Promise<void> {
     await quick.notify({ backends: req.backends, notification: { kind: 'promoted', model: req.model, releaseId: req.releaseId, text: `${req.model} v${candidate.version} promoted to production` } });
   }
 
-  /** Returns all traffic to stable (or none, for a first release), rejects the candidate, records why. */
+  /**
+   * Returns all traffic to stable (or none, for a first release), rejects the candidate, records
+   * why. `restoredAt` is when the traffic step completed, before the clean-up that follows it.
+   */
   async function restoreStable(
     candidate: ServedVersion,
     stable: ServedVersion | undefined,
@@ -385,13 +388,15 @@ export async function modelDeployment(input: DeploymentInput): Promise<void> {
     reason: string,
     by: string,
     breachAt?: number,
-  ): Promise<Decision> {
+  ): Promise<{ decision: Decision; restoredAt: number }> {
     setPhase('rolling_back');
     if (stable) {
       state.weights = await quick.setTrafficWeights({ model: req.model, weights: { [stable.version]: 100, [candidate.version]: 0 }, backends: req.backends });
     } else {
       state.weights = await quick.setTrafficWeights({ model: req.model, weights: {}, backends: req.backends });
     }
+    // Traffic is restored now; stopping the candidate's server and the registry update follow.
+    const restoredAt = Date.now();
     await quick.undeployVersion({ model: req.model, version: candidate.version, backends: req.backends });
     await quick.updateRegistry({
       model: req.model,
@@ -399,7 +404,6 @@ export async function modelDeployment(input: DeploymentInput): Promise<void> {
       aliases: { candidate: null },
       statuses: { [candidate.version]: { status: 'rejected', rejectedBecause: reason } },
     });
-    const restoredAt = Date.now();
     const took = breachAt !== undefined ? `; traffic restored ${restoredAt - breachAt} ms after the breach` : '';
     const d = decide('rollback', by, `v${candidate.version}: ${reason}${stable ? `; v${stable.version} serves 100%` : '; no stable version: the model has no traffic'}${took}`, {
       breachAt,
@@ -407,7 +411,7 @@ export async function modelDeployment(input: DeploymentInput): Promise<void> {
       weights: state.weights,
     });
     await quick.notify({ backends: req.backends, notification: { kind: 'rolled_back', model: req.model, releaseId: req.releaseId, text: d.reason } });
-    return d;
+    return { decision: d, restoredAt };
   }
 
   /** A rollback after promotion: the previous known-good version takes all traffic again. */
