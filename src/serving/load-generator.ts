@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { REQUEST_ID_HEADER, VERSION_HEADER, type FeedbackItem } from './types';
 
 /** Delayed-label feedback sent by {@link runLoad} after each successful prediction. */
@@ -102,10 +103,18 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
   const rows = labelled?.features ?? opts.rows;
   /** Feedback waiting or in flight; bounded by the successful predictions (at most `maxRequests`). */
   const pendingFeedback = new Set<Promise<void>>();
+  // Every request in flight and every feedback waiting listens for the abort: more than Node's
+  // default of 10 listeners per signal. They listen to this one; it alone listens to the caller's.
+  const stop = new AbortController();
+  setMaxListeners(0, stop.signal);
+  const signal = stop.signal;
+  const onCallerAbort = (): void => stop.abort();
+  if (opts.signal?.aborted) stop.abort();
+  else opts.signal?.addEventListener('abort', onCallerAbort, { once: true });
 
   const sendFeedback = async (requestId: string | null, label: 0 | 1): Promise<void> => {
-    await waitUntil(Date.now() + feedbackDelayMs, opts.signal);
-    if (opts.signal?.aborted) return;
+    await waitUntil(Date.now() + feedbackDelayMs, signal);
+    if (signal?.aborted) return;
     fb.sent++;
     if (requestId === null) {
       fb.failed++;
@@ -113,11 +122,11 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
     }
     const item: FeedbackItem = { requestId, labels: [label] };
     try {
-      const res = await post(`${modelUrl}/feedback`, JSON.stringify(item), timeoutMs, opts.signal);
+      const res = await post(`${modelUrl}/feedback`, JSON.stringify(item), timeoutMs, signal);
       if (res.ok) fb.ok++;
       else fb.failed++;
     } catch {
-      if (!opts.signal?.aborted) fb.failed++;
+      if (!signal?.aborted) fb.failed++;
     }
   };
   const start = Date.now();
@@ -127,17 +136,17 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
 
   const worker = async (): Promise<void> => {
     for (;;) {
-      if (opts.signal?.aborted || next >= opts.maxRequests) return;
+      if (signal?.aborted || next >= opts.maxRequests) return;
       const i = next++;
       const due = start + i * intervalMs;
       if (due >= end) return;
-      await waitUntil(due, opts.signal);
-      if (opts.signal?.aborted || Date.now() >= end) return;
+      await waitUntil(due, signal);
+      if (signal?.aborted || Date.now() >= end) return;
       result.sent++;
       const r = i % rows.length;
       const sentAt = performance.now();
       try {
-        const res = await post(target, JSON.stringify({ rows: [rows[r]] }), timeoutMs, opts.signal);
+        const res = await post(target, JSON.stringify({ rows: [rows[r]] }), timeoutMs, signal);
         const version = res.headers.get(VERSION_HEADER);
         if (version !== null) result.byVersion[version] = (result.byVersion[version] ?? 0) + 1;
         if (res.ok) result.ok++;
@@ -149,15 +158,19 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
           void p.finally(() => pendingFeedback.delete(p));
         }
       } catch {
-        if (!opts.signal?.aborted) {
+        if (!signal?.aborted) {
           result.errors++;
           opts.onResponse?.({ at: Date.now(), version: undefined, latencyMs: performance.now() - sentAt, ok: false });
         }
       }
     }
   };
-  await Promise.all(Array.from({ length: concurrency }, () => worker()));
-  await Promise.all([...pendingFeedback]);
+  try {
+    await Promise.all(Array.from({ length: concurrency }, () => worker()));
+    await Promise.all([...pendingFeedback]);
+  } finally {
+    opts.signal?.removeEventListener('abort', onCallerAbort);
+  }
   return result;
 }
 
