@@ -1,14 +1,19 @@
 /**
- * `npm run bench:delivery`: what the local serving router adds to a prediction's latency, and
- * the highest rate it sustains, against calling the same model server directly, in one script.
+ * `npm run bench:delivery`, in two parts (`--parts router,release`):
  *
- * The serving daemon runs in this process (it is idle otherwise: it only waits for the client);
- * it starts one model server (model-server.ts). Each measurement is one load-client.ts process
- * sending an open-loop load either straight to that model server's `/predict` (direct) or to the
- * router's `/v1/models/bench/predict` (router), so both paths end at the very same process.
+ * - **router**: what the local serving router adds to a prediction's latency, and the highest
+ *   rate it sustains, against calling the same model server directly. The serving daemon runs in
+ *   this process (it is idle otherwise: it only waits for the client); it starts one model server
+ *   (model-server.ts). Each measurement is one load-client.ts process sending an open-loop load
+ *   either straight to that model server's `/predict` (direct) or to the router's
+ *   `/v1/models/bench/predict` (router), so both paths end at the very same process.
+ * - **release**: on a Temporal dev server, the orchestration overhead of whole releases with
+ *   no-op jobs, and breach-to-rollback latency with the local and the Prometheus metrics source
+ *   (release-bench.ts).
+ *
  * See README.md for the method.
  *
- * Usage: node dist/bench/delivery/run.js [--rounds 3] [--rate 1000] [--duration-s 20] …
+ * Usage: node dist/bench/delivery/run.js [--parts router,release] [--rounds 3] [--rate 1000] …
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,6 +27,8 @@ import { VERSION_HEADER } from '../../src/serving/types';
 import { highestSustained, spread, sustains, type Spread, type SustainCriteria } from './latency-stats';
 import type { LoadClientConfig } from './load-client';
 import type { OpenLoopResult } from './open-loop';
+import { runReleaseBench } from './release-bench';
+import { releaseMarkdown } from './release-report';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const MODEL = 'bench';
@@ -38,6 +45,9 @@ const ROWS: Array<Record<string, unknown>> = Array.from({ length: 8 }, (_, i) =>
   score: Math.round((0.1 + 0.1 * i) * 100) / 100,
 }));
 
+/** The bench's parts: the router's overhead (no Temporal), and releases on a Temporal dev server. */
+const PARTS = ['router', 'release'] as const;
+
 const optionsSchema = z.object({
   rounds: z.number().int().min(1).max(20),
   rate: z.number().finite().positive().max(50_000),
@@ -53,6 +63,15 @@ const optionsSchema = z.object({
   p99BoundMs: z.number().finite().positive().max(10_000),
   connections: z.number().int().min(1).max(1024),
   out: z.string().min(1),
+  parts: z.array(z.enum(PARTS)).min(1),
+  releaseRuns: z.number().int().min(0).max(50),
+  rollbackRuns: z.number().int().min(0).max(20),
+  rollbackSources: z.array(z.enum(['local', 'prometheus'])).min(1),
+  faults: z.array(z.enum(['errors', 'slow'])).min(1),
+  analysisIntervalMs: z.number().int().min(100).max(60_000),
+  scrapeIntervalMs: z.number().int().min(100).max(60_000),
+  releaseLoadRate: z.number().finite().positive().max(2_000),
+  trace: z.boolean(),
 });
 type BenchOptions = z.infer<typeof optionsSchema>;
 
@@ -71,6 +90,15 @@ function parseOptions(argv: string[]): BenchOptions {
       'p99-bound-ms': { type: 'string', default: '50' },
       connections: { type: 'string', default: '32' },
       out: { type: 'string', default: join(ROOT, 'bench', 'delivery', 'results.json') },
+      parts: { type: 'string', default: 'router' },
+      'release-runs': { type: 'string', default: '5' },
+      'rollback-runs': { type: 'string', default: '3' },
+      'rollback-sources': { type: 'string', default: 'local,prometheus' },
+      faults: { type: 'string', default: 'errors,slow' },
+      'analysis-interval-ms': { type: 'string', default: '1000' },
+      'scrape-interval-ms': { type: 'string', default: '1000' },
+      'release-load-rate': { type: 'string', default: '100' },
+      trace: { type: 'boolean', default: false },
     },
     strict: true,
   });
@@ -86,6 +114,15 @@ function parseOptions(argv: string[]): BenchOptions {
     p99BoundMs: num(values['p99-bound-ms']),
     connections: num(values.connections),
     out: values.out,
+    parts: values.parts.split(','),
+    releaseRuns: num(values['release-runs']),
+    rollbackRuns: num(values['rollback-runs']),
+    rollbackSources: values['rollback-sources'].split(','),
+    faults: values.faults.split(','),
+    analysisIntervalMs: num(values['analysis-interval-ms']),
+    scrapeIntervalMs: num(values['scrape-interval-ms']),
+    releaseLoadRate: num(values['release-load-rate']),
+    trace: values.trace,
   };
   const parsed = optionsSchema.safeParse(raw);
   if (!parsed.success) {
@@ -324,9 +361,8 @@ const log = (line: string): void => void process.stderr.write(`[bench:delivery] 
 const brief = (r: RunRecord): string =>
   `${r.path.padEnd(6)} ${r.offeredPerSecond}/s: achieved ${r.achievedPerSecond.toFixed(0)}/s, p50 ${f(r.latencyMs.p50, 3)} ms, p99 ${f(r.latencyMs.p99, 3)} ms, errors ${r.errors}, dropped ${r.dropped}, load ${r.loadAvg1.toFixed(2)}${r.firstError ? ` (${r.firstError})` : ''}`;
 
-async function main(): Promise<void> {
-  const o = parseOptions(process.argv.slice(2));
-  const startedAt = new Date();
+/** Part 1: the router's added latency and highest sustained rate, against the model server directly. */
+async function routerPart(o: BenchOptions) {
   const loadStart = loadavg();
   const stateDir = mkdtempSync(join(tmpdir(), 'mlcd-bench-delivery-'));
   const daemonLog: string[] = [];
@@ -454,36 +490,58 @@ async function main(): Promise<void> {
       steps,
     };
 
-    const { commit, dirty } = gitCommit();
-    const results = {
-      benchmark: 'bench:delivery (issue #5 item 9: router overhead)',
-      date: startedAt.toISOString(),
-      commit,
-      dirty,
-      node: process.version,
-      machine: {
-        cpuModel: cpus()[0]?.model ?? 'unknown',
-        cores: cpus().length,
-        memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
-        os: `${platform()} ${release()}`,
-      },
-      loadAverage: { start: loadStart, end: loadavg() },
-      options: { ...o, out: relative(ROOT, o.out) },
-      overhead,
-      rounds,
-      maxRate,
-      notMeasuredHere: [
-        'breach-to-rollback latency (local and Prometheus metrics source): needs Temporal',
-        'orchestration overhead of a whole release: needs Temporal',
-      ],
-    };
-    writeFileSync(o.out, JSON.stringify(results, null, 2) + '\n');
-    process.stdout.write(markdown(overhead, maxRate, o) + `\nResults: ${relative(process.cwd(), o.out)}\n`);
+    return { overhead, rounds, maxRate, markdown: markdown(overhead, maxRate, o) };
   } finally {
     await daemon.close();
     removeHandlers();
     rmSync(stateDir, { recursive: true, force: true });
   }
+}
+
+async function main(): Promise<void> {
+  const o = parseOptions(process.argv.slice(2));
+  const startedAt = new Date();
+  const loadStart = loadavg();
+  const router = o.parts.includes('router') ? await routerPart(o) : undefined;
+  const releasePart = o.parts.includes('release')
+    ? await runReleaseBench(
+        {
+          orchestrationRuns: o.releaseRuns,
+          rollbackRuns: o.rollbackRuns,
+          sources: o.rollbackSources,
+          faults: o.faults,
+          analysisIntervalMs: o.analysisIntervalMs,
+          scrapeIntervalMs: o.scrapeIntervalMs,
+          loadRate: o.releaseLoadRate,
+          trace: o.trace,
+        },
+        log,
+      )
+    : undefined;
+  const { commit, dirty } = gitCommit();
+  const results = {
+    benchmark: 'bench:delivery (issue #5 item 9: router overhead, release orchestration, breach to rollback)',
+    date: startedAt.toISOString(),
+    commit,
+    dirty,
+    node: process.version,
+    machine: {
+      cpuModel: cpus()[0]?.model ?? 'unknown',
+      cores: cpus().length,
+      memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+      os: `${platform()} ${release()}`,
+    },
+    loadAverage: { start: loadStart, end: loadavg() },
+    options: { ...o, out: relative(ROOT, o.out) },
+    ...(router ? { overhead: router.overhead, rounds: router.rounds, maxRate: router.maxRate } : {}),
+    ...(releasePart ? { release: releasePart } : {}),
+  };
+  writeFileSync(o.out, JSON.stringify(results, null, 2) + '\n');
+  process.stdout.write(
+    [router?.markdown, releasePart ? releaseMarkdown(releasePart) : undefined]
+      .filter((x) => x !== undefined)
+      .join('\n') + `\nResults: ${relative(process.cwd(), o.out)}\n`,
+  );
 }
 
 function markdown(
