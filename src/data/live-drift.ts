@@ -4,7 +4,7 @@
  * `mlcd validate --reference`). The rows are written to a temporary Arrow IPC file, typed by the
  * reference's schema, so that the engine reads them exactly as it reads any dataset.
  */
-import { mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -24,7 +24,8 @@ import { resolveDataPath } from './readers/resolve-data-path';
 import type { ColumnSchema } from './readers/types';
 import { MAX_EXAMPLE_ROWS } from './report';
 import type { ColumnDrift, DriftReport, IssueRows } from './report';
-import { runValidationPart } from './validation-part';
+import { prepareReference, runValidationPart } from './validation-part';
+import type { PreparedReference, ValidationPartInput } from './validation-part';
 
 /** Default of `LiveDriftOptions.minRows`: fewer served rows are not judged. */
 export const LIVE_DRIFT_MIN_ROWS = 200;
@@ -305,6 +306,57 @@ function planColumns(
   return plan;
 }
 
+/** References prepared for drift lately, newest last (a Map keeps insertion order). */
+const preparedReferences = new Map<string, PreparedReference>();
+/**
+ * How many prepared references a process keeps. A monitor judges the same reference every few
+ * minutes for days; profiling it again each time costs a pass (two for large continuous columns)
+ * over a file of maybe millions of rows. A prepared reference is its sketches and grids: about a
+ * megabyte per column at most.
+ */
+export const PREPARED_REFERENCE_CACHE_SIZE = 4;
+
+/**
+ * The reference prepared for `part`'s columns, from the cache while the file's size and
+ * modification time are unchanged; prepared and kept otherwise.
+ */
+async function preparedReference(
+  part: ValidationPartInput,
+  reference: string,
+  signal: AbortSignal | undefined,
+): Promise<PreparedReference | undefined> {
+  const st = await stat(reference).catch((err: unknown) => {
+    throw new DataUnusableError(`cannot read the reference ${reference}: ${errorMessage(err)}`, {
+      cause: err,
+    });
+  });
+  const key = JSON.stringify([reference, st.size, st.mtimeMs, part.columns ?? null]);
+  const kept = preparedReferences.get(key);
+  if (kept !== undefined) {
+    preparedReferences.delete(key); // most recently used: to the end
+    preparedReferences.set(key, kept);
+    return kept;
+  }
+  const prepared = await prepareReference(part, signal ? { signal } : {});
+  if (prepared === undefined) return undefined;
+  preparedReferences.set(key, prepared);
+  for (const old of preparedReferences.keys()) {
+    if (preparedReferences.size <= PREPARED_REFERENCE_CACHE_SIZE) break;
+    preparedReferences.delete(old);
+  }
+  return prepared;
+}
+
+/** Forgets every prepared reference (tests). */
+export function clearPreparedReferences(): void {
+  preparedReferences.clear();
+}
+
+/** How many prepared references are kept now (tests). */
+export function preparedReferenceCount(): number {
+  return preparedReferences.size;
+}
+
 /** Writes the rows to a temporary Arrow file, runs the engine's drift on it, removes the file. */
 async function judgeRows(
   rows: ReadonlyArray<Record<string, unknown>>,
@@ -328,22 +380,20 @@ async function judgeRows(
     const file = join(dir, 'served-rows.arrow');
     await writeFile(file, tableToIPC(rowsTable(rows, written), 'file'));
     const rules: SchemaRules = { minRows: 1, allowExtraColumns: true, columns: {} };
-    const validation = await runValidationPart(
-      {
-        dataPath: file,
-        rules,
-        expectations: [],
-        reference,
-        drift: { ...opts.drift, enabled: true },
-        // The reference was checked against the caller's roots; the temporary directory is ours.
-        allowedRoots: [...opts.allowedRoots, dir],
-        columns: written.map((w) => w.column.name),
-        tableChecks: false,
-        inputs: { sha256: {} },
-      },
-      undefined,
-      opts.signal,
-    );
+    const part: ValidationPartInput = {
+      dataPath: file,
+      rules,
+      expectations: [],
+      reference,
+      drift: { ...opts.drift, enabled: true },
+      // The reference was checked against the caller's roots; the temporary directory is ours.
+      allowedRoots: [...opts.allowedRoots, dir],
+      columns: written.map((w) => w.column.name),
+      tableChecks: false,
+      inputs: { sha256: {} },
+    };
+    const prepared = await preparedReference(part, reference, opts.signal);
+    const validation = await runValidationPart(part, undefined, opts.signal, prepared);
     if (validation.drift === undefined) throw new Error('the validation engine returned no drift report');
     return validation.drift;
   } finally {

@@ -8,6 +8,7 @@ import type { DriftSpec, SchemaRules } from '../core/spec/types';
 import type { Expectation } from '../expectations/types';
 
 import { fillReferenceGrids, gridAnswersQuantiles, gridRanges, profileDataset } from './profile-dataset';
+import type { DatasetProfile, GridRange } from './profile-dataset';
 import type { ValidationReport } from './report';
 import { validateDataset } from './validate';
 
@@ -31,23 +32,74 @@ export interface ValidationPartInput {
 /** Progress of a part: which file it reads and the rows read so far. */
 export type PartProgress = (phase: 'reference' | 'data', rows: number) => void;
 
+/** The reference as drift needs it: its profile and the fine grids of its large continuous columns. */
+export interface PreparedReference {
+  profile: DatasetProfile;
+  grids: ReadonlyMap<string, GridRange> | undefined;
+}
+
+/** Options of {@link prepareReference} beyond the part's input. */
+interface PrepareOptions {
+  onProgress?: (rows: number) => void;
+  signal?: AbortSignal;
+}
+
 /**
- * Profiles the reference (the part's columns) when drift applies, then validates the data.
+ * Profiles the reference (the part's columns) and fills the grids of its large continuous
+ * columns; undefined when the part has no reference or drift is off. The result depends only on
+ * the reference file and the part's columns and string columns, so a caller judging many samples
+ * against one reference (the monitor) may keep it.
+ */
+export async function prepareReference(
+  input: ValidationPartInput,
+  opts: PrepareOptions = {},
+): Promise<PreparedReference | undefined> {
+  if (input.reference === undefined || !input.drift.enabled) return undefined;
+  const common = commonOptions(input);
+  const profile = await profileDataset(input.reference, {
+    ...common,
+    stringColumns: stringColumnsOf(input),
+    lean: true,
+    ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+  });
+  // Large continuous columns: drift from fine grids over the reference's range, not the sketch.
+  let grids = gridRanges(profile);
+  if (grids.size > 0) {
+    await fillReferenceGrids(profile, grids, { ...common, ...(opts.signal ? { signal: opts.signal } : {}) });
+    grids = gridAnswersQuantiles(profile, grids);
+  }
+  return { profile, grids: grids.size > 0 ? grids : undefined };
+}
+
+function stringColumnsOf(input: ValidationPartInput): string[] {
+  return Object.entries(input.rules.columns)
+    .filter(([, rule]) => rule.type === 'string')
+    .map(([name]) => name);
+}
+
+function commonOptions(input: ValidationPartInput): {
+  allowedRoots: string[];
+  batchRows?: number;
+  columns?: string[];
+} {
+  return {
+    allowedRoots: input.allowedRoots,
+    ...(input.batchRows !== undefined ? { batchRows: input.batchRows } : {}),
+    ...(input.columns !== undefined ? { columns: input.columns } : {}),
+  };
+}
+
+/**
+ * Profiles the reference (the part's columns) when drift applies, unless `prepared` is given,
+ * then validates the data.
  * @throws DataUnusableError for a dataset that cannot be read
  */
 export async function runValidationPart(
   input: ValidationPartInput,
   onProgress?: PartProgress,
   signal?: AbortSignal,
+  prepared?: PreparedReference,
 ): Promise<ValidationReport> {
-  const stringColumns = Object.entries(input.rules.columns)
-    .filter(([, rule]) => rule.type === 'string')
-    .map(([name]) => name);
-  const common = {
-    allowedRoots: input.allowedRoots,
-    ...(input.batchRows !== undefined ? { batchRows: input.batchRows } : {}),
-    ...(input.columns !== undefined ? { columns: input.columns } : {}),
-  };
   // Called after every batch: a cancelled validation stops there (its reader is closed).
   const progress =
     (phase: 'reference' | 'data') =>
@@ -55,28 +107,16 @@ export async function runValidationPart(
       signal?.throwIfAborted();
       onProgress?.(phase, rows);
     };
-  const referenceProfile =
-    input.reference !== undefined && input.drift.enabled
-      ? await profileDataset(input.reference, {
-          ...common,
-          stringColumns,
-          lean: true,
-          onProgress: progress('reference'),
-        })
-      : undefined;
-  // Large continuous columns: drift from fine grids over the reference's range, not the sketch.
-  let grids = referenceProfile !== undefined ? gridRanges(referenceProfile) : undefined;
-  if (referenceProfile !== undefined && grids !== undefined && grids.size > 0) {
-    await fillReferenceGrids(referenceProfile, grids, { ...common, ...(signal ? { signal } : {}) });
-    grids = gridAnswersQuantiles(referenceProfile, grids);
-  }
+  const reference =
+    prepared ??
+    (await prepareReference(input, { onProgress: progress('reference'), ...(signal ? { signal } : {}) }));
   return validateDataset(input.dataPath, input.rules, {
-    ...(grids !== undefined && grids.size > 0 ? { grids } : {}),
-    ...common,
+    ...(reference?.grids !== undefined ? { grids: reference.grids } : {}),
+    ...commonOptions(input),
     onProgress: progress('data'),
     ...(input.expectations.length > 0 ? { expectations: input.expectations } : {}),
-    ...(referenceProfile !== undefined
-      ? { reference: { profile: referenceProfile, drift: input.drift } }
+    ...(reference !== undefined && input.drift.enabled
+      ? { reference: { profile: reference.profile, drift: input.drift } }
       : {}),
     tableChecks: input.tableChecks,
     inputs: input.inputs,

@@ -2,14 +2,21 @@
  * Live input drift: served rows (JSON objects) against a reference file, through the validation
  * engine. Statistics are checked against the engine run directly on an equivalent Arrow file.
  */
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { Bool, Float64, Int32, Utf8 } from 'apache-arrow';
 
 import { DataUnusableError, SpecError } from '../../src/core/errors';
 import type { DriftSpec } from '../../src/core/spec/types';
-import { LIVE_DRIFT_MIN_ROWS, MISSING_FROM_ROWS, liveInputDrift } from '../../src/data/live-drift';
+import {
+  LIVE_DRIFT_MIN_ROWS,
+  MISSING_FROM_ROWS,
+  PREPARED_REFERENCE_CACHE_SIZE,
+  clearPreparedReferences,
+  liveInputDrift,
+  preparedReferenceCount,
+} from '../../src/data/live-drift';
 import type { LiveDriftJudged, LiveDriftResult } from '../../src/data/live-drift';
 import type { DriftReport } from '../../src/data/report';
 import { defaultValidationSpec, runValidation } from '../../src/data/run-validation';
@@ -179,6 +186,46 @@ it('names p-value methods as tests in the summary', async () => {
   expect(result.summary).toMatch(
     /^no live input drift \(dataset rule\): 1 of 4 columns drifted \(25% <= 50%\)/,
   );
+});
+
+describe('the prepared reference', () => {
+  beforeEach(() => clearPreparedReferences());
+
+  it('is kept between checks: the second check against the same reference gives the same report', async () => {
+    const rows = makeRows(800, 29, 6, SHIFTED_PLAN_SHARES);
+    const first = judged(await liveInputDrift(rows, base()));
+    expect(preparedReferenceCount()).toBe(1);
+    const second = judged(await liveInputDrift(rows, base()));
+    expect(preparedReferenceCount()).toBe(1);
+    expect(second.report).toEqual(first.report);
+    // And the kept one equals one prepared afresh.
+    clearPreparedReferences();
+    expect(judged(await liveInputDrift(rows, base())).report).toEqual(first.report);
+  });
+
+  it('a rewritten reference file is prepared again', async () => {
+    const path = tmp.path('rewritten.arrow');
+    writeRowsFile(path, makeRows(3000, 11), CURRENT_TYPES);
+    const served = makeRows(600, 31, 6);
+    const before = judged(await liveInputDrift(served, { ...base(), reference: path }));
+    // The training data moved to where the served rows are: same size, new content and time.
+    writeRowsFile(path, makeRows(3000, 12, 6), CURRENT_TYPES);
+    utimesSync(path, new Date(), new Date(Date.now() + 5_000));
+    const after = judged(await liveInputDrift(served, { ...base(), reference: path }));
+    expect(preparedReferenceCount()).toBe(2);
+    const usage = (r: typeof before) => r.report.columns.find((c) => c.column === 'usage');
+    expect(usage(before)?.drifted).toBe(true);
+    expect(usage(after)?.drifted).toBe(false);
+  });
+
+  it(`keeps at most ${PREPARED_REFERENCE_CACHE_SIZE}, the most recently used`, async () => {
+    const rows = makeRows(300, 37);
+    for (let i = 0; i < PREPARED_REFERENCE_CACHE_SIZE + 2; i++) {
+      const path = writeRowsFile(tmp.path(`ref-${i}.arrow`), makeRows(500, 100 + i), CURRENT_TYPES);
+      await liveInputDrift(rows, { ...base(), reference: path });
+    }
+    expect(preparedReferenceCount()).toBe(PREPARED_REFERENCE_CACHE_SIZE);
+  });
 });
 
 describe('minRows', () => {
