@@ -129,6 +129,9 @@ function listen(server: Server, port: number, host: string): Promise<void> {
 }
 
 async function handle(runtime: ServingRuntime, metrics: RouterMetrics, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  // The hot route first, matched without building a URL and an array of segments.
+  const predictModel = predictModelOf(req.url);
+  if (predictModel !== undefined) return predict(runtime, predictModel, req, res);
   const url = new URL(req.url ?? '/', 'http://daemon');
   let seg: string[];
   try {
@@ -150,28 +153,8 @@ async function handle(runtime: ServingRuntime, metrics: RouterMetrics, req: Inco
     res.end(text);
     return;
   }
-  // POST /v1/models/:model/predict
-  if (seg.length === 4 && seg[0] === 'v1' && seg[1] === 'models' && seg[3] === 'predict') {
-    allow(method, ['POST']);
-    const requestId = requestIdOf(req);
-    const body = (await readBody(req)).toString('utf8');
-    const rows = checkPredictBody(body);
-    const key = req.headers[ROUTE_KEY_HEADER];
-    const answer = await runtime.predict(seg[2] as string, body, {
-      routeKey: typeof key === 'string' ? key : undefined,
-      requestId,
-      rows: rows.length,
-      inputRows: rows,
-    });
-    res.writeHead(answer.status, {
-      'content-type': 'application/json; charset=utf-8',
-      'content-length': Buffer.byteLength(answer.body),
-      [VERSION_HEADER]: answer.version,
-      [REQUEST_ID_HEADER]: requestId,
-    });
-    res.end(answer.body);
-    return;
-  }
+  // POST /v1/models/:model/predict, when predictModelOf left it to the general matching (an unusual spelling).
+  if (seg.length === 4 && seg[0] === 'v1' && seg[1] === 'models' && seg[3] === 'predict') return predict(runtime, seg[2] as string, req, res);
   // POST /v1/models/:model/feedback
   if (seg.length === 4 && seg[0] === 'v1' && seg[1] === 'models' && seg[3] === 'feedback') {
     allow(method, ['POST']);
@@ -224,6 +207,58 @@ async function handle(runtime: ServingRuntime, metrics: RouterMetrics, req: Inco
   throw new HttpError(404, `no route ${method} ${url.pathname}`);
 }
 
+/**
+ * The model of a plain `/v1/models/<model>/predict` URL (query ignored), decoded; undefined for
+ * anything else, which then takes the general route matching. Only the spelling every client
+ * uses is taken here: a backslash, a dot segment or a malformed escape is left to `new URL`, so
+ * both paths agree on what such a URL means.
+ */
+export function predictModelOf(rawUrl: string | undefined): string | undefined {
+  if (rawUrl === undefined || !rawUrl.startsWith(PREDICT_PREFIX)) return undefined;
+  const end = rawUrl.search(/[?#]/);
+  const path = end < 0 ? rawUrl : rawUrl.slice(0, end);
+  if (!path.endsWith(PREDICT_SUFFIX)) return undefined;
+  const raw = path.slice(PREDICT_PREFIX.length, path.length - PREDICT_SUFFIX.length);
+  if (raw === '' || /[/\\]/.test(raw)) return undefined;
+  let model: string;
+  try {
+    model = raw.includes('%') ? decodeURIComponent(raw) : raw;
+  } catch {
+    return undefined;
+  }
+  return model === '.' || model === '..' ? undefined : model;
+}
+
+const PREDICT_PREFIX = '/v1/models/';
+const PREDICT_SUFFIX = '/predict';
+
+/**
+ * POST /v1/models/:model/predict: the answer is written as soon as it is known, and the router's
+ * bookkeeping (stats, metrics, feedback memory, row sample) runs right after, in the same tick.
+ */
+async function predict(runtime: ServingRuntime, model: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  allow(req.method ?? 'GET', ['POST']);
+  const requestId = requestIdOf(req);
+  const raw = await readBody(req);
+  const rows = checkPredictBody(raw.toString('utf8'));
+  const key = req.headers[ROUTE_KEY_HEADER];
+  await runtime.predict(model, raw, {
+    routeKey: typeof key === 'string' ? key : undefined,
+    requestId,
+    rows: rows.length,
+    inputRows: rows,
+    onAnswer: (answer) => {
+      res.writeHead(answer.status, {
+        'content-type': 'application/json; charset=utf-8',
+        'content-length': Buffer.byteLength(answer.body),
+        [VERSION_HEADER]: answer.version,
+        [REQUEST_ID_HEADER]: requestId,
+      });
+      res.end(answer.body);
+    },
+  });
+}
+
 function allow(method: string, methods: string[]): void {
   if (!methods.includes(method)) throw new HttpError(405, `method ${method} not allowed here; use ${methods.join(' or ')}`);
 }
@@ -245,6 +280,8 @@ function requestIdOf(req: IncomingMessage): string {
 const DEFAULT_ROWS_LIMIT = 1_000;
 const MAX_ROWS_LIMIT = 100_000;
 
+const PREDICT_BODY_SHAPE = 'prediction body must be { "rows": [ { "<feature>": <value>, ... } ] }';
+
 /**
  * 400 unless the body is `{ "rows": [ {...}, ... ] }`: a client mistake must not count against a
  * version. Returns the rows, parsed once here and reused by the router.
@@ -257,8 +294,10 @@ function checkPredictBody(body: string): Array<Record<string, unknown>> {
     throw new HttpError(400, `prediction body is not valid JSON: ${(e as Error).message}`);
   }
   const rows = typeof json === 'object' && json !== null ? (json as { rows?: unknown }).rows : undefined;
-  if (!Array.isArray(rows) || !rows.every((r) => typeof r === 'object' && r !== null && !Array.isArray(r))) {
-    throw new HttpError(400, 'prediction body must be { "rows": [ { "<feature>": <value>, ... } ] }');
+  if (!Array.isArray(rows)) throw new HttpError(400, PREDICT_BODY_SHAPE);
+  for (let i = 0; i < rows.length; i++) {
+    const r: unknown = rows[i];
+    if (typeof r !== 'object' || r === null || Array.isArray(r)) throw new HttpError(400, PREDICT_BODY_SHAPE);
   }
   return rows as Array<Record<string, unknown>>;
 }

@@ -17,17 +17,54 @@ export class HttpError extends Error {
   }
 }
 
-/** Reads the whole body (bounded by {@link MAX_BODY_BYTES}); 413 beyond. */
-export async function readBody(req: IncomingMessage, maxBytes = MAX_BODY_BYTES): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const b = chunk as Buffer;
-    size += b.length;
-    if (size > maxBytes) throw new HttpError(413, `request body larger than ${maxBytes} bytes`);
-    chunks.push(b);
-  }
-  return Buffer.concat(chunks);
+/**
+ * Reads the whole body (bounded by {@link MAX_BODY_BYTES}); 413 beyond.
+ *
+ * Plain 'data' / 'end' listeners rather than `for await`: the async iterator costs a few promises,
+ * an end-of-stream watcher and about 2.5 KB of garbage per request, which on the prediction path
+ * at 1,000 requests/s showed in the router's CPU and GC (bench/delivery). A one-chunk body (the
+ * usual case) is returned as is, without a copy.
+ */
+export function readBody(req: IncomingMessage, maxBytes = MAX_BODY_BYTES): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    let first: Buffer | null = null;
+    let more: Buffer[] | null = null;
+    let size = 0;
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        cleanup();
+        req.resume(); // drain the rest unread, so the answer can still be written
+        reject(new HttpError(413, `request body larger than ${maxBytes} bytes`));
+        return;
+      }
+      if (first === null) first = chunk;
+      else (more ??= [first]).push(chunk);
+    };
+    const onEnd = (): void => {
+      cleanup();
+      resolve(more !== null ? Buffer.concat(more, size) : (first ?? Buffer.alloc(0)));
+    };
+    const onError = (err: Error): void => {
+      cleanup();
+      reject(err);
+    };
+    const onClose = (): void => {
+      // Closed before its end: the client went away mid-body (no 'error' is emitted for that).
+      cleanup();
+      reject(new HttpError(400, 'request closed before its body ended'));
+    };
+    const cleanup = (): void => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('close', onClose);
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+    req.on('close', onClose);
+  });
 }
 
 /** Reads and parses a JSON body; 400 naming the problem when it is not JSON. */

@@ -4,6 +4,18 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 export type RequestOutcome = 'ok' | 'error';
 
 /**
+ * The per-request series of one (model, version), bound once: prom-client's `labels()` children.
+ * A child skips building and checking a label object per call (prom-client still keys its map by
+ * the label values on each call); the router looks one of these up per version, not per request.
+ */
+export interface VersionMetrics {
+  /** Counts one routed request and observes its duration. */
+  observeRequest(outcome: RequestOutcome, seconds: number): void;
+  /** Observes every score of one successful prediction; O(scores). Scores must be finite. */
+  observePredictions(scores: readonly number[]): void;
+}
+
+/**
  * The router's Prometheus metrics on a private registry (several daemons, e.g. in tests, never
  * share or clash on the global one).
  */
@@ -44,13 +56,41 @@ export class RouterMetrics {
     registers: [this.registry],
   });
 
-  /** Counts one routed request and observes its duration. */
-  observeRequest(model: string, version: string, outcome: RequestOutcome, seconds: number): void {
-    this.requests.inc({ model, version, outcome });
-    this.duration.observe({ model, version }, seconds);
+  /** Bound series per model, then version (nested maps: no key string to build per request). */
+  private readonly bound = new Map<string, Map<string, VersionMetrics>>();
+
+  /** The per-request series of `version` of `model`, bound on first use and kept (as the series are). */
+  forVersion(model: string, version: string): VersionMetrics {
+    let versions = this.bound.get(model);
+    if (!versions) {
+      versions = new Map();
+      this.bound.set(model, versions);
+    }
+    let m = versions.get(version);
+    if (!m) {
+      const ok = this.requests.labels({ model, version, outcome: 'ok' });
+      const error = this.requests.labels({ model, version, outcome: 'error' });
+      const duration = this.duration.labels({ model, version });
+      const score = this.predictionScore.labels({ model, version });
+      m = {
+        observeRequest: (outcome, seconds) => {
+          (outcome === 'ok' ? ok : error).inc();
+          duration.observe(seconds);
+        },
+        observePredictions: (scores) => {
+          for (let i = 0; i < scores.length; i++) score.observe(scores[i] as number);
+        },
+      };
+      versions.set(version, m);
+    }
+    return m;
   }
 
-  /** Counts the labelled rows of one feedback: `correct` and `incorrect` rows (both series are created, even at 0, so ratios have data). */
+  /** Counts one routed request and observes its duration. */
+  observeRequest(model: string, version: string, outcome: RequestOutcome, seconds: number): void {
+    this.forVersion(model, version).observeRequest(outcome, seconds);
+  }
+
   /**
    * Creates every series of a version at 0 as it starts serving. Prometheus counts no increase
    * at a series' first sample, so without this the requests a version serves before the first
@@ -63,6 +103,7 @@ export class RouterMetrics {
     this.predictionScore.zero({ model, version });
   }
 
+  /** Counts the labelled rows of one feedback: `correct` and `incorrect` rows (both series are created, even at 0, so ratios have data). */
   observeFeedback(model: string, version: string, correct: number, incorrect: number): void {
     this.feedback.inc({ model, version, outcome: 'correct' }, correct);
     this.feedback.inc({ model, version, outcome: 'incorrect' }, incorrect);
@@ -70,8 +111,7 @@ export class RouterMetrics {
 
   /** Observes every score of one successful prediction; O(scores). Scores must be finite. */
   observePredictions(model: string, version: string, scores: readonly number[]): void {
-    const labels = { model, version };
-    for (const s of scores) this.predictionScore.observe(labels, s);
+    this.forVersion(model, version).observePredictions(scores);
   }
 
   /** Sets the weight gauges of `model`: versions in `weights` to their value, versions in `previous` only to 0. */

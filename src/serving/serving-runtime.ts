@@ -4,13 +4,13 @@ import { judgeFeedback } from './feedback';
 import { HttpError } from './http-io';
 import { ModelServerProcess, ModelServerStartError } from './model-server-process';
 import { PredictionLog } from './prediction-log';
-import type { RouterMetrics } from './router-metrics';
+import type { RouterMetrics, VersionMetrics } from './router-metrics';
 import type { ServingState, StateStore } from './state-store';
 import { DEFAULT_ROW_SAMPLE, RowSample } from './row-sample';
 import { UpstreamClient } from './upstream';
 import { StatsWindow } from './stats-window';
 import type { FeedbackItem, FeedbackResult, ModelsResponse, VersionView } from './types';
-import { pickVersion, routeKeyFraction, validateWeights } from './weights';
+import { compileRoute, pickRoute, routeKeyFraction, validateWeights, type WeightedRoute } from './weights';
 
 /** Options of {@link ServingRuntime}. */
 export interface ServingRuntimeOptions {
@@ -51,6 +51,13 @@ export interface PredictOptions {
   rows: number;
   /** The request's rows as parsed, kept in the version's row sample when the answer succeeds. */
   inputRows?: ReadonlyArray<Readonly<Record<string, unknown>>>;
+  /**
+   * Called with the answer as soon as it is known, before the outcome is recorded (stats,
+   * metrics, prediction bins, feedback memory, row sample), so the caller can write it first and
+   * keep that bookkeeping off the client's latency. The recording follows synchronously in the
+   * same tick, so no other request (a feedback for this id included) is handled in between.
+   */
+  onAnswer?: (answer: RoutedAnswer) => void;
 }
 
 /** A forwarded answer, with its scores when it is a success that holds one finite score per row. */
@@ -69,6 +76,15 @@ interface VersionEntry {
   /** Automatic restarts since the last deploy (at most one). */
   restarts: number;
   restartTimer?: NodeJS.Timeout;
+  /** `<endpoint>/predict` of `proc`, built once per start rather than once per request. */
+  predictUrl?: string;
+}
+
+/** What the router records per version: built on first use, one Map lookup per request. */
+interface VersionTelemetry {
+  window: StatsWindow;
+  sample: RowSample;
+  metrics: VersionMetrics;
 }
 
 interface ModelEntry {
@@ -77,6 +93,10 @@ interface ModelEntry {
   versions: Map<string, VersionEntry>;
   /** Replaced as a whole on every change, never mutated: a request sees the old or the new split. */
   weights: Readonly<Weights>;
+  /** `weights` compiled for routing; replaced together with it. */
+  route: WeightedRoute;
+  /** Stats, row sample and metrics per version that ever took a request or feedback; kept after an undeploy, as the stats are. */
+  telemetry: Map<string, VersionTelemetry>;
 }
 
 /**
@@ -86,11 +106,8 @@ interface ModelEntry {
  */
 export class ServingRuntime {
   private readonly models = new Map<string, ModelEntry>();
-  private readonly stats = new Map<string, StatsWindow>();
   /** Pooled keep-alive connections to the model servers. */
   private readonly upstream = new UpstreamClient();
-  /** Input rows each version served lately, for live drift (see RowSample). */
-  private readonly samples = new Map<string, RowSample>();
   private readonly predictions: PredictionLog;
   /** Versions already logged for answers without usable scores (once each: the log stays readable). */
   private readonly warnedScores = new Set<string>();
@@ -190,7 +207,7 @@ export class ServingRuntime {
 
   /** Stats of one version over the trailing `windowMs`; "no data" (0 requests, NaN rates) when it has none. */
   versionStats(model: string, version: string, windowMs: number): VersionStats {
-    const w = this.stats.get(statsKey(model, version));
+    const w = this.models.get(model)?.telemetry.get(version)?.window;
     if (w) return w.stats(version, windowMs, performance.now());
     return { version, windowMs, requests: 0, errors: 0, errorRate: NaN, latencyP50Ms: NaN, latencyP99Ms: NaN };
   }
@@ -217,35 +234,46 @@ export class ServingRuntime {
    * A success with one finite score per row also counts its scores in the version's prediction
    * bins and histogram and is remembered under `requestId` for feedback; O(rows).
    */
-  async predict(model: string, body: string, opts: PredictOptions): Promise<RoutedAnswer> {
+  async predict(model: string, body: string | Uint8Array, opts: PredictOptions): Promise<RoutedAnswer> {
     const { routeKey } = opts;
     const entry = this.models.get(model);
     if (!entry) throw new HttpError(404, `unknown model ${model}`);
-    const weights = entry.weights; // one read: the whole request uses one weights object
-    const version = pickVersion(weights, routeKey === undefined ? Math.random() : routeKeyFraction(routeKey));
+    // One read: the whole request uses one compiled weights object.
+    const version = pickRoute(entry.route, routeKey === undefined ? Math.random() : routeKeyFraction(routeKey));
     if (version === undefined) throw new HttpError(404, `model ${model} has no version with weight > 0`);
-    const proc = entry.versions.get(version)?.proc;
+    const v = entry.versions.get(version);
+    const proc = v?.proc;
     const t0 = performance.now();
     let answer: ForwardedAnswer;
-    if (!proc?.running) {
+    if (!proc?.running || v?.predictUrl === undefined) {
       answer = failure(version, `version ${version} of model ${model} is not running`);
     } else {
-      answer = await this.forward(model, version, proc.endpoint, body, opts.rows);
+      answer = await this.forward(model, version, proc.endpoint, v.predictUrl, body, opts.rows);
     }
     const now = performance.now(); // monotonic: a wall-clock jump cannot hide the window
+    const routed: RoutedAnswer = { status: answer.status, body: answer.body, version: answer.version };
+    try {
+      opts.onAnswer?.(routed);
+    } finally {
+      this.record(entry, version, answer, t0, now, opts); // counted even if the caller could not write the answer
+    }
+    return routed;
+  }
+
+  /** Records one routed prediction that took `t0`..`now` (ms, monotonic) in its version's stats, metrics, row sample and feedback memory. */
+  private record(entry: ModelEntry, version: string, answer: ForwardedAnswer, t0: number, now: number, opts: PredictOptions): void {
     const ms = now - t0;
     const ok = answer.status < 300;
-    const window = this.window(model, version);
-    window.record(now, ms, !ok);
-    this.o.metrics.observeRequest(model, version, ok ? 'ok' : 'error', ms / 1000);
-    if (ok && opts.inputRows !== undefined) this.rowSample(model, version).record(opts.inputRows);
+    const t = this.telemetry(entry, version);
+    t.window.record(now, ms, !ok);
+    t.metrics.observeRequest(ok ? 'ok' : 'error', ms / 1000);
+    if (ok && opts.inputRows !== undefined) t.sample.record(opts.inputRows);
     const scores = answer.scores;
     if (scores) {
-      window.recordScores(now, scores);
-      this.o.metrics.observePredictions(model, version, scores);
+      t.window.recordScores(now, scores);
+      t.metrics.observePredictions(scores);
       this.predictions.remember(opts.requestId, entry.name, version, scores);
     }
-    return { status: answer.status, body: answer.body, version: answer.version };
   }
 
   /**
@@ -261,7 +289,7 @@ export class ServingRuntime {
       const { version } = j.prediction;
       if (!j.duplicate) {
         this.predictions.markLabelled(j.prediction);
-        this.window(model, version).recordFeedback(now, j.labeled, j.correct);
+        this.telemetry(this.model(model), version).window.recordFeedback(now, j.labeled, j.correct);
         this.o.metrics.observeFeedback(model, version, j.correct, j.labeled - j.correct);
       }
       return { requestId: j.requestId, version, labeled: j.labeled, correct: j.correct, duplicate: j.duplicate };
@@ -282,30 +310,29 @@ export class ServingRuntime {
     for (const p of this.live) p.killNow();
   }
 
-  private async forward(model: string, version: string, endpoint: string, body: string, rows: number): Promise<ForwardedAnswer> {
-    const what = `version ${version} of model ${model}`;
+  private async forward(model: string, version: string, endpoint: string, url: string, body: string | Uint8Array, rows: number): Promise<ForwardedAnswer> {
     try {
-      const res = await this.upstream.post(`${endpoint}/predict`, body, this.o.upstreamTimeoutMs);
+      const res = await this.upstream.post(url, body, this.o.upstreamTimeoutMs);
       const text = res.text;
-      if (res.status < 200 || res.status > 299) return failure(version, `${what} answered HTTP ${res.status}: ${text.slice(0, 300)}`);
+      if (res.status < 200 || res.status > 299) return failure(version, `${versionOf(model, version)} answered HTTP ${res.status}: ${text.slice(0, 300)}`);
       let json: unknown;
       try {
         json = JSON.parse(text); // the one parse of the answer: the check and the scores
       } catch {
-        return failure(version, `${what} answered with a body that is not JSON: ${text.slice(0, 300)}`);
+        return failure(version, `${versionOf(model, version)} answered with a body that is not JSON: ${text.slice(0, 300)}`);
       }
       const scores = scoresOf(json, rows);
       if (typeof scores === 'string') {
         // Still relayed as before: the client may read it. It only cannot be binned or labelled.
-        this.warnScores(model, version, `${what} answered without usable scores (${scores}); its answers are relayed but not counted in prediction bins and get no feedback`);
+        this.warnScores(model, version, `${versionOf(model, version)} answered without usable scores (${scores}); its answers are relayed but not counted in prediction bins and get no feedback`);
         return { status: 200, body: text, version };
       }
       return { status: 200, body: text, version, scores };
     } catch (e) {
       const err = e as Error;
-      if (err.name === 'TimeoutError') return failure(version, `${what} did not answer within ${this.o.upstreamTimeoutMs} ms`);
+      if (err.name === 'TimeoutError') return failure(version, `${versionOf(model, version)} did not answer within ${this.o.upstreamTimeoutMs} ms`);
       const cause = (err.cause as Error | undefined)?.message;
-      return failure(version, `${what} is unreachable at ${endpoint}: ${cause ?? err.message}`);
+      return failure(version, `${versionOf(model, version)} is unreachable at ${endpoint}: ${cause ?? err.message}`);
     }
   }
 
@@ -334,6 +361,7 @@ export class ServingRuntime {
     }).then(
       (proc) => {
         v.proc = proc;
+        v.predictUrl = `${proc.endpoint}/predict`;
         v.starting = null;
         delete v.lastError;
         this.o.log(`${model} version ${version} serving at ${proc.endpoint} (pid ${proc.pid})`);
@@ -388,7 +416,8 @@ export class ServingRuntime {
   private applyWeights(model: string, entry: ModelEntry, weights: Weights): Readonly<Weights> {
     const next = Object.freeze({ ...weights });
     const previous = entry.weights;
-    entry.weights = next; // the atomic swap
+    entry.weights = next; // the atomic swap (both fields in one synchronous step)
+    entry.route = compileRoute(next);
     this.o.metrics.setWeights(model, next, previous);
     return next;
   }
@@ -426,7 +455,7 @@ export class ServingRuntime {
   private model(model: string): ModelEntry {
     let m = this.models.get(model);
     if (!m) {
-      m = { name: model, versions: new Map(), weights: Object.freeze({}) };
+      m = { name: model, versions: new Map(), weights: Object.freeze({}), route: compileRoute({}), telemetry: new Map() };
       this.models.set(model, m);
     }
     return m;
@@ -437,29 +466,27 @@ export class ServingRuntime {
    * has answered since the daemon started: the sample live input drift is judged on.
    */
   recentRows(model: string, version: string, limit: number): { rows: Array<Readonly<Record<string, unknown>>>; seen: number } {
-    const sample = this.samples.get(statsKey(model, version));
+    const sample = this.models.get(model)?.telemetry.get(version)?.sample;
     return sample ? { rows: sample.latest(limit), seen: sample.seen } : { rows: [], seen: 0 };
   }
 
-  private rowSample(model: string, version: string): RowSample {
-    const key = statsKey(model, version);
-    let sample = this.samples.get(key);
-    if (!sample) {
-      sample = new RowSample(this.o.rowSample ?? DEFAULT_ROW_SAMPLE);
-      this.samples.set(key, sample);
+  private telemetry(entry: ModelEntry, version: string): VersionTelemetry {
+    let t = entry.telemetry.get(version);
+    if (!t) {
+      t = {
+        window: new StatsWindow(this.o.statsCapacity),
+        sample: new RowSample(this.o.rowSample ?? DEFAULT_ROW_SAMPLE),
+        metrics: this.o.metrics.forVersion(entry.name, version),
+      };
+      entry.telemetry.set(version, t);
     }
-    return sample;
+    return t;
   }
+}
 
-  private window(model: string, version: string): StatsWindow {
-    const key = statsKey(model, version);
-    let w = this.stats.get(key);
-    if (!w) {
-      w = new StatsWindow(this.o.statsCapacity);
-      this.stats.set(key, w);
-    }
-    return w;
-  }
+/** How messages name a version; built only for a failure, not per request. */
+function versionOf(model: string, version: string): string {
+  return `version ${version} of model ${model}`;
 }
 
 function statsKey(model: string, version: string): string {

@@ -48,22 +48,49 @@ export function validateWeights(
 }
 
 /**
- * The version that takes a request: walks the versions with weight > 0 in name order and returns
- * the one whose cumulative share covers `fraction` (0 ≤ fraction < 1). Undefined when no version
- * has weight. Name order keeps the mapping stable, so sticky keys stay put while weights hold.
+ * A weights map compiled for routing: the versions with weight > 0 in name order and their
+ * cumulative shares. Built once per weights change, so a request does not sort the versions.
  */
-export function pickVersion(weights: Readonly<Weights>, fraction: number): string | undefined {
-  const point = fraction * 100;
-  let cumulative = 0;
-  let last: string | undefined;
+export interface WeightedRoute {
+  readonly versions: readonly string[];
+  /** `cumulative[i]`: the sum of the weights of `versions[0..i]`, percent. */
+  readonly cumulative: readonly number[];
+}
+
+/** Compiles `weights` for {@link pickRoute}; O(versions · log versions). */
+export function compileRoute(weights: Readonly<Weights>): WeightedRoute {
+  const versions: string[] = [];
+  const cumulative: number[] = [];
+  let sum = 0;
   for (const version of Object.keys(weights).sort()) {
     const w = weights[version] ?? 0;
     if (w <= 0) continue;
-    cumulative += w;
-    last = version;
-    if (point < cumulative) return version;
+    sum += w;
+    versions.push(version);
+    cumulative.push(sum);
   }
-  return last; // only reached through rounding at the top end
+  return { versions, cumulative };
+}
+
+/**
+ * The version of a compiled route that takes a request: the first whose cumulative share covers
+ * `fraction` (0 ≤ fraction < 1). Undefined when no version has weight. O(versions), no allocation.
+ */
+export function pickRoute(route: WeightedRoute, fraction: number): string | undefined {
+  const point = fraction * 100;
+  const n = route.versions.length;
+  for (let i = 0; i < n; i++) if (point < (route.cumulative[i] as number)) return route.versions[i];
+  return route.versions[n - 1]; // only reached through rounding at the top end
+}
+
+/**
+ * The version that takes a request: walks the versions with weight > 0 in name order and returns
+ * the one whose cumulative share covers `fraction` (0 ≤ fraction < 1). Undefined when no version
+ * has weight. Name order keeps the mapping stable, so sticky keys stay put while weights hold.
+ * The router compiles the weights once per change instead ({@link compileRoute}, {@link pickRoute}).
+ */
+export function pickVersion(weights: Readonly<Weights>, fraction: number): string | undefined {
+  return pickRoute(compileRoute(weights), fraction);
 }
 
 /** A stable fraction in [0, 1) from a route key (first 48 bits of its SHA-256). */

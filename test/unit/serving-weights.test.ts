@@ -1,5 +1,5 @@
-import { percentile, StatsWindow } from '../../src/serving/stats-window';
-import { pickVersion, routeKeyFraction, validateWeights } from '../../src/serving/weights';
+import { percentile, percentilesInPlace, StatsWindow } from '../../src/serving/stats-window';
+import { compileRoute, pickRoute, pickVersion, routeKeyFraction, validateWeights } from '../../src/serving/weights';
 
 const healthy = () => ({ deployed: true, healthy: true });
 
@@ -43,6 +43,16 @@ describe('pickVersion', () => {
     expect(pickVersion({}, 0.5)).toBeUndefined();
     expect(pickVersion({ a: 0 }, 0.5)).toBeUndefined();
   });
+  it('compiles the weights once into versions with weight in name order and cumulative shares, and picks as pickVersion does', () => {
+    const w = { stable: 70, canary: 20, old: 0, shadow: 10 };
+    const route = compileRoute(w);
+    expect(route).toEqual({ versions: ['canary', 'shadow', 'stable'], cumulative: [20, 30, 100] });
+    for (let i = 0; i < 1000; i++) expect(pickRoute(route, i / 1000)).toBe(pickVersion(w, i / 1000));
+    expect(pickRoute(route, 0.2999)).toBe('shadow');
+    expect(pickRoute(route, 0.3)).toBe('stable');
+    expect(pickRoute(compileRoute({}), 0.5)).toBeUndefined();
+    expect(pickRoute(compileRoute({ a: 0 }), 0.5)).toBeUndefined();
+  });
   it('gives a route key the same fraction every time, inside [0, 1)', () => {
     const f = routeKeyFraction('customer-42');
     expect(routeKeyFraction('customer-42')).toBe(f);
@@ -77,6 +87,19 @@ describe('StatsWindow', () => {
     expect(s.requests).toBe(3);
     expect(s.latencyP50Ms).toBe(40);
     expect(s.latencyP99Ms).toBe(50);
+  });
+  it('percentilesInPlace selects the same nearest ranks as a sort, duplicates and edges included', () => {
+    let seed = 7;
+    const random = () => ((seed = (seed * 48271) % 2147483647) / 2147483647);
+    const qs = [0.01, 0.5, 0.9, 0.99, 1];
+    for (const n of [0, 1, 2, 3, 10, 99, 100, 101, 1000, 4096]) {
+      for (const distinct of [2, 50, 1e9]) {
+        const values = Float64Array.from({ length: n }, () => Math.floor(random() * distinct) / 7);
+        const sorted = Array.from(values).sort((a, b) => a - b);
+        expect(percentilesInPlace(values, qs)).toEqual(qs.map((q) => percentile(sorted, q)));
+      }
+    }
+    expect(percentilesInPlace(Float64Array.from([5, 4, 3, 2, 1]), [0.5, 0.99])).toEqual([3, 5]);
   });
   it('percentile uses nearest rank', () => {
     expect(percentile([1, 2, 3, 4], 0.5)).toBe(2);
