@@ -193,6 +193,8 @@ export async function modelDeployment(input: DeploymentInput): Promise<void> {
     const stable = state.stable;
     const serving = proxyActivities<MlcdActivities>(servingActivity(req.serving.startupTimeoutMs));
     let passedChecks = 0;
+    /** Some check saw `minRequests` canary requests (and was still inconclusive, if none passed). */
+    let sawEnoughRequests = false;
 
     try {
       setPhase('deploying');
@@ -219,7 +221,12 @@ export async function modelDeployment(input: DeploymentInput): Promise<void> {
       setPhase('promoting');
       await promote(candidate, stable, req);
       // "No data yet" never fails a check, so say so when no check ever saw enough traffic.
-      const evidence = passedChecks > 0 ? '' : `; no analysis check saw ${req.canary.analysis.minRequests} requests: promoted on offline evidence only`;
+      const evidence =
+        passedChecks > 0
+          ? ''
+          : sawEnoughRequests
+            ? '; no analysis check passed (each was inconclusive: see its rules): promoted on offline evidence only'
+            : `; no analysis check saw ${req.canary.analysis.minRequests} requests: promoted on offline evidence only`;
       const d = decide('promoted', 'mlcd', `v${candidate.version} promoted to 100%${stable ? `, v${stable.version} kept as previous` : ''}${evidence}`);
       await progress(d);
       await finish({ releaseId: req.releaseId, outcome: 'promoted', reason: d.reason });
@@ -318,6 +325,7 @@ export async function modelDeployment(input: DeploymentInput): Promise<void> {
         stable ? quick.readVersionStats({ model: req.model, version: stable.version, windowMs: analysis.windowMs, backends: req.backends }) : Promise.resolve(undefined),
       ]);
       const judged = analyseCanary(canaryStats, stableStats, canarySettings(analysis));
+      if (canaryStats.requests >= analysis.minRequests) sawEnoughRequests = true;
       const check: AnalysisCheck = {
         at: new Date().toISOString(),
         weight: active!.weight,

@@ -467,6 +467,8 @@ describe('mlPipeline', () => {
       const check = r.status.canary?.checks.at(-1);
       expect(check?.verdict.verdict).toBe('inconclusive');
       expect(check?.rules?.[2]?.reason).toBe('not judged: v2 has 0 feedback label(s) in the window, 20 needed');
+      // Enough requests, so the promotion says the checks were inconclusive, not short of traffic.
+      expect(r.status.decisions.at(-1)?.reason).toContain('no analysis check passed (each was inconclusive: see its rules): promoted on offline evidence only');
     });
   });
 
