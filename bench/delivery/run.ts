@@ -90,7 +90,7 @@ function parseOptions(argv: string[]): BenchOptions {
       'p99-bound-ms': { type: 'string', default: '50' },
       connections: { type: 'string', default: '32' },
       out: { type: 'string', default: join(ROOT, 'bench', 'delivery', 'results.json') },
-      parts: { type: 'string', default: 'router' },
+      parts: { type: 'string', default: 'router,release' },
       'release-runs': { type: 'string', default: '5' },
       'rollback-runs': { type: 'string', default: '3' },
       'rollback-sources': { type: 'string', default: 'local,prometheus' },
