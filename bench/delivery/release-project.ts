@@ -7,6 +7,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SpecFileInput } from '../../src/core/spec/schema';
+import { uniform01 } from '../../test/fixtures/sketch/samples';
 
 /** Rows in each of train, eval and reference. */
 export const BENCH_ROWS = 600;
@@ -18,21 +19,9 @@ export interface BenchRow {
   label: number;
 }
 
-/** mulberry32: a small seeded generator, so every run validates the very same data. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** `n` rows: x standard normal, group a or b, label 1 with probability logistic(2x). */
 export function benchRows(n: number, seed: number): BenchRow[] {
-  const rand = seeded(seed);
+  const rand = uniform01(seed); // seeded: every run validates the very same data
   const rows: BenchRow[] = [];
   for (let i = 0; i < n; i++) {
     const x = Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand()); // Box–Muller
