@@ -29,6 +29,7 @@ import type { LoadClientConfig } from './load-client';
 import type { OpenLoopResult } from './open-loop';
 import { runReleaseBench } from './release-bench';
 import { releaseMarkdown } from './release-report';
+import { startBareForwarder } from './bare-forwarder';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const MODEL = 'bench';
@@ -160,7 +161,9 @@ const clientResultSchema = z.object({
   firstError: z.string().optional(),
 });
 
-type PathName = 'direct' | 'router';
+type PathName = 'direct' | 'bare' | 'router';
+/** The rate ladder climbs the two paths the issue compares; the bare forwarder is a peer of the overhead rounds only. */
+type LadderPath = 'direct' | 'router';
 
 interface BenchPath {
   name: PathName;
@@ -322,20 +325,20 @@ async function deployModelServer(daemon: ServingDaemon): Promise<{ endpoint: str
   return { endpoint: v.endpoint, pid: v.pid };
 }
 
-/** Both paths must answer the same scores for the same row, and only the router names a version. */
-async function checkPathsAgree(direct: BenchPath, router: BenchPath): Promise<void> {
+/** A path must answer the same scores for the same row as direct; the router must name the version. */
+async function checkPathsAgree(direct: BenchPath, other: BenchPath): Promise<void> {
   const body = JSON.stringify({ rows: [ROWS[1]] });
   const post = (url: string) =>
     fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-  const [d, r] = await Promise.all([post(direct.url), post(router.url)]);
+  const [d, r] = await Promise.all([post(direct.url), post(other.url)]);
   const [dt, rt] = await Promise.all([d.text(), r.text()]);
   if (d.status !== 200 || r.status !== 200 || dt !== rt) {
     throw new Error(
-      `direct and router answers differ: direct HTTP ${d.status} ${dt.slice(0, 200)}, router HTTP ${r.status} ${rt.slice(0, 200)}`,
+      `direct and ${other.name} answers differ: direct HTTP ${d.status} ${dt.slice(0, 200)}, ${other.name} HTTP ${r.status} ${rt.slice(0, 200)}`,
     );
   }
-  if (r.headers.get(VERSION_HEADER) !== VERSION)
-    throw new Error(`router answer lacks ${VERSION_HEADER}: ${VERSION}`);
+  if (other.requiredHeader !== undefined && r.headers.get(other.requiredHeader) !== VERSION)
+    throw new Error(`${other.name} answer lacks ${other.requiredHeader}: ${VERSION}`);
 }
 
 function gitCommit(): { commit: string | null; dirty: boolean | null } {
@@ -372,6 +375,7 @@ async function routerPart(o: BenchOptions) {
     log: (l) => daemonLog.length < 200 && daemonLog.push(l),
   });
   const removeHandlers = installShutdownHandlers(daemon, { log });
+  let closeForwarder: (() => Promise<void>) | undefined;
   try {
     const server = await deployModelServer(daemon);
     const direct: BenchPath = { name: 'direct', url: `${server.endpoint}/predict` };
@@ -381,15 +385,27 @@ async function routerPart(o: BenchOptions) {
       requiredHeader: VERSION_HEADER,
     };
     await checkPathsAgree(direct, router);
+    // The peer: a bare node:http forwarder to the same model server, in this process as the router.
+    const forwarder = await startBareForwarder(server.endpoint);
+    closeForwarder = () => forwarder.close();
+    const bare: BenchPath = { name: 'bare', url: `${forwarder.url}/predict` };
+    await checkPathsAgree(direct, bare);
     log(
       `model server ${server.endpoint} (pid ${server.pid ?? '?'}), router ${daemon.url}; ${cpus().length} cores, load ${loadStart.map((l) => l.toFixed(2)).join(' ')}`,
     );
 
-    // 1. Overhead at one rate. The order alternates (direct first in odd rounds, router first in
-    // even ones) so a slow drift of the machine's background load favours neither path.
-    const rounds: Array<{ round: number; order: PathName[]; direct: RunRecord; router: RunRecord }> = [];
+    // 1. Overhead at one rate. The order rotates (direct, bare, router; then bare, router, direct;
+    // …) so a slow drift of the machine's background load favours no path.
+    const rounds: Array<{
+      round: number;
+      order: PathName[];
+      direct: RunRecord;
+      bare: RunRecord;
+      router: RunRecord;
+    }> = [];
+    const paths = [direct, bare, router];
     for (let round = 1; round <= o.rounds; round++) {
-      const order = round % 2 === 1 ? [direct, router] : [router, direct];
+      const order = paths.map((_, i) => paths[(i + round - 1) % paths.length] as BenchPath);
       const got: Partial<Record<PathName, RunRecord>> = {};
       for (const p of order) {
         const r = await runClient(p, o.rate, o.warmupS * 1000, o.durationS * 1000, o, server.pid);
@@ -400,6 +416,7 @@ async function routerPart(o: BenchOptions) {
         round,
         order: order.map((p) => p.name),
         direct: got.direct as RunRecord,
+        bare: got.bare as RunRecord,
         router: got.router as RunRecord,
       });
     }
@@ -417,6 +434,12 @@ async function routerPart(o: BenchOptions) {
         p999Ms: over((r) => r.direct.latencyMs.p999),
         achievedPerSecond: over((r) => r.direct.achievedPerSecond),
       },
+      bare: {
+        p50Ms: over((r) => r.bare.latencyMs.p50),
+        p99Ms: over((r) => r.bare.latencyMs.p99),
+        p999Ms: over((r) => r.bare.latencyMs.p999),
+        achievedPerSecond: over((r) => r.bare.achievedPerSecond),
+      },
       router: {
         p50Ms: over((r) => r.router.latencyMs.p50),
         p99Ms: over((r) => r.router.latencyMs.p99),
@@ -428,6 +451,13 @@ async function routerPart(o: BenchOptions) {
       addedP99Ms: over((r) => r.router.latencyMs.p99 - r.direct.latencyMs.p99),
       addedServiceP50Ms: over((r) => r.router.serviceMs.p50 - r.direct.serviceMs.p50),
       addedServiceP99Ms: over((r) => r.router.serviceMs.p99 - r.direct.serviceMs.p99),
+      // The bare forwarder against direct (what any Node forwarder adds here), and the router
+      // against the bare forwarder (what routing and its bookkeeping add on top).
+      bareAddedP50Ms: over((r) => r.bare.latencyMs.p50 - r.direct.latencyMs.p50),
+      bareAddedP99Ms: over((r) => r.bare.latencyMs.p99 - r.direct.latencyMs.p99),
+      routerOverBareP50Ms: over((r) => r.router.latencyMs.p50 - r.bare.latencyMs.p50),
+      routerOverBareP99Ms: over((r) => r.router.latencyMs.p99 - r.bare.latencyMs.p99),
+      bareCpuUsPerRequest: over((r) => perRequestUs(r.bare, r.bare.routerCpuMs)),
       routerCpuUsPerRequest: over((r) => perRequestUs(r.router, r.router.routerCpuMs)),
       modelServerCpuUsPerRequest: {
         direct: over((r) => perRequestUs(r.direct, r.direct.modelServerCpuMs)),
@@ -492,6 +522,7 @@ async function routerPart(o: BenchOptions) {
 
     return { overhead, rounds, maxRate, markdown: markdown(overhead, maxRate, o) };
   } finally {
+    await closeForwarder?.();
     await daemon.close();
     removeHandlers();
     rmSync(stateDir, { recursive: true, force: true });
@@ -547,15 +578,21 @@ async function main(): Promise<void> {
 function markdown(
   ov: {
     direct: Record<'p50Ms' | 'p99Ms' | 'p999Ms' | 'achievedPerSecond', Spread>;
+    bare: Record<'p50Ms' | 'p99Ms' | 'p999Ms' | 'achievedPerSecond', Spread>;
     router: Record<'p50Ms' | 'p99Ms' | 'p999Ms' | 'achievedPerSecond', Spread>;
     addedP50Ms: Spread;
     addedP99Ms: Spread;
+    bareAddedP50Ms: Spread;
+    bareAddedP99Ms: Spread;
+    routerOverBareP50Ms: Spread;
+    routerOverBareP99Ms: Spread;
     routerCpuUsPerRequest: Spread;
+    bareCpuUsPerRequest: Spread;
     targetMet: boolean;
   },
   mr: {
-    highestSustainedPerSecond: Record<PathName, number | null>;
-    topOfLadderReached: Record<PathName, boolean>;
+    highestSustainedPerSecond: Record<LadderPath, number | null>;
+    topOfLadderReached: Record<LadderPath, boolean>;
     steps: Array<RunRecord & { sustained: boolean }>;
   },
   o: BenchOptions,
@@ -566,10 +603,13 @@ function markdown(
     '| path | p50 | p99 | p99.9 | achieved /s |',
     '|---|---|---|---|---|',
     `| direct to the model server | ${fs(ov.direct.p50Ms, 3)} | ${fs(ov.direct.p99Ms, 3)} | ${fs(ov.direct.p999Ms, 3)} | ${f(ov.direct.achievedPerSecond.median, 0)} |`,
+    `| through a bare node:http forwarder (peer) | ${fs(ov.bare.p50Ms, 3)} | ${fs(ov.bare.p99Ms, 3)} | ${fs(ov.bare.p999Ms, 3)} | ${f(ov.bare.achievedPerSecond.median, 0)} |`,
     `| through the router | ${fs(ov.router.p50Ms, 3)} | ${fs(ov.router.p99Ms, 3)} | ${fs(ov.router.p999Ms, 3)} | ${f(ov.router.achievedPerSecond.median, 0)} |`,
+    `| added by the bare forwarder | ${fs(ov.bareAddedP50Ms, 3)} | ${fs(ov.bareAddedP99Ms, 3)} | | |`,
     `| **added by the router** | **${fs(ov.addedP50Ms, 3)}** | **${fs(ov.addedP99Ms, 3)}** | | |`,
+    `| router over the bare forwarder | ${fs(ov.routerOverBareP50Ms, 3)} | ${fs(ov.routerOverBareP99Ms, 3)} | | |`,
     '',
-    `Router CPU per request: ${fs(ov.routerCpuUsPerRequest, 0)} µs. Target (added p99 < ${TARGET_ADDED_P99_MS} ms at 1,000/s): ${ov.targetMet ? 'met' : 'NOT met'}${o.rate === 1000 ? '' : ` (measured at ${o.rate}/s)`}.`,
+    `CPU per request: router ${fs(ov.routerCpuUsPerRequest, 0)} µs, bare forwarder ${fs(ov.bareCpuUsPerRequest, 0)} µs. Target (added p99 < ${TARGET_ADDED_P99_MS} ms at 1,000/s): ${ov.targetMet ? 'met' : 'NOT met'}${o.rate === 1000 ? '' : ` (measured at ${o.rate}/s)`}.`,
     '',
     `Highest sustained rate (≥ 95 % of offered, p99 ≤ ${o.p99BoundMs} ms, ≤ 0.1 % failed; ${o.stepDurationS} s per step):`,
     '',
@@ -592,7 +632,7 @@ function markdown(
       d && r ? `${f(r.latencyMs.p50 - d.latencyMs.p50, 2)} / ${f(r.latencyMs.p99 - d.latencyMs.p99, 2)}` : '';
     lines.push(`| ${rate} | ${cell(d)} | ${cell(r)} | ${added} |`);
   }
-  const top = (p: PathName): string => {
+  const top = (p: LadderPath): string => {
     const h = mr.highestSustainedPerSecond[p];
     return h === null
       ? 'none of the steps'
