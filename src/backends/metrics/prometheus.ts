@@ -16,6 +16,7 @@
 import { z } from 'zod';
 
 import { BackendError } from '../../core/errors';
+import { fetchErrorText, isFetchTimeout } from '../fetch-errors';
 import { DEFAULT_PROMETHEUS_URL, PROMQL_QUERY_NAMES } from '../../core/spec/types';
 import type { PromqlQueryName } from '../../core/spec/types';
 import { PREDICTION_BINS } from './types';
@@ -188,7 +189,7 @@ export class PrometheusMetricsSource implements MetricsSource {
       detail = `HTTP ${res.status} ${(await res.text().catch(() => '')).trim().slice(0, 200) || res.statusText}`;
     } catch (err) {
       cause = err;
-      detail = isTimeout(err) ? `no answer within ${this.timeoutMs} ms` : errorText(err);
+      detail = isFetchTimeout(err) ? `no answer within ${this.timeoutMs} ms` : fetchErrorText(err);
     }
     throw new BackendError(
       `Prometheus not ready at ${this.url} (${url}: ${detail}): start it with ` +
@@ -275,9 +276,9 @@ export class PrometheusMetricsSource implements MetricsSource {
       res = await fetch(url, { method: 'POST', body, signal: AbortSignal.timeout(this.timeoutMs) });
       text = await res.text();
     } catch (err) {
-      const detail = isTimeout(err)
+      const detail = isFetchTimeout(err)
         ? `no answer within ${this.timeoutMs} ms`
-        : `${errorText(err)} (is Prometheus running at ${this.url}?)`;
+        : `${fetchErrorText(err)} (is Prometheus running at ${this.url}?)`;
       throw new PrometheusQueryError(operation, url, undefined, undefined, detail, promql, { cause: err });
     }
     let json: unknown;
@@ -461,19 +462,4 @@ function valueAt(root: unknown, path: ReadonlyArray<string | number>): unknown {
   for (const key of path)
     v = v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[key] : undefined;
   return v;
-}
-
-// Duck-typed, not `instanceof Error`: fetch's errors may come from another realm (undici, jest).
-function isTimeout(err: unknown): boolean {
-  const name = typeof err === 'object' && err !== null && 'name' in err ? String(err.name) : '';
-  return name === 'TimeoutError' || name === 'AbortError';
-}
-
-/** The message of a fetch failure with its cause (`fetch failed` alone says nothing). */
-function errorText(err: unknown): string {
-  if (typeof err !== 'object' || err === null || !('message' in err)) return String(err);
-  const cause = 'cause' in err ? err.cause : undefined;
-  const detail =
-    typeof cause === 'object' && cause !== null && 'message' in cause ? `: ${String(cause.message)}` : '';
-  return `${String(err.message)}${detail}`;
 }

@@ -7,6 +7,7 @@ import { pipeline } from 'node:stream/promises';
 
 import { statePaths } from '../../config';
 import { BackendError } from '../../core/errors';
+import { fetchErrorText, isFetchTimeout } from '../fetch-errors';
 import { MODEL_ALIASES } from './types';
 import type {
   LocalArtifactsOptions,
@@ -731,10 +732,9 @@ export class MlflowModelRegistry implements ModelRegistry {
     try {
       res = await fetch(url, { method, headers, body, signal: AbortSignal.timeout(timeoutMs) });
     } catch (err) {
-      const detail =
-        errorName(err) === 'TimeoutError' || errorName(err) === 'AbortError'
-          ? `no answer within ${timeoutMs} ms`
-          : `${errorText(err)} (is the MLflow server running at ${this.trackingUri}?)`;
+      const detail = isFetchTimeout(err)
+        ? `no answer within ${timeoutMs} ms`
+        : `${fetchErrorText(err)} (is the MLflow server running at ${this.trackingUri}?)`;
       throw new MlflowRegistryError(operation, `${method} ${url}`, undefined, undefined, detail, {
         cause: err,
       });
@@ -986,18 +986,4 @@ function redact(url: URL): string {
   if (copy.username) copy.username = '***';
   if (copy.password) copy.password = '***';
   return copy.href;
-}
-
-// Duck-typed, not `instanceof Error`: fetch's errors come from Node's realm, which differs from
-// the caller's under jest's VM contexts.
-function errorName(err: unknown): string | undefined {
-  return typeof err === 'object' && err !== null && 'name' in err ? String(err.name) : undefined;
-}
-
-function errorText(err: unknown): string {
-  if (typeof err !== 'object' || err === null || !('message' in err)) return String(err);
-  const cause = 'cause' in err ? err.cause : undefined;
-  const detail =
-    typeof cause === 'object' && cause !== null && 'message' in cause ? `: ${String(cause.message)}` : '';
-  return `${String(err.message)}${detail}`;
 }
