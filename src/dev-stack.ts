@@ -61,7 +61,8 @@ export async function hasWorker(client: Client, namespace: string): Promise<bool
   });
 }
 
-async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number, log: string): Promise<void> {
+/** Polls `check` until it holds; throws naming `what` and the log to read after `timeoutMs`. */
+export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number, log: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`${what} did not come up within ${timeoutMs / 1000} s; see ${log}`);

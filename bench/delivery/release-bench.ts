@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { temporal } from '@temporalio/proto';
 import { EXIT_CODES, TASK_QUEUE } from '../../src/core/release';
-import { hasWorker, isServingUp } from '../../src/dev-stack';
+import { hasWorker, isServingUp, waitFor } from '../../src/dev-stack';
 import { LocalTrafficRouter } from '../../src/backends/traffic/local';
 import { queryReleaseStatus, startRelease, waitForRelease } from '../../src/release-client';
 import { breachTiming } from '../../src/serving/breach-timing';
@@ -87,14 +87,6 @@ function spawnLogged(
   return spawn(command, args, { stdio: ['ignore', log, log], env });
 }
 
-async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`${what} did not come up within ${timeoutMs / 1000} s`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 async function stopChild(child: ChildProcess | undefined): Promise<void> {
   if (!child || child.exitCode !== null || child.signalCode !== null) return;
   const gone = new Promise<void>((r) => child.once('exit', () => r()));
@@ -141,6 +133,7 @@ export async function runReleaseBench(
   let worker: ChildProcess | undefined;
   let prometheus: PrometheusServer | undefined;
   let closeClient: (() => Promise<void>) | undefined;
+  let completed = false;
   const load = new AbortController();
   let loadDone: Promise<unknown> | undefined;
   try {
@@ -166,9 +159,14 @@ export async function runReleaseBench(
       [CLI, 'serve', '--port', String(servingPort)],
       env,
     );
-    await waitUntil('serving daemon', () => isServingUp(servingUrl), 20_000);
+    await waitFor('serving daemon', () => isServingUp(servingUrl), 20_000, join(home, 'serving.log'));
     worker = spawnLogged('worker', home, process.execPath, [CLI, 'worker'], env);
-    await waitUntil(`worker on task queue ${TASK_QUEUE}`, () => hasWorker(client, target.namespace), 60_000);
+    await waitFor(
+      `worker on task queue ${TASK_QUEUE}`,
+      () => hasWorker(client, target.namespace),
+      60_000,
+      join(home, 'worker.log'),
+    );
     if (o.sources.includes('prometheus')) {
       prometheus = await startPrometheusServer({
         target: `127.0.0.1:${servingPort}`,
@@ -336,6 +334,7 @@ export async function runReleaseBench(
         }
       }
     }
+    completed = true;
     return {
       firstRelease,
       orchestrationRuns,
@@ -356,6 +355,8 @@ export async function runReleaseBench(
     await stopChild(temporal);
     if (previousHome === undefined) delete process.env.MLCD_HOME;
     else process.env.MLCD_HOME = previousHome;
-    rmSync(home, { recursive: true, force: true });
+    // A failed run keeps its MLCD_HOME: the logs of the dev server, daemon and worker say why.
+    if (completed) rmSync(home, { recursive: true, force: true });
+    else log(`kept ${home} with the stack's logs`);
   }
 }
