@@ -22,6 +22,7 @@ export const loadClientConfigSchema = z.object({
   requestTimeoutMs: positive.max(60_000),
   drainTimeoutMs: z.number().finite().min(0).max(60_000),
   requiredHeader: z.string().min(1).optional(),
+  timingHeader: z.string().min(1).optional(),
 });
 
 /** The configuration of one client run. */

@@ -32,6 +32,12 @@ export interface OpenLoopOptions {
   drainTimeoutMs: number;
   /** A response header every answer must carry (the router's `x-mlcd-version`); an answer without it counts as failed. */
   requiredHeader?: string;
+  /**
+   * A response header holding a time in ms that the server reports for itself (the router's
+   * `x-mlcd-router-ms`), summarized over the measured answers as `headerMs`; an answer without
+   * a finite number in it counts as failed.
+   */
+  timingHeader?: string;
 }
 
 /** What one open-loop run measured (the warm-up left out). */
@@ -56,6 +62,8 @@ export interface OpenLoopResult {
   serviceMs: LatencySummary;
   /** How late this client sent requests after their due time: its own timer and event-loop lag. */
   sendLagMs: LatencySummary;
+  /** The `timingHeader` values of the measured answers, when one was asked for. */
+  headerMs?: LatencySummary;
   /** CPU time of this client over the run (warm-up included), ms. */
   clientCpuMs: number;
   /** The first failure seen, for the report. */
@@ -72,6 +80,7 @@ export async function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
   const latency = new Float64Array(measuredCount);
   const service = new Float64Array(measuredCount);
   const lag = new Float64Array(measuredCount);
+  const reported = new Float64Array(o.timingHeader === undefined ? 0 : measuredCount);
   let recorded = 0;
   let ok = 0;
   let errors = 0;
@@ -83,6 +92,7 @@ export async function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
   const agent = new Agent({ keepAlive: true, maxSockets: o.connections, maxFreeSockets: o.connections });
   const target = new URL(o.url);
   const required = o.requiredHeader?.toLowerCase();
+  const timing = o.timingHeader?.toLowerCase();
   const cpu0 = process.cpuUsage();
   const start = performance.now() + 5; // a few ms for the first timer to settle
   const measuredFrom = start + warmupCount * intervalMs;
@@ -106,7 +116,7 @@ export async function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
     const timer = setTimeout(() => ctl.abort(), o.requestTimeoutMs);
     const sentAt = performance.now();
     let settled = false;
-    const settle = (outcome: { ok: true } | { ok: false; message: string }): void => {
+    const settle = (outcome: { ok: true; reportedMs: number } | { ok: false; message: string }): void => {
       if (settled) return;
       settled = true;
       const now = performance.now();
@@ -120,6 +130,7 @@ export async function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
       latency[recorded] = now - due;
       service[recorded] = now - sentAt;
       lag[recorded] = sentAt - due;
+      if (timing !== undefined) reported[recorded] = outcome.reportedMs;
       recorded++;
     };
     const req = request(
@@ -135,12 +146,15 @@ export async function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
       (res) => {
         const status = res.statusCode ?? 0;
         const missing = required !== undefined && res.headers[required] === undefined;
+        const reportedMs = timing === undefined ? 0 : Number(res.headers[timing] ?? NaN);
         res.resume(); // the body is read (and dropped) so the connection can be reused
         res.once('end', () => {
           if (status < 200 || status >= 300) settle({ ok: false, message: `HTTP ${status} from ${o.url}` });
           else if (missing)
             settle({ ok: false, message: `answer from ${o.url} lacks the ${required} header` });
-          else settle({ ok: true });
+          else if (!Number.isFinite(reportedMs))
+            settle({ ok: false, message: `answer from ${o.url} has no time in ms in the ${timing} header` });
+          else settle({ ok: true, reportedMs });
         });
         res.once('error', (e) => settle({ ok: false, message: e.message }));
       },
@@ -192,6 +206,7 @@ export async function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
     latencyMs: summarizeLatencies(latency.subarray(0, recorded)),
     serviceMs: summarizeLatencies(service.subarray(0, recorded)),
     sendLagMs: summarizeLatencies(lag.subarray(0, recorded)),
+    ...(timing === undefined ? {} : { headerMs: summarizeLatencies(reported.subarray(0, recorded)) }),
     clientCpuMs: (cpu.user + cpu.system) / 1000,
     ...(firstError === undefined ? {} : { firstError }),
   };

@@ -23,7 +23,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { startServingDaemon, type ServingDaemon } from '../../src/serving/daemon';
 import { installShutdownHandlers } from '../../src/serving/shutdown';
-import { VERSION_HEADER } from '../../src/serving/types';
+import { ROUTER_TIME_HEADER, VERSION_HEADER } from '../../src/serving/types';
 import { highestSustained, spread, sustains, type Spread, type SustainCriteria } from './latency-stats';
 import type { LoadClientConfig } from './load-client';
 import type { OpenLoopResult } from './open-loop';
@@ -157,6 +157,7 @@ const clientResultSchema = z.object({
   latencyMs: summarySchema,
   serviceMs: summarySchema,
   sendLagMs: summarySchema,
+  headerMs: summarySchema.optional(),
   clientCpuMs: z.number(),
   firstError: z.string().optional(),
 });
@@ -169,6 +170,8 @@ interface BenchPath {
   name: PathName;
   url: string;
   requiredHeader?: string;
+  /** A header with the server's own time on each answer, ms (the router's `x-mlcd-router-ms`). */
+  timingHeader?: string;
 }
 
 /** One client run with what the machine did meanwhile. */
@@ -205,6 +208,7 @@ async function runClient(
     requestTimeoutMs: 5_000,
     drainTimeoutMs: 5_000,
     ...(path.requiredHeader === undefined ? {} : { requiredHeader: path.requiredHeader }),
+    ...(path.timingHeader === undefined ? {} : { timingHeader: path.timingHeader }),
   };
   const cpu0 = process.cpuUsage();
   const ms0 = modelServerCpuMs(modelServerPid);
@@ -243,7 +247,7 @@ async function runClient(
     throw new Error(
       `load client (${path.name}, ${rate}/s) result invalid: ${parsed.error.issues[0]?.message ?? ''}`,
     );
-  const r = parsed.data;
+  const { headerMs, ...r } = parsed.data;
   const summary = (s: z.infer<typeof summarySchema>) => ({
     count: s.count,
     p50: nan(s.p50),
@@ -259,6 +263,7 @@ async function runClient(
     latencyMs: summary(r.latencyMs),
     serviceMs: summary(r.serviceMs),
     sendLagMs: summary(r.sendLagMs),
+    ...(headerMs === undefined ? {} : { headerMs: summary(headerMs) }),
     routerCpuMs: (cpu.user + cpu.system) / 1000,
     modelServerCpuMs: ms0 === null || ms1 === null ? null : ms1 - ms0,
     loadAvg1: loadavg()[0] ?? NaN,
@@ -383,6 +388,7 @@ async function routerPart(o: BenchOptions) {
       name: 'router',
       url: `${daemon.url}/v1/models/${MODEL}/predict`,
       requiredHeader: VERSION_HEADER,
+      timingHeader: ROUTER_TIME_HEADER,
     };
     await checkPathsAgree(direct, router);
     // The peer: a bare node:http forwarder to the same model server, in this process as the router.
@@ -457,6 +463,12 @@ async function routerPart(o: BenchOptions) {
       bareAddedP99Ms: over((r) => r.bare.latencyMs.p99 - r.direct.latencyMs.p99),
       routerOverBareP50Ms: over((r) => r.router.latencyMs.p50 - r.bare.latencyMs.p50),
       routerOverBareP99Ms: over((r) => r.router.latencyMs.p99 - r.bare.latencyMs.p99),
+      // What the router reports as its own time on each answer (x-mlcd-router-ms): its work from
+      // handler to answer, without the model server's call and without the waits outside its
+      // event loop (the kernel, the CPU busy with the client or the model server).
+      routerOwnP50Ms: over((r) => r.router.headerMs?.p50 ?? NaN),
+      routerOwnP99Ms: over((r) => r.router.headerMs?.p99 ?? NaN),
+      routerOwnP999Ms: over((r) => r.router.headerMs?.p999 ?? NaN),
       bareCpuUsPerRequest: over((r) => perRequestUs(r.bare, r.bare.routerCpuMs)),
       routerCpuUsPerRequest: over((r) => perRequestUs(r.router, r.router.routerCpuMs)),
       modelServerCpuUsPerRequest: {
@@ -586,6 +598,9 @@ function markdown(
     bareAddedP99Ms: Spread;
     routerOverBareP50Ms: Spread;
     routerOverBareP99Ms: Spread;
+    routerOwnP50Ms: Spread;
+    routerOwnP99Ms: Spread;
+    routerOwnP999Ms: Spread;
     routerCpuUsPerRequest: Spread;
     bareCpuUsPerRequest: Spread;
     targetMet: boolean;
@@ -608,6 +623,7 @@ function markdown(
     `| added by the bare forwarder | ${fs(ov.bareAddedP50Ms, 3)} | ${fs(ov.bareAddedP99Ms, 3)} | | |`,
     `| **added by the router** | **${fs(ov.addedP50Ms, 3)}** | **${fs(ov.addedP99Ms, 3)}** | | |`,
     `| router over the bare forwarder | ${fs(ov.routerOverBareP50Ms, 3)} | ${fs(ov.routerOverBareP99Ms, 3)} | | |`,
+    `| the router's own time (its \`${ROUTER_TIME_HEADER}\` header) | ${fs(ov.routerOwnP50Ms, 3)} | ${fs(ov.routerOwnP99Ms, 3)} | ${fs(ov.routerOwnP999Ms, 3)} | |`,
     '',
     `CPU per request: router ${fs(ov.routerCpuUsPerRequest, 0)} µs, bare forwarder ${fs(ov.bareCpuUsPerRequest, 0)} µs. Target (added p99 < ${TARGET_ADDED_P99_MS} ms at 1,000/s): ${ov.targetMet ? 'met' : 'NOT met'}${o.rate === 1000 ? '' : ` (measured at ${o.rate}/s)`}.`,
     '',

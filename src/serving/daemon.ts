@@ -14,7 +14,7 @@ import { RouterMetrics } from './router-metrics';
 import { ServingRuntime } from './serving-runtime';
 import { deployBodySchema, StateStore } from './state-store';
 import { DEFAULT_STATS_CAPACITY } from './stats-window';
-import { REQUEST_ID_HEADER, ROUTE_KEY_HEADER, VERSION_HEADER } from './types';
+import { REQUEST_ID_HEADER, ROUTE_KEY_HEADER, ROUTER_TIME_HEADER, VERSION_HEADER } from './types';
 
 /** Options of {@link startServingDaemon}. */
 export interface ServingDaemonOptions {
@@ -129,9 +129,10 @@ function listen(server: Server, port: number, host: string): Promise<void> {
 }
 
 async function handle(runtime: ServingRuntime, metrics: RouterMetrics, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const start = performance.now();
   // The hot route first, matched without building a URL and an array of segments.
   const predictModel = predictModelOf(req.url);
-  if (predictModel !== undefined) return predict(runtime, predictModel, req, res);
+  if (predictModel !== undefined) return predict(runtime, metrics, start, predictModel, req, res);
   const url = new URL(req.url ?? '/', 'http://daemon');
   let seg: string[];
   try {
@@ -154,7 +155,7 @@ async function handle(runtime: ServingRuntime, metrics: RouterMetrics, req: Inco
     return;
   }
   // POST /v1/models/:model/predict, when predictModelOf left it to the general matching (an unusual spelling).
-  if (seg.length === 4 && seg[0] === 'v1' && seg[1] === 'models' && seg[3] === 'predict') return predict(runtime, seg[2] as string, req, res);
+  if (seg.length === 4 && seg[0] === 'v1' && seg[1] === 'models' && seg[3] === 'predict') return predict(runtime, metrics, start, seg[2] as string, req, res);
   // POST /v1/models/:model/feedback
   if (seg.length === 4 && seg[0] === 'v1' && seg[1] === 'models' && seg[3] === 'feedback') {
     allow(method, ['POST']);
@@ -235,8 +236,10 @@ const PREDICT_SUFFIX = '/predict';
 /**
  * POST /v1/models/:model/predict: the answer is written as soon as it is known, and the router's
  * bookkeeping (stats, metrics, feedback memory, row sample) runs right after, in the same tick.
+ * The answer carries the router's own time since `start` ({@link ROUTER_TIME_HEADER}), also
+ * observed in `mlcd_router_own_time_seconds`.
  */
-async function predict(runtime: ServingRuntime, model: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function predict(runtime: ServingRuntime, metrics: RouterMetrics, start: number, model: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
   allow(req.method ?? 'GET', ['POST']);
   const requestId = requestIdOf(req);
   const raw = await readBody(req);
@@ -248,13 +251,16 @@ async function predict(runtime: ServingRuntime, model: string, req: IncomingMess
     rows: rows.length,
     inputRows: rows,
     onAnswer: (answer) => {
+      const ownMs = Math.max(0, performance.now() - start - answer.upstreamMs);
       res.writeHead(answer.status, {
         'content-type': 'application/json; charset=utf-8',
         'content-length': Buffer.byteLength(answer.body),
         [VERSION_HEADER]: answer.version,
         [REQUEST_ID_HEADER]: requestId,
+        [ROUTER_TIME_HEADER]: ownMs.toFixed(3),
       });
       res.end(answer.body);
+      metrics.observeOwnTime(model, answer.version, ownMs / 1000);
     },
   });
 }

@@ -39,6 +39,8 @@ export interface RoutedAnswer {
   /** JSON text: the model server's answer, or an `ErrorBody`. */
   body: string;
   version: string;
+  /** Time spent on the model server's call (forwarding included), ms; ~0 when it was not called. */
+  upstreamMs: number;
 }
 
 /** How to route one prediction. */
@@ -61,7 +63,10 @@ export interface PredictOptions {
 }
 
 /** A forwarded answer, with its scores when it is a success that holds one finite score per row. */
-interface ForwardedAnswer extends RoutedAnswer {
+interface ForwardedAnswer {
+  status: number;
+  body: string;
+  version: string;
   scores?: number[];
 }
 
@@ -251,7 +256,7 @@ export class ServingRuntime {
       answer = await this.forward(model, version, proc.endpoint, v.predictUrl, body, opts.rows);
     }
     const now = performance.now(); // monotonic: a wall-clock jump cannot hide the window
-    const routed: RoutedAnswer = { status: answer.status, body: answer.body, version: answer.version };
+    const routed: RoutedAnswer = { status: answer.status, body: answer.body, version: answer.version, upstreamMs: now - t0 };
     try {
       opts.onAnswer?.(routed);
     } finally {
@@ -508,7 +513,7 @@ function scoresOf(json: unknown, rows: number): number[] | string {
   return scores as number[];
 }
 
-function failure(version: string, message: string): RoutedAnswer {
+function failure(version: string, message: string): ForwardedAnswer {
   return { status: 502, body: JSON.stringify({ error: message, version }), version };
 }
 

@@ -93,3 +93,30 @@ it('gives up on requests unanswered at the end of the drain and counts them as e
     await close(s.srv);
   }
 });
+
+it("summarizes the server's own time from a timing header, and fails an answer without a number in it", async () => {
+  let seen = 0;
+  const srv = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      seen++;
+      // Answers 1..100 (after 20 warm-up requests) report 0.01 … 1.00 ms; the 101st and later none.
+      const n = seen - 20;
+      const value = n >= 1 && n <= 100 ? (n / 100).toFixed(3) : n > 100 ? 'soon' : '0.5';
+      res.writeHead(200, { 'content-type': 'application/json', 'x-own-ms': value });
+      res.end('{"scores":[0.5]}');
+    });
+  });
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(srv.address() as AddressInfo).port}/predict`;
+  try {
+    const r = await runOpenLoop({ ...base, connections: 1, url, ratePerSecond: 100, warmupMs: 200, durationMs: 1100, timingHeader: 'X-Own-Ms' });
+    expect(r).toMatchObject({ offered: 110, ok: 100, errors: 10 });
+    expect(r.firstError).toContain('no time in ms in the x-own-ms header');
+    expect(r.headerMs).toMatchObject({ count: 100, p50: 0.5, p99: 0.99, max: 1 });
+    const without = await runOpenLoop({ ...base, url, ratePerSecond: 100, warmupMs: 0, durationMs: 100 });
+    expect(without.headerMs).toBeUndefined();
+  } finally {
+    await close(srv);
+  }
+});

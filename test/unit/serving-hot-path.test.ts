@@ -5,14 +5,14 @@
  */
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { predictModelOf } from '../../src/serving/daemon';
+import { predictModelOf, startServingDaemon } from '../../src/serving/daemon';
 import { HttpError, readBody, sendError } from '../../src/serving/http-io';
 import { RouterMetrics } from '../../src/serving/router-metrics';
 import { ServingRuntime, type RoutedAnswer } from '../../src/serving/serving-runtime';
 import { StateStore } from '../../src/serving/state-store';
 import { UpstreamClient } from '../../src/serving/upstream';
-import { echoSpec } from '../fixtures/serving/echo-serving';
-import { processesWithTag, tempDir } from '../fixtures/serving/fake-serving';
+import { echoSpec, promSample } from '../fixtures/serving/echo-serving';
+import { fakeSpec, http, processesWithTag, tempDir } from '../fixtures/serving/fake-serving';
 
 const TAG = `serving-hot-path-test-${process.pid}`;
 
@@ -209,7 +209,13 @@ describe('ServingRuntime.predict onAnswer', () => {
         };
       },
     });
-    expect(answer).toEqual({ status: 200, body: '{"scores":[0.9,0.2]}', version: 'v1' });
+    expect(answer).toEqual({
+      status: 200,
+      body: '{"scores":[0.9,0.2]}',
+      version: 'v1',
+      upstreamMs: expect.any(Number),
+    });
+    expect(answer.upstreamMs).toBeGreaterThan(0);
     expect(atAnswer).toEqual({ answer, requests: 0, rows: 0, feedback: 404 }); // nothing recorded yet
     expect(runtime.versionStats('m', 'v1', 60_000)).toMatchObject({
       requests: 1,
@@ -238,5 +244,52 @@ describe('ServingRuntime.predict onAnswer', () => {
       labeled: 1,
       correct: 1,
     });
+  });
+});
+
+describe("the router's own time", () => {
+  const TAG_SLOW = `serving-own-time-test-${process.pid}`;
+  it("is answered in x-mlcd-router-ms and observed per version, without the model server's 150 ms", async () => {
+    const state = tempDir('mlcd-serving-own-time-');
+    const daemon = await startServingDaemon({ port: 0, stateDir: state.dir, log: () => undefined });
+    try {
+      const put = await http('PUT', `${daemon.url}/admin/models/m/versions/v1`, {
+        artifactUri: '/a',
+        serving: fakeSpec(TAG_SLOW, ['--latency-ms', '150']),
+      });
+      expect(put.status).toBe(200);
+      expect(
+        (await http('PUT', `${daemon.url}/admin/models/m/weights`, { weights: { v1: 100 } })).status,
+      ).toBe(200);
+      const own: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const t0 = performance.now();
+        const r = await http('POST', `${daemon.url}/v1/models/m/predict`, { rows: [{ x: 1 }] });
+        const total = performance.now() - t0;
+        expect(r.status).toBe(200);
+        const header = r.headers.get('x-mlcd-router-ms');
+        expect(header).toMatch(/^\d+\.\d{3}$/);
+        const ms = Number(header);
+        expect(total).toBeGreaterThanOrEqual(150);
+        // The 150 ms wait of the model server is not the router's: what is left is far below it.
+        expect(ms).toBeGreaterThanOrEqual(0);
+        expect(ms).toBeLessThan(100);
+        own.push(ms);
+      }
+      const metrics = (await http('GET', `${daemon.url}/metrics`)).body as string;
+      expect(promSample(metrics, 'mlcd_router_own_time_seconds_count', { model: 'm', version: 'v1' })).toBe(
+        3,
+      );
+      const sum = promSample(metrics, 'mlcd_router_own_time_seconds_sum', { model: 'm', version: 'v1' });
+      expect(sum).toBeCloseTo(own.reduce((a, b) => a + b, 0) / 1000, 4);
+      // A refused body is the client's mistake: no answer from a version, no observation.
+      expect((await http('POST', `${daemon.url}/v1/models/m/predict`, { nope: 1 })).status).toBe(400);
+      const after = (await http('GET', `${daemon.url}/metrics`)).body as string;
+      expect(promSample(after, 'mlcd_router_own_time_seconds_count', { model: 'm', version: 'v1' })).toBe(3);
+    } finally {
+      await daemon.close();
+      state.remove();
+    }
+    expect(processesWithTag(TAG_SLOW)).toEqual([]);
   });
 });
