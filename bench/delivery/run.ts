@@ -30,6 +30,7 @@ import type { OpenLoopResult } from './open-loop';
 import { runReleaseBench } from './release-bench';
 import { releaseMarkdown } from './release-report';
 import { startBareForwarder } from './bare-forwarder';
+import { findNginx, startNginxForwarder } from './nginx-forwarder';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const MODEL = 'bench';
@@ -72,6 +73,8 @@ const optionsSchema = z.object({
   analysisIntervalMs: z.number().int().min(100).max(60_000),
   scrapeIntervalMs: z.number().int().min(100).max(60_000),
   releaseLoadRate: z.number().finite().positive().max(2_000),
+  /** `auto` (nginx on PATH or in /usr/sbin, skipped when absent), `off`, or the binary's path. */
+  nginx: z.string().min(1),
   trace: z.boolean(),
 });
 type BenchOptions = z.infer<typeof optionsSchema>;
@@ -99,6 +102,7 @@ function parseOptions(argv: string[]): BenchOptions {
       'analysis-interval-ms': { type: 'string', default: '1000' },
       'scrape-interval-ms': { type: 'string', default: '1000' },
       'release-load-rate': { type: 'string', default: '100' },
+      nginx: { type: 'string', default: 'auto' },
       trace: { type: 'boolean', default: false },
     },
     strict: true,
@@ -123,6 +127,7 @@ function parseOptions(argv: string[]): BenchOptions {
     analysisIntervalMs: num(values['analysis-interval-ms']),
     scrapeIntervalMs: num(values['scrape-interval-ms']),
     releaseLoadRate: num(values['release-load-rate']),
+    nginx: values.nginx,
     trace: values.trace,
   };
   const parsed = optionsSchema.safeParse(raw);
@@ -162,7 +167,7 @@ const clientResultSchema = z.object({
   firstError: z.string().optional(),
 });
 
-type PathName = 'direct' | 'bare' | 'router';
+type PathName = 'direct' | 'bare' | 'router' | 'nginx';
 /** The rate ladder climbs the two paths the issue compares; the bare forwarder is a peer of the overhead rounds only. */
 type LadderPath = 'direct' | 'router';
 
@@ -181,6 +186,8 @@ interface RunRecord extends OpenLoopResult {
   routerCpuMs: number;
   /** CPU time of the model server process over the run, ms (from /proc; null elsewhere). */
   modelServerCpuMs: number | null;
+  /** CPU time of the nginx peer over the run, ms (null without it or without /proc). */
+  nginxCpuMs: number | null;
   /** 1-minute load average after the run: other work on the machine shows here. */
   loadAvg1: number;
 }
@@ -194,7 +201,7 @@ async function runClient(
   warmupMs: number,
   durationMs: number,
   o: BenchOptions,
-  modelServerPid: number | null,
+  pids: { modelServer: number | null; nginx: number | null },
 ): Promise<RunRecord> {
   const config: LoadClientConfig = {
     url: path.url,
@@ -211,7 +218,8 @@ async function runClient(
     ...(path.timingHeader === undefined ? {} : { timingHeader: path.timingHeader }),
   };
   const cpu0 = process.cpuUsage();
-  const ms0 = modelServerCpuMs(modelServerPid);
+  const ms0 = processCpuMs(pids.modelServer);
+  const ng0 = processCpuMs(pids.nginx);
   const child = spawn(process.execPath, [join(__dirname, 'load-client.js'), JSON.stringify(config)], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -229,7 +237,8 @@ async function runClient(
   });
   clearTimeout(killer);
   const cpu = process.cpuUsage(cpu0);
-  const ms1 = modelServerCpuMs(modelServerPid);
+  const ms1 = processCpuMs(pids.modelServer);
+  const ng1 = processCpuMs(pids.nginx);
   if (code !== 0)
     throw new Error(
       `load client (${path.name}, ${rate}/s) ended with ${signal ?? `exit code ${code}`}: ${stderr.trim().slice(-500)}`,
@@ -266,13 +275,14 @@ async function runClient(
     ...(headerMs === undefined ? {} : { headerMs: summary(headerMs) }),
     routerCpuMs: (cpu.user + cpu.system) / 1000,
     modelServerCpuMs: ms0 === null || ms1 === null ? null : ms1 - ms0,
+    nginxCpuMs: ng0 === null || ng1 === null ? null : ng1 - ng0,
     loadAvg1: loadavg()[0] ?? NaN,
   };
 }
 
 let clockTicks: number | null | undefined;
 /** utime + stime of a process from /proc/<pid>/stat, ms; null when that cannot be read (not Linux). */
-function modelServerCpuMs(pid: number | null): number | null {
+function processCpuMs(pid: number | null): number | null {
   if (pid === null || !existsSync(`/proc/${pid}/stat`)) return null;
   try {
     clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || null;
@@ -369,6 +379,27 @@ const log = (line: string): void => void process.stderr.write(`[bench:delivery] 
 const brief = (r: RunRecord): string =>
   `${r.path.padEnd(6)} ${r.offeredPerSecond}/s: achieved ${r.achievedPerSecond.toFixed(0)}/s, p50 ${f(r.latencyMs.p50, 3)} ms, p99 ${f(r.latencyMs.p99, 3)} ms, errors ${r.errors}, dropped ${r.dropped}, load ${r.loadAvg1.toFixed(2)}${r.firstError ? ` (${r.firstError})` : ''}`;
 
+/** The nginx peer's figures over the rounds (each of which ran it). */
+function nginxOverhead(
+  rounds: Array<{ direct: RunRecord; nginx?: RunRecord }>,
+  perRequestUs: (r: RunRecord, cpuMs: number | null) => number,
+) {
+  const runs = rounds.map((r) => {
+    if (r.nginx === undefined) throw new Error('bench:delivery: a round ran without the nginx peer');
+    return { direct: r.direct, nginx: r.nginx };
+  });
+  const over = (fn: (r: (typeof runs)[number]) => number): Spread => spread(runs.map(fn));
+  return {
+    p50Ms: over((r) => r.nginx.latencyMs.p50),
+    p99Ms: over((r) => r.nginx.latencyMs.p99),
+    p999Ms: over((r) => r.nginx.latencyMs.p999),
+    achievedPerSecond: over((r) => r.nginx.achievedPerSecond),
+    addedP50Ms: over((r) => r.nginx.latencyMs.p50 - r.direct.latencyMs.p50),
+    addedP99Ms: over((r) => r.nginx.latencyMs.p99 - r.direct.latencyMs.p99),
+    cpuUsPerRequest: over((r) => perRequestUs(r.nginx, r.nginx.nginxCpuMs)),
+  };
+}
+
 /** Part 1: the router's added latency and highest sustained rate, against the model server directly. */
 async function routerPart(o: BenchOptions) {
   const loadStart = loadavg();
@@ -381,6 +412,7 @@ async function routerPart(o: BenchOptions) {
   });
   const removeHandlers = installShutdownHandlers(daemon, { log });
   let closeForwarder: (() => Promise<void>) | undefined;
+  let closeNginx: (() => Promise<void>) | undefined;
   try {
     const server = await deployModelServer(daemon);
     const direct: BenchPath = { name: 'direct', url: `${server.endpoint}/predict` };
@@ -396,6 +428,23 @@ async function routerPart(o: BenchOptions) {
     closeForwarder = () => forwarder.close();
     const bare: BenchPath = { name: 'bare', url: `${forwarder.url}/predict` };
     await checkPathsAgree(direct, bare);
+    // The native peer: nginx forwarding to the same model server, when installed; it prices the
+    // hop itself (kernel, loopback, a second process) at a native proxy's CPU cost.
+    const nginxBin = o.nginx === 'off' ? null : findNginx(o.nginx);
+    let nginx: (BenchPath & { pid: number }) | undefined;
+    if (nginxBin === null) {
+      log(
+        o.nginx === 'off'
+          ? 'nginx peer off (--nginx off)'
+          : 'nginx not found (PATH, /usr/sbin): the native-proxy peer is left out; apt-get install nginx-light adds it',
+      );
+    } else {
+      const proxy = await startNginxForwarder(nginxBin, server.endpoint);
+      closeNginx = () => proxy.close();
+      nginx = { name: 'nginx', url: `${proxy.url}/predict`, pid: proxy.pid };
+      await checkPathsAgree(direct, nginx);
+    }
+    const pids = { modelServer: server.pid, nginx: nginx?.pid ?? null };
     log(
       `model server ${server.endpoint} (pid ${server.pid ?? '?'}), router ${daemon.url}; ${cpus().length} cores, load ${loadStart.map((l) => l.toFixed(2)).join(' ')}`,
     );
@@ -408,13 +457,14 @@ async function routerPart(o: BenchOptions) {
       direct: RunRecord;
       bare: RunRecord;
       router: RunRecord;
+      nginx?: RunRecord;
     }> = [];
-    const paths = [direct, bare, router];
+    const paths: BenchPath[] = [direct, bare, router, ...(nginx ? [nginx] : [])];
     for (let round = 1; round <= o.rounds; round++) {
       const order = paths.map((_, i) => paths[(i + round - 1) % paths.length] as BenchPath);
       const got: Partial<Record<PathName, RunRecord>> = {};
       for (const p of order) {
-        const r = await runClient(p, o.rate, o.warmupS * 1000, o.durationS * 1000, o, server.pid);
+        const r = await runClient(p, o.rate, o.warmupS * 1000, o.durationS * 1000, o, pids);
         got[p.name] = r;
         log(`round ${round}/${o.rounds} ${brief(r)}`);
       }
@@ -424,6 +474,7 @@ async function routerPart(o: BenchOptions) {
         direct: got.direct as RunRecord,
         bare: got.bare as RunRecord,
         router: got.router as RunRecord,
+        ...(got.nginx ? { nginx: got.nginx } : {}),
       });
     }
     const over = (fn: (r: (typeof rounds)[number]) => number): Spread => spread(rounds.map(fn));
@@ -476,6 +527,8 @@ async function routerPart(o: BenchOptions) {
         router: over((r) => perRequestUs(r.router, r.router.modelServerCpuMs)),
       },
       clientSendLagP99Ms: over((r) => Math.max(r.direct.sendLagMs.p99, r.router.sendLagMs.p99)),
+      // nginx against direct: the hop itself at a native proxy's CPU cost (absent without nginx).
+      ...(nginx ? { nginx: nginxOverhead(rounds, perRequestUs) } : {}),
       targetAddedP99Ms: TARGET_ADDED_P99_MS,
       targetMet: false,
     };
@@ -497,7 +550,7 @@ async function routerPart(o: BenchOptions) {
           steps.some((s) => s.path === p && s.offeredPerSecond === rate && s.sustained);
         const due = [direct, router].filter((p) => climbing.has(p.name) && !sustainedAlready(p.name));
         for (const p of due) {
-          const r = await runClient(p, rate, 1_000, o.stepDurationS * 1000, o, server.pid);
+          const r = await runClient(p, rate, 1_000, o.stepDurationS * 1000, o, pids);
           const reasons = sustains(
             {
               offeredPerSecond: rate,
@@ -534,6 +587,7 @@ async function routerPart(o: BenchOptions) {
 
     return { overhead, rounds, maxRate, markdown: markdown(overhead, maxRate, o) };
   } finally {
+    await closeNginx?.();
     await closeForwarder?.();
     await daemon.close();
     removeHandlers();
@@ -603,6 +657,7 @@ function markdown(
     routerOwnP999Ms: Spread;
     routerCpuUsPerRequest: Spread;
     bareCpuUsPerRequest: Spread;
+    nginx?: ReturnType<typeof nginxOverhead>;
     targetMet: boolean;
   },
   mr: {
@@ -620,12 +675,18 @@ function markdown(
     `| direct to the model server | ${fs(ov.direct.p50Ms, 3)} | ${fs(ov.direct.p99Ms, 3)} | ${fs(ov.direct.p999Ms, 3)} | ${f(ov.direct.achievedPerSecond.median, 0)} |`,
     `| through a bare node:http forwarder (peer) | ${fs(ov.bare.p50Ms, 3)} | ${fs(ov.bare.p99Ms, 3)} | ${fs(ov.bare.p999Ms, 3)} | ${f(ov.bare.achievedPerSecond.median, 0)} |`,
     `| through the router | ${fs(ov.router.p50Ms, 3)} | ${fs(ov.router.p99Ms, 3)} | ${fs(ov.router.p999Ms, 3)} | ${f(ov.router.achievedPerSecond.median, 0)} |`,
+    ...(ov.nginx
+      ? [
+          `| through nginx (native proxy, peer) | ${fs(ov.nginx.p50Ms, 3)} | ${fs(ov.nginx.p99Ms, 3)} | ${fs(ov.nginx.p999Ms, 3)} | ${f(ov.nginx.achievedPerSecond.median, 0)} |`,
+          `| added by nginx | ${fs(ov.nginx.addedP50Ms, 3)} | ${fs(ov.nginx.addedP99Ms, 3)} | | |`,
+        ]
+      : []),
     `| added by the bare forwarder | ${fs(ov.bareAddedP50Ms, 3)} | ${fs(ov.bareAddedP99Ms, 3)} | | |`,
     `| **added by the router** | **${fs(ov.addedP50Ms, 3)}** | **${fs(ov.addedP99Ms, 3)}** | | |`,
     `| router over the bare forwarder | ${fs(ov.routerOverBareP50Ms, 3)} | ${fs(ov.routerOverBareP99Ms, 3)} | | |`,
     `| the router's own time (its \`${ROUTER_TIME_HEADER}\` header) | ${fs(ov.routerOwnP50Ms, 3)} | ${fs(ov.routerOwnP99Ms, 3)} | ${fs(ov.routerOwnP999Ms, 3)} | |`,
     '',
-    `CPU per request: router ${fs(ov.routerCpuUsPerRequest, 0)} µs, bare forwarder ${fs(ov.bareCpuUsPerRequest, 0)} µs. Target (added p99 < ${TARGET_ADDED_P99_MS} ms at 1,000/s): ${ov.targetMet ? 'met' : 'NOT met'}${o.rate === 1000 ? '' : ` (measured at ${o.rate}/s)`}.`,
+    `CPU per request: router ${fs(ov.routerCpuUsPerRequest, 0)} µs, bare forwarder ${fs(ov.bareCpuUsPerRequest, 0)} µs${ov.nginx ? `, nginx ${fs(ov.nginx.cpuUsPerRequest, 0)} µs` : ''}. Target (added p99 < ${TARGET_ADDED_P99_MS} ms at 1,000/s): ${ov.targetMet ? 'met' : 'NOT met'}${o.rate === 1000 ? '' : ` (measured at ${o.rate}/s)`}.`,
     '',
     `Highest sustained rate (≥ 95 % of offered, p99 ≤ ${o.p99BoundMs} ms, ≤ 0.1 % failed; ${o.stepDurationS} s per step):`,
     '',
