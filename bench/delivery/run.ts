@@ -379,6 +379,16 @@ const log = (line: string): void => void process.stderr.write(`[bench:delivery] 
 const brief = (r: RunRecord): string =>
   `${r.path.padEnd(6)} ${r.offeredPerSecond}/s: achieved ${r.achievedPerSecond.toFixed(0)}/s, p50 ${f(r.latencyMs.p50, 3)} ms, p99 ${f(r.latencyMs.p99, 3)} ms, errors ${r.errors}, dropped ${r.dropped}, load ${r.loadAvg1.toFixed(2)}${r.firstError ? ` (${r.firstError})` : ''}`;
 
+/** One path's latency percentiles and achieved rate, each as its spread over the rounds. */
+function pathSpread(runs: RunRecord[]) {
+  return {
+    p50Ms: spread(runs.map((r) => r.latencyMs.p50)),
+    p99Ms: spread(runs.map((r) => r.latencyMs.p99)),
+    p999Ms: spread(runs.map((r) => r.latencyMs.p999)),
+    achievedPerSecond: spread(runs.map((r) => r.achievedPerSecond)),
+  };
+}
+
 /** The nginx peer's figures over the rounds (each of which ran it). */
 function nginxOverhead(
   rounds: Array<{ direct: RunRecord; nginx?: RunRecord }>,
@@ -390,10 +400,7 @@ function nginxOverhead(
   });
   const over = (fn: (r: (typeof runs)[number]) => number): Spread => spread(runs.map(fn));
   return {
-    p50Ms: over((r) => r.nginx.latencyMs.p50),
-    p99Ms: over((r) => r.nginx.latencyMs.p99),
-    p999Ms: over((r) => r.nginx.latencyMs.p999),
-    achievedPerSecond: over((r) => r.nginx.achievedPerSecond),
+    ...pathSpread(runs.map((r) => r.nginx)),
     addedP50Ms: over((r) => r.nginx.latencyMs.p50 - r.direct.latencyMs.p50),
     addedP99Ms: over((r) => r.nginx.latencyMs.p99 - r.direct.latencyMs.p99),
     cpuUsPerRequest: over((r) => perRequestUs(r.nginx, r.nginx.nginxCpuMs)),
@@ -485,24 +492,9 @@ async function routerPart(o: BenchOptions) {
       ratePerSecond: o.rate,
       durationS: o.durationS,
       warmupS: o.warmupS,
-      direct: {
-        p50Ms: over((r) => r.direct.latencyMs.p50),
-        p99Ms: over((r) => r.direct.latencyMs.p99),
-        p999Ms: over((r) => r.direct.latencyMs.p999),
-        achievedPerSecond: over((r) => r.direct.achievedPerSecond),
-      },
-      bare: {
-        p50Ms: over((r) => r.bare.latencyMs.p50),
-        p99Ms: over((r) => r.bare.latencyMs.p99),
-        p999Ms: over((r) => r.bare.latencyMs.p999),
-        achievedPerSecond: over((r) => r.bare.achievedPerSecond),
-      },
-      router: {
-        p50Ms: over((r) => r.router.latencyMs.p50),
-        p99Ms: over((r) => r.router.latencyMs.p99),
-        p999Ms: over((r) => r.router.latencyMs.p999),
-        achievedPerSecond: over((r) => r.router.achievedPerSecond),
-      },
+      direct: pathSpread(rounds.map((r) => r.direct)),
+      bare: pathSpread(rounds.map((r) => r.bare)),
+      router: pathSpread(rounds.map((r) => r.router)),
       // Per round (the two runs closest in time), then the spread over rounds.
       addedP50Ms: over((r) => r.router.latencyMs.p50 - r.direct.latencyMs.p50),
       addedP99Ms: over((r) => r.router.latencyMs.p99 - r.direct.latencyMs.p99),

@@ -3,47 +3,30 @@
  * relays a prediction to the model server's /predict and its answer back, and stops cleanly.
  */
 import { existsSync, mkdtempSync, writeFileSync, chmodSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findNginx, startNginxForwarder, type NginxForwarder } from '../../bench/delivery/nginx-forwarder';
+import { startEchoUpstream, type EchoUpstream } from '../fixtures/serving/echo-upstream';
 
-let upstream: Server;
-let upstreamUrl: string;
+let upstream: EchoUpstream;
 let forwarder: NginxForwarder;
-const seen: Array<{ method?: string; url?: string; body: string }> = [];
 const nginx = findNginx('auto');
 
 beforeAll(async () => {
   if (nginx === null)
     throw new Error('nginx is not installed: run `bash scripts/setup.sh` (apt-get install nginx-light)');
-  upstream = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8');
-      seen.push({ method: req.method, url: req.url, body });
-      const status = body.includes('"fail"') ? 500 : 200;
-      res
-        .writeHead(status, { 'content-type': 'application/json' })
-        .end(JSON.stringify({ echoed: body === '' ? null : (JSON.parse(body) as unknown) }));
-    });
-  });
-  await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
-  upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
-  forwarder = await startNginxForwarder(nginx, upstreamUrl);
+  upstream = await startEchoUpstream();
+  forwarder = await startNginxForwarder(nginx, upstream.url);
 });
 
 afterAll(async () => {
   await forwarder?.close();
-  upstream.closeAllConnections();
-  await new Promise((r) => upstream.close(r));
+  await upstream.close();
 });
 
 test('relays the body to /predict and the status and body back, over reused upstream connections', async () => {
   const connections = new Set<string>();
-  upstream.on('connection', (s) => connections.add(`${s.remotePort}`));
+  upstream.server.on('connection', (s) => connections.add(`${s.remotePort}`));
   for (let i = 0; i < 5; i++) {
     const ok = await fetch(`${forwarder.url}/v1/models/bench/predict`, {
       method: 'POST',
@@ -52,7 +35,7 @@ test('relays the body to /predict and the status and body back, over reused upst
     });
     expect(ok.status).toBe(200);
     expect(await ok.json()).toEqual({ echoed: { rows: [{ x: i }] } });
-    expect(seen.at(-1)).toEqual({ method: 'POST', url: '/predict', body: `{"rows":[{"x":${i}}]}` });
+    expect(upstream.seen.at(-1)).toEqual({ method: 'POST', url: '/predict', body: `{"rows":[{"x":${i}}]}` });
   }
   // keepalive in the upstream block: sequential requests share one connection to the model server.
   expect(connections.size).toBeLessThanOrEqual(1);
@@ -79,7 +62,7 @@ test('a binary that is not nginx fails the start with what it printed', async ()
   writeFileSync(fake, '#!/bin/sh\necho "nginx: [emerg] pretend failure" >&2\nexit 1\n');
   chmodSync(fake, 0o755);
   expect(findNginx(fake)).toBe(fake);
-  await expect(startNginxForwarder(fake, upstreamUrl)).rejects.toThrow(
+  await expect(startNginxForwarder(fake, upstream.url)).rejects.toThrow(
     /ended \(exit code 1\).*pretend failure/s,
   );
 });

@@ -7,18 +7,7 @@ import type { Expectation, ExpectationResult } from '../../src/expectations/type
 import { ColumnValueIndex } from '../../src/expectations/value-index';
 import { numberBatch, stringBatch } from '../fixtures/data/column-batches';
 import { ExactAggregates } from '../fixtures/expectations/exact-aggregates';
-
-/** A deterministic generator (mulberry32), so failures reproduce. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as rng } from '../helpers/seeded-random';
 
 /** Splits whole columns into batches of `size` rows. */
 function batches(columns: Record<string, ReadonlyArray<number | string | null>>, size: number): DataBatch[] {

@@ -4,20 +4,9 @@ import { startServingDaemon, type ServingDaemon } from '../../src/serving/daemon
 import { RowSample } from '../../src/serving/row-sample';
 import { echoSpec } from '../fixtures/serving/echo-serving';
 import { http, processesWithTag, tempDir } from '../fixtures/serving/fake-serving';
+import { seededRandom as seeded } from '../helpers/seeded-random';
 
 const TAG = `serving-row-sample-test-${process.pid}`;
-
-/** A seeded uniform generator (mulberry32), so the sampling tests are the same on every run. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('RowSample', () => {
   it('below the per-second quota keeps every row, the newest up to its capacity, oldest first', () => {
