@@ -168,7 +168,7 @@ const clientResultSchema = z.object({
 });
 
 type PathName = 'direct' | 'bare' | 'router' | 'nginx';
-/** The rate ladder climbs the two paths the issue compares; the bare forwarder is a peer of the overhead rounds only. */
+/** The rate ladder climbs the two paths the issue compares; the bare forwarder and nginx are peers of the overhead rounds only. */
 type LadderPath = 'direct' | 'router';
 
 interface BenchPath {
