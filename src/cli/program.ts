@@ -12,7 +12,7 @@ import { connectClient, resolveTemporalTarget, workflowUrl } from '../temporal/c
 import { startDevServer } from '../temporal/dev-server';
 import { ensureDevStack, isServingUp, stopDevStack } from '../dev-stack';
 import { startWorker } from '../worker';
-import { startServingDaemon } from '../serving/daemon';
+import { DATA_PLANES, startServingDaemon, type DataPlaneKind } from '../serving/daemon';
 import { installShutdownHandlers } from '../serving/shutdown';
 import { queryReleaseStatus, startRelease, waitForRelease } from '../release-client';
 import {
@@ -138,10 +138,17 @@ export function buildProgram(): Command {
     .description('run the local serving daemon (router + model servers)')
     .option('--port <port>', 'listen port', (v) => Number(v), Number(new URL(DEFAULT_SERVING_URL).port))
     .option('--host <host>', 'listen address (0.0.0.0 inside a container)', '127.0.0.1')
-    .action(async (o: { port: number; host: string }) => {
-      const daemon = await startServingDaemon({ host: o.host, port: o.port, stateDir: statePaths.serving() });
+    .addOption(
+      new Option('--data-plane <kind>', 'what answers predictions: this process (node) or an nginx in front of it (nginx, docs/serving.md)')
+        .choices([...DATA_PLANES])
+        .env('MLCD_DATA_PLANE')
+        .default('node'),
+    )
+    .option('--nginx <path>', 'nginx binary for --data-plane nginx (default: PATH, then /usr/sbin)', 'auto')
+    .action(async (o: { port: number; host: string; dataPlane: DataPlaneKind; nginx: string }) => {
+      const daemon = await startServingDaemon({ host: o.host, port: o.port, stateDir: statePaths.serving(), dataPlane: o.dataPlane, nginx: o.nginx });
       installShutdownHandlers(daemon);
-      console.log(`serving daemon on ${daemon.url}`);
+      console.log(`serving daemon on ${daemon.url}${daemon.dataPlane === 'nginx' ? ' (nginx data plane)' : ''}`);
     });
 
   program

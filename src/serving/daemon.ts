@@ -6,9 +6,16 @@
  * installed, and the daemon then has no dependency beyond prom-client and zod.
  */
 import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { isValidRequestId, parseFeedbackBody, requestIdProblem } from './feedback';
 import { HttpError, readBody, readJson, sendError, sendJson } from './http-io';
+import { freePort } from './free-port';
+import { startAccessLogReceiver, type AccessLogReceiver } from './nginx/access-log';
+import { findNginx, findNjsModule, NGINX_MODULE_DIRS } from './nginx/binary';
+import { NginxDataPlane } from './nginx/data-plane';
+import { predictRows } from './predict-body';
 import { DEFAULT_FEEDBACK_REQUESTS, DEFAULT_FEEDBACK_ROWS } from './prediction-log';
 import { RouterMetrics } from './router-metrics';
 import { ServingRuntime } from './serving-runtime';
@@ -36,12 +43,32 @@ export interface ServingDaemonOptions {
   restartBackoffMs?: number;
   /** Where log lines go. Default: stderr, prefixed `[mlcd serve]`. */
   log?: (line: string) => void;
+  /**
+   * What answers predictions: `node` (default) this process's router; `nginx` an nginx in front
+   * of it (docs/serving.md, "Data planes"), for the latency of a native proxy: this process then
+   * keeps the books from nginx's prediction log and answers everything else behind it.
+   */
+  dataPlane?: DataPlaneKind;
+  /** The nginx binary for the nginx data plane: a path, or `auto` (PATH, /usr/sbin). Default `auto`. */
+  nginx?: string;
+  /** `ngx_http_js_module.so` for the nginx data plane: a path, or `auto`. Default `auto`. */
+  njsModule?: string;
 }
+
+/** The data planes the daemon can run. */
+export const DATA_PLANES = ['node', 'nginx'] as const;
+export type DataPlaneKind = (typeof DATA_PLANES)[number];
 
 /** A running daemon. */
 export interface ServingDaemon {
-  /** Base URL, e.g. `http://127.0.0.1:8710`. */
+  /** Base URL, e.g. `http://127.0.0.1:8710`: predictions, feedback, metrics and the admin API. */
   url: string;
+  /** The data plane answering predictions at `url`. */
+  dataPlane: DataPlaneKind;
+  /** This process's own server: `url` itself with the node data plane, the server behind nginx with the nginx one. */
+  controlUrl: string;
+  /** The nginx master's pid with the nginx data plane; null with the node one. */
+  dataPlanePid: number | null;
   /** Stops listening and stops every model server (SIGTERM, SIGKILL after 5 s). Keeps the state file. */
   close(): Promise<void>;
   /** SIGKILLs every model server synchronously; for `process.on('exit')`. */
@@ -93,29 +120,90 @@ export async function startServingDaemon(opts: ServingDaemonOptions): Promise<Se
       else res.destroy();
     });
   });
+  const dataPlane = opts.dataPlane ?? 'node';
+  const behindNginx = dataPlane === 'nginx';
+  // Behind nginx this server is private: loopback, a free port.
+  const ownHost = behindNginx ? '127.0.0.1' : host;
   try {
-    await listen(server, opts.port, host);
+    await listen(server, behindNginx ? 0 : opts.port, ownHost);
   } catch (e) {
     await runtime.close();
     throw new Error(`serving daemon cannot listen on ${host}:${opts.port}: ${(e as Error).message}`, { cause: e });
   }
   const addr = server.address();
-  const port = typeof addr === 'object' && addr !== null ? addr.port : opts.port;
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  log(`listening on ${url}, state in ${opts.stateDir}`);
+  const ownPort = typeof addr === 'object' && addr !== null ? addr.port : opts.port;
+  const controlUrl = `http://${ownHost.includes(':') ? `[${ownHost}]` : ownHost}:${ownPort}`;
+  let nginx: { plane: NginxDataPlane; receiver: AccessLogReceiver } | undefined;
+  if (behindNginx) {
+    try {
+      nginx = await startNginxPlane(opts, host, controlUrl, runtime, log);
+    } catch (e) {
+      server.closeAllConnections();
+      await Promise.all([new Promise((r) => server.close(r)), runtime.close()]);
+      throw e;
+    }
+  }
+  const url = nginx ? nginx.plane.url : controlUrl;
+  log(`listening on ${url}${nginx ? ` (nginx data plane; this process on ${controlUrl})` : ''}, state in ${opts.stateDir}`);
   let closed: Promise<void> | null = null;
   return {
     url,
+    dataPlane,
+    controlUrl,
+    dataPlanePid: nginx?.plane.pid ?? null,
     close: () => {
       closed ??= (async () => {
+        await nginx?.plane.close();
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeAllConnections();
-        await Promise.all([stopped, runtime.close()]);
+        await Promise.all([stopped, runtime.close(), nginx?.receiver.close()]);
       })();
       return closed;
     },
-    killChildrenNow: () => runtime.killNow(),
+    killChildrenNow: () => {
+      nginx?.plane.killNow();
+      runtime.killNow();
+    },
   };
+}
+
+/** Finds nginx and njs, binds the prediction log receiver and starts nginx with the restored split. */
+async function startNginxPlane(
+  opts: ServingDaemonOptions,
+  host: string,
+  controlUrl: string,
+  runtime: ServingRuntime,
+  log: (line: string) => void,
+): Promise<{ plane: NginxDataPlane; receiver: AccessLogReceiver }> {
+  const binary = findNginx(opts.nginx ?? 'auto');
+  const njsModule = findNjsModule(opts.njsModule ?? 'auto');
+  if (binary === null || njsModule === null) {
+    throw new Error(
+      `the nginx data plane needs nginx and its njs module; not found: ${[binary === null ? 'nginx (PATH, /usr/sbin)' : '', njsModule === null ? `ngx_http_js_module.so (${NGINX_MODULE_DIRS.join(', ')})` : ''].filter((x) => x !== '').join(' and ')}. ` +
+        'On Debian: apt-get install nginx-light libnginx-mod-http-js; or run the node data plane (the default)',
+    );
+  }
+  mkdirSync(opts.stateDir, { recursive: true }); // for the pid file, before any state is saved
+  const receiver = await startAccessLogReceiver({ onPrediction: (p) => runtime.recordLogged(p), log });
+  try {
+    const plane = await NginxDataPlane.start({
+      nginx: binary,
+      njsModule,
+      host,
+      port: opts.port === 0 ? await freePort(host) : opts.port,
+      controlPlane: controlUrl,
+      logPort: receiver.port,
+      upstreamTimeoutMs: opts.upstreamTimeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS,
+      routes: runtime.currentRoutes(),
+      pidFile: join(opts.stateDir, 'nginx-data-plane.pid'),
+      log,
+    });
+    runtime.attachDataPlane(plane);
+    return { plane, receiver };
+  } catch (e) {
+    await receiver.close();
+    throw e;
+  }
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {
@@ -174,7 +262,7 @@ async function handle(runtime: ServingRuntime, metrics: RouterMetrics, req: Inco
       if (method === 'GET') return sendJson(res, 200, { weights: runtime.getWeights(model) });
       const body = await readJson(req);
       if (typeof body !== 'object' || body === null || !('weights' in body)) throw new HttpError(400, 'body must be { "weights": { "<version>": <percent> } }');
-      return sendJson(res, 200, { weights: runtime.setWeights(model, body.weights) });
+      return sendJson(res, 200, { weights: await runtime.setWeights(model, body.weights) });
     }
     const version = seg[4];
     if (model !== undefined && version !== undefined && seg[3] === 'versions') {
@@ -286,24 +374,12 @@ function requestIdOf(req: IncomingMessage): string {
 const DEFAULT_ROWS_LIMIT = 1_000;
 const MAX_ROWS_LIMIT = 100_000;
 
-const PREDICT_BODY_SHAPE = 'prediction body must be { "rows": [ { "<feature>": <value>, ... } ] }';
-
 /**
  * 400 unless the body is `{ "rows": [ {...}, ... ] }`: a client mistake must not count against a
  * version. Returns the rows, parsed once here and reused by the router.
  */
 function checkPredictBody(body: string): Array<Record<string, unknown>> {
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch (e) {
-    throw new HttpError(400, `prediction body is not valid JSON: ${(e as Error).message}`);
-  }
-  const rows = typeof json === 'object' && json !== null ? (json as { rows?: unknown }).rows : undefined;
-  if (!Array.isArray(rows)) throw new HttpError(400, PREDICT_BODY_SHAPE);
-  for (let i = 0; i < rows.length; i++) {
-    const r: unknown = rows[i];
-    if (typeof r !== 'object' || r === null || Array.isArray(r)) throw new HttpError(400, PREDICT_BODY_SHAPE);
-  }
-  return rows as Array<Record<string, unknown>>;
+  const read = predictRows(body);
+  if ('problem' in read) throw new HttpError(400, read.problem);
+  return read.rows;
 }

@@ -4,6 +4,7 @@ import { judgeFeedback } from './feedback';
 import { HttpError } from './http-io';
 import { ModelServerProcess, ModelServerStartError } from './model-server-process';
 import { PredictionLog } from './prediction-log';
+import { predictRows } from './predict-body';
 import type { RouterMetrics, VersionMetrics } from './router-metrics';
 import type { ServingState, StateStore } from './state-store';
 import { DEFAULT_ROW_SAMPLE, RowSample } from './row-sample';
@@ -11,6 +12,8 @@ import { UpstreamClient } from './upstream';
 import { StatsWindow } from './stats-window';
 import type { FeedbackItem, FeedbackResult, ModelsResponse, VersionView } from './types';
 import { compileRoute, pickRoute, routeKeyFraction, validateWeights, type WeightedRoute } from './weights';
+import { NginxNameError, type NginxRoute } from './nginx/config';
+import type { LoggedPrediction } from './nginx/access-log';
 
 /** Options of {@link ServingRuntime}. */
 export interface ServingRuntimeOptions {
@@ -31,6 +34,15 @@ export interface ServingRuntimeOptions {
   /** Delay before the one automatic restart of a server that died, ms. */
   restartBackoffMs: number;
   log: (line: string) => void;
+}
+
+/**
+ * A data plane outside this process (nginx) that routes predictions by the weights: every change
+ * of weights or of a weighted version's endpoint is applied there, and must be in force before
+ * the change counts here. Throws when it could not apply; the old split then stays in force.
+ */
+export interface ExternalDataPlane {
+  apply(routes: NginxRoute[]): Promise<void>;
 }
 
 /** Outcome of routing one prediction: the bytes to answer with and the version that took it. */
@@ -119,6 +131,10 @@ export class ServingRuntime {
   /** Every model server process alive or starting, so shutdown can reach them all. */
   private readonly live = new Set<ModelServerProcess>();
   private closing = false;
+  /** Set by {@link attachDataPlane}: nginx routes the predictions, this process keeps the books. */
+  private dataPlane: ExternalDataPlane | undefined;
+  /** Weight changes and data plane updates, one at a time in arrival order. */
+  private weightChanges: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly o: ServingRuntimeOptions) {
     this.predictions = new PredictionLog(o.feedbackRequests, o.feedbackRows);
@@ -191,18 +207,112 @@ export class ServingRuntime {
     return { stopped: true };
   }
 
-  /** Validates and applies `weights` for `model` in one swap; 400 / 409 naming the problem. */
-  setWeights(model: string, weights: unknown): Weights {
+  /**
+   * Validates and applies `weights` for `model` in one swap; 400 / 409 naming the problem. With
+   * an external data plane the new split is put in force there first (one change at a time), and
+   * a failure there leaves the old split everywhere (502, or 400 for a name nginx cannot carry).
+   */
+  async setWeights(model: string, weights: unknown): Promise<Weights> {
+    if (!this.dataPlane) return this.setWeightsNow(model, weights);
+    const run = this.weightChanges.then(async () => {
+      this.checkWeights(model, weights);
+      try {
+        await this.dataPlane?.apply(this.routes({ model, weights: weights as Weights }));
+      } catch (e) {
+        if (e instanceof NginxNameError) throw new HttpError(400, e.message);
+        throw new HttpError(502, `weights of ${model} not changed: the data plane could not apply them: ${(e as Error).message}`);
+      }
+      return this.setWeightsNow(model, weights);
+    });
+    this.weightChanges = run.catch(() => undefined);
+    return run;
+  }
+
+  private setWeightsNow(model: string, weights: unknown): Weights {
+    this.checkWeights(model, weights);
+    const applied = this.applyWeights(model, this.model(model), weights as Weights);
+    this.persist();
+    this.o.log(`weights of ${model}: ${JSON.stringify(applied)}`);
+    return { ...applied };
+  }
+
+  private checkWeights(model: string, weights: unknown): void {
     const entry = this.models.get(model);
     const problem = validateWeights(model, weights, (version) => {
       const v = entry?.versions.get(version);
       return { deployed: v !== undefined && (v.committed || v.proc !== null), healthy: v?.proc?.running === true };
     });
     if (problem) throw new HttpError(problem.kind === 'invalid' ? 400 : 409, problem.message);
-    const applied = this.applyWeights(model, this.model(model), weights as Weights);
-    this.persist();
-    this.o.log(`weights of ${model}: ${JSON.stringify(applied)}`);
-    return { ...applied };
+  }
+
+  /**
+   * Every model's split as the external data plane routes it: the weights in force, `change`
+   * replacing one model's. A weighted version without a known endpoint gets a closed port, so
+   * its requests fail (502) as they do in this process.
+   */
+  private routes(change?: { model: string; weights: Weights }): NginxRoute[] {
+    const names = new Set([...this.models.keys(), ...(change ? [change.model] : [])]);
+    return [...names].sort().map((model) => {
+      const entry = this.models.get(model);
+      const weights = change?.model === model ? change.weights : (entry?.weights ?? {});
+      return {
+        model,
+        versions: Object.entries(weights)
+          .filter(([, w]) => w > 0)
+          .map(([version, weight]) => ({ version, weight, endpoint: entry?.versions.get(version)?.proc?.endpoint ?? UNROUTABLE_ENDPOINT })),
+      };
+    });
+  }
+
+  /** Re-applies the split to the external data plane (a weighted version's server moved); logs a failure. */
+  private resyncDataPlane(why: string): void {
+    if (!this.dataPlane) return;
+    const run = this.weightChanges.then(() => this.dataPlane?.apply(this.routes()));
+    this.weightChanges = run.then(
+      () => undefined,
+      (e: Error) => this.o.log(`data plane not updated after ${why}: ${e.message}`),
+    );
+  }
+
+  /** Attaches the external data plane, started with {@link currentRoutes}; from then on weight changes go through it. */
+  attachDataPlane(dataPlane: ExternalDataPlane): void {
+    this.dataPlane = dataPlane;
+  }
+
+  /** The current split of every model, for the external data plane's first configuration. */
+  currentRoutes(): NginxRoute[] {
+    return this.routes();
+  }
+
+  /**
+   * Records one prediction the external data plane answered and logged, as `predict` records its
+   * own: stats window, metrics, row sample, prediction bins and feedback memory. A request whose
+   * body is not `{ "rows": [...] }` is the client's mistake and is not counted, as here it is
+   * refused before routing; a body too long to log counts without rows or scores.
+   */
+  recordLogged(p: LoggedPrediction): void {
+    const entry = this.models.get(p.model);
+    if (!entry) return;
+    let inputRows: ReadonlyArray<Readonly<Record<string, unknown>>> | undefined;
+    if (p.requestBody !== '-') {
+      const read = predictRows(p.requestBody);
+      if ('problem' in read) return;
+      inputRows = read.rows;
+    }
+    const now = performance.now();
+    let answer: ForwardedAnswer = { status: p.status, body: '', version: p.version };
+    if (p.status >= 200 && p.status < 300 && inputRows !== undefined && p.responseBody !== '-') {
+      let json: unknown;
+      try {
+        json = JSON.parse(p.responseBody);
+      } catch {
+        json = undefined;
+      }
+      const scores = scoresOf(json, inputRows.length);
+      if (typeof scores === 'string') this.warnScores(p.model, p.version, `${versionOf(p.model, p.version)} answered without usable scores (${scores}); its answers are relayed but not counted in prediction bins and get no feedback`);
+      else answer = { ...answer, scores };
+    }
+    this.record(entry, p.version, answer, now - p.ms, now, { requestId: p.requestId, rows: inputRows?.length ?? 0, ...(inputRows ? { inputRows } : {}) });
   }
 
   /** The weights in force for `model`; {} before any. */
@@ -371,6 +481,7 @@ export class ServingRuntime {
         delete v.lastError;
         this.o.log(`${model} version ${version} serving at ${proc.endpoint} (pid ${proc.pid})`);
         this.o.metrics.initVersion(model, version);
+        if ((this.models.get(model)?.weights[version] ?? 0) > 0) this.resyncDataPlane(`${model} version ${version} started at ${proc.endpoint}`);
         if (!v.committed && this.models.get(model)?.versions.get(version) === v) {
           v.committed = true;
           this.persist();
@@ -512,6 +623,9 @@ function scoresOf(json: unknown, rows: number): number[] | string {
   }
   return scores as number[];
 }
+
+/** Where a weighted version without a running server is routed by an external data plane: refused at once. */
+const UNROUTABLE_ENDPOINT = 'http://127.0.0.1:1';
 
 function failure(version: string, message: string): ForwardedAnswer {
   return { status: 502, body: JSON.stringify({ error: message, version }), version };

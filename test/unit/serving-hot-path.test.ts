@@ -178,7 +178,7 @@ describe('ServingRuntime.predict onAnswer', () => {
   });
   beforeAll(async () => {
     await runtime.deploy({ model: 'm', version: 'v1', artifactUri: '/a', serving: echoSpec(TAG) });
-    runtime.setWeights('m', { v1: 100 });
+    await runtime.setWeights('m', { v1: 100 });
   });
   afterAll(async () => {
     await runtime.close();

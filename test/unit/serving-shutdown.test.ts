@@ -5,6 +5,9 @@ function fakeDaemon(closeResult: Promise<void> = Promise.resolve()) {
   const calls: string[] = [];
   const daemon: ServingDaemon = {
     url: 'http://127.0.0.1:0',
+    dataPlane: 'node',
+    controlUrl: 'http://127.0.0.1:0',
+    dataPlanePid: null,
     close: () => {
       calls.push('close');
       return closeResult;
