@@ -10,9 +10,9 @@
  * private prefix directory (config, logs, temp paths), never as a daemon.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { freePort } from '../../src/serving/free-port';
 
 export interface NginxForwarder {
@@ -25,27 +25,6 @@ export interface NginxForwarder {
 
 /** How long nginx may take to answer its first request. */
 const START_TIMEOUT_MS = 10_000;
-
-/**
- * The nginx binary: `choice` when it is a path, else (`auto`) the first `nginx` on PATH or in
- * /usr/sbin (Debian installs it there, outside a normal user's PATH); null when there is none.
- */
-export function findNginx(choice: string, path = process.env.PATH ?? ''): string | null {
-  if (choice !== 'auto') {
-    accessSync(choice, constants.X_OK); // throws ENOENT / EACCES naming the path
-    return choice;
-  }
-  for (const dir of [...path.split(delimiter).filter((d) => d !== ''), '/usr/sbin', '/usr/local/sbin']) {
-    const candidate = join(dir, 'nginx');
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return null;
-}
 
 /** The configuration: one process, no access log, every path to `<upstream>/predict`. */
 export function nginxConfig(prefix: string, port: number, upstream: URL): string {

@@ -61,9 +61,12 @@ export interface ReleaseBenchOptions {
   loadRate: number;
   /** Log the deployment workflow's events of each rollback, from the release's start to the restore. */
   trace?: boolean;
+  /** The serving daemon's data plane (`mlcd serve --data-plane`). Default node. */
+  dataPlane?: 'node' | 'nginx';
 }
 
 export interface ReleaseBenchResult {
+  dataPlane: 'node' | 'nginx';
   firstRelease: OrchestrationRun;
   orchestrationRuns: OrchestrationRun[];
   orchestration: OrchestrationFigures;
@@ -156,7 +159,7 @@ export async function runReleaseBench(
       'serving',
       home,
       process.execPath,
-      [CLI, 'serve', '--port', String(servingPort)],
+      [CLI, 'serve', '--port', String(servingPort), '--data-plane', o.dataPlane ?? 'node'],
       env,
     );
     await waitFor('serving daemon', () => isServingUp(servingUrl), 20_000, join(home, 'serving.log'));
@@ -336,6 +339,7 @@ export async function runReleaseBench(
     }
     completed = true;
     return {
+      dataPlane: o.dataPlane ?? 'node',
       firstRelease,
       orchestrationRuns,
       orchestration: summarizeOrchestration(orchestrationRuns),

@@ -9,6 +9,8 @@ const fs = (s: Spread, digits = 0): string =>
 export function releaseMarkdown(r: ReleaseBenchResult): string {
   const o = r.orchestration;
   const lines = [
+    `**Serving daemon on the ${r.dataPlane} data plane.**`,
+    '',
     `Orchestration of a whole release with no-op jobs and no bake time (validate → train → score ×2 → evaluate → gates → register → deploy → 20 % → 100 % → promote), ${o.runs - o.failedRuns} of ${o.runs} releases promoted; median (min – max), ms:`,
     '',
     '| wall time | in activities | between activities (workflow tasks, signals, timers) | waiting for a worker |',

@@ -27,10 +27,12 @@ import { ROUTER_TIME_HEADER, VERSION_HEADER } from '../../src/serving/types';
 import { highestSustained, spread, sustains, type Spread, type SustainCriteria } from './latency-stats';
 import type { LoadClientConfig } from './load-client';
 import type { OpenLoopResult } from './open-loop';
-import { runReleaseBench } from './release-bench';
+import { runReleaseBench, type ReleaseBenchResult } from './release-bench';
 import { releaseMarkdown } from './release-report';
 import { startBareForwarder } from './bare-forwarder';
-import { findNginx, startNginxForwarder } from './nginx-forwarder';
+import { startNginxForwarder } from './nginx-forwarder';
+import { findNginx, findNjsModule } from '../../src/serving/nginx/binary';
+import { workerPids } from '../../src/serving/nginx/data-plane';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const MODEL = 'bench';
@@ -73,6 +75,8 @@ const optionsSchema = z.object({
   analysisIntervalMs: z.number().int().min(100).max(60_000),
   scrapeIntervalMs: z.number().int().min(100).max(60_000),
   releaseLoadRate: z.number().finite().positive().max(2_000),
+  /** The data planes the release part runs on, one whole stack each; nginx is left out (with a note) where it cannot run. */
+  releaseDataPlanes: z.array(z.enum(['node', 'nginx'])).min(1),
   /** `auto` (nginx on PATH or in /usr/sbin, skipped when absent), `off`, or the binary's path. */
   nginx: z.string().min(1),
   trace: z.boolean(),
@@ -102,6 +106,7 @@ function parseOptions(argv: string[]): BenchOptions {
       'analysis-interval-ms': { type: 'string', default: '1000' },
       'scrape-interval-ms': { type: 'string', default: '1000' },
       'release-load-rate': { type: 'string', default: '100' },
+      'release-data-planes': { type: 'string', default: 'node,nginx' },
       nginx: { type: 'string', default: 'auto' },
       trace: { type: 'boolean', default: false },
     },
@@ -127,6 +132,7 @@ function parseOptions(argv: string[]): BenchOptions {
     analysisIntervalMs: num(values['analysis-interval-ms']),
     scrapeIntervalMs: num(values['scrape-interval-ms']),
     releaseLoadRate: num(values['release-load-rate']),
+    releaseDataPlanes: values['release-data-planes'].split(','),
     nginx: values.nginx,
     trace: values.trace,
   };
@@ -167,9 +173,13 @@ const clientResultSchema = z.object({
   firstError: z.string().optional(),
 });
 
-type PathName = 'direct' | 'bare' | 'router' | 'nginx';
-/** The rate ladder climbs the two paths the issue compares; the bare forwarder and nginx are peers of the overhead rounds only. */
-type LadderPath = 'direct' | 'router';
+/**
+ * `router` is the daemon's own (Node) router, `routerNginx` the same daemon's nginx data plane;
+ * `bare` and `nginx` are plain forwarders, peers that price the hop.
+ */
+type PathName = 'direct' | 'bare' | 'router' | 'nginx' | 'routerNginx';
+/** The rate ladder climbs the paths the issue compares (both data planes); the forwarders are peers of the overhead rounds only. */
+type LadderPath = 'direct' | 'router' | 'routerNginx';
 
 interface BenchPath {
   name: PathName;
@@ -188,6 +198,8 @@ interface RunRecord extends OpenLoopResult {
   modelServerCpuMs: number | null;
   /** CPU time of the nginx peer over the run, ms (null without it or without /proc). */
   nginxCpuMs: number | null;
+  /** CPU time of the nginx data plane's master and workers over the run, ms (null without it or without /proc). */
+  planeCpuMs: number | null;
   /** 1-minute load average after the run: other work on the machine shows here. */
   loadAvg1: number;
 }
@@ -201,7 +213,7 @@ async function runClient(
   warmupMs: number,
   durationMs: number,
   o: BenchOptions,
-  pids: { modelServer: number | null; nginx: number | null },
+  pids: { modelServer: number | null; nginx: number | null; plane: number | null },
 ): Promise<RunRecord> {
   const config: LoadClientConfig = {
     url: path.url,
@@ -220,6 +232,7 @@ async function runClient(
   const cpu0 = process.cpuUsage();
   const ms0 = processCpuMs(pids.modelServer);
   const ng0 = processCpuMs(pids.nginx);
+  const pl0 = groupCpuMs(pids.plane);
   const child = spawn(process.execPath, [join(__dirname, 'load-client.js'), JSON.stringify(config)], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -239,6 +252,7 @@ async function runClient(
   const cpu = process.cpuUsage(cpu0);
   const ms1 = processCpuMs(pids.modelServer);
   const ng1 = processCpuMs(pids.nginx);
+  const pl1 = groupCpuMs(pids.plane);
   if (code !== 0)
     throw new Error(
       `load client (${path.name}, ${rate}/s) ended with ${signal ?? `exit code ${code}`}: ${stderr.trim().slice(-500)}`,
@@ -276,6 +290,7 @@ async function runClient(
     routerCpuMs: (cpu.user + cpu.system) / 1000,
     modelServerCpuMs: ms0 === null || ms1 === null ? null : ms1 - ms0,
     nginxCpuMs: ng0 === null || ng1 === null ? null : ng1 - ng0,
+    planeCpuMs: pl0 === null || pl1 === null ? null : pl1 - pl0,
     loadAvg1: loadavg()[0] ?? NaN,
   };
 }
@@ -294,6 +309,18 @@ function processCpuMs(pid: number | null): number | null {
   } catch {
     return null;
   }
+}
+
+/** CPU time of an nginx master and its workers, ms; null when unreadable. */
+function groupCpuMs(master: number | null): number | null {
+  if (master === null) return null;
+  let total = 0;
+  for (const pid of [master, ...workerPids(master)]) {
+    const ms = processCpuMs(pid);
+    if (ms === null) return null;
+    total += ms;
+  }
+  return total;
 }
 
 async function adminJson(method: string, url: string, body?: unknown): Promise<unknown> {
@@ -407,15 +434,45 @@ function nginxOverhead(
   };
 }
 
+/**
+ * The nginx data plane's figures over the rounds: added latency against direct, and its CPU per
+ * request, nginx's (master and workers) and this process's (the daemon reading the prediction log).
+ */
+function planeOverhead(
+  rounds: Array<{ direct: RunRecord; routerNginx?: RunRecord }>,
+  perRequestUs: (r: RunRecord, cpuMs: number | null) => number,
+) {
+  const runs = rounds.map((r) => {
+    if (r.routerNginx === undefined)
+      throw new Error('bench:delivery: a round ran without the nginx data plane');
+    return { direct: r.direct, plane: r.routerNginx };
+  });
+  const over = (fn: (r: (typeof runs)[number]) => number): Spread => spread(runs.map(fn));
+  return {
+    ...pathSpread(runs.map((r) => r.plane)),
+    addedP50Ms: over((r) => r.plane.latencyMs.p50 - r.direct.latencyMs.p50),
+    addedP99Ms: over((r) => r.plane.latencyMs.p99 - r.direct.latencyMs.p99),
+    nginxCpuUsPerRequest: over((r) => perRequestUs(r.plane, r.plane.planeCpuMs)),
+    daemonCpuUsPerRequest: over((r) => perRequestUs(r.plane, r.plane.routerCpuMs)),
+  };
+}
+
 /** Part 1: the router's added latency and highest sustained rate, against the model server directly. */
 async function routerPart(o: BenchOptions) {
   const loadStart = loadavg();
   const stateDir = mkdtempSync(join(tmpdir(), 'mlcd-bench-delivery-'));
   const daemonLog: string[] = [];
+  // With nginx and its njs module the daemon runs the nginx data plane: predictions to its URL go
+  // through nginx, to its control URL through its own router, so one daemon gives both paths.
+  const nginxBin = o.nginx === 'off' ? null : findNginx(o.nginx);
+  const njsModule = nginxBin === null ? null : findNjsModule();
   const daemon = await startServingDaemon({
     port: 0,
     stateDir,
     log: (l) => daemonLog.length < 200 && daemonLog.push(l),
+    ...(nginxBin !== null && njsModule !== null
+      ? { dataPlane: 'nginx' as const, nginx: nginxBin, njsModule }
+      : {}),
   });
   const removeHandlers = installShutdownHandlers(daemon, { log });
   let closeForwarder: (() => Promise<void>) | undefined;
@@ -425,11 +482,26 @@ async function routerPart(o: BenchOptions) {
     const direct: BenchPath = { name: 'direct', url: `${server.endpoint}/predict` };
     const router: BenchPath = {
       name: 'router',
-      url: `${daemon.url}/v1/models/${MODEL}/predict`,
+      url: `${daemon.controlUrl}/v1/models/${MODEL}/predict`,
       requiredHeader: VERSION_HEADER,
       timingHeader: ROUTER_TIME_HEADER,
     };
     await checkPathsAgree(direct, router);
+    let routerNginx: BenchPath | undefined;
+    if (daemon.dataPlane === 'nginx') {
+      routerNginx = {
+        name: 'routerNginx',
+        url: `${daemon.url}/v1/models/${MODEL}/predict`,
+        requiredHeader: VERSION_HEADER,
+      };
+      await checkPathsAgree(direct, routerNginx);
+    } else {
+      log(
+        nginxBin === null
+          ? 'nginx off or not found: the nginx data plane and the native-proxy peer are left out'
+          : 'the njs module (libnginx-mod-http-js) is not installed: the nginx data plane is left out',
+      );
+    }
     // The peer: a bare node:http forwarder to the same model server, in this process as the router.
     const forwarder = await startBareForwarder(server.endpoint);
     closeForwarder = () => forwarder.close();
@@ -437,21 +509,14 @@ async function routerPart(o: BenchOptions) {
     await checkPathsAgree(direct, bare);
     // The native peer: nginx forwarding to the same model server, when installed; it prices the
     // hop itself (kernel, loopback, a second process) at a native proxy's CPU cost.
-    const nginxBin = o.nginx === 'off' ? null : findNginx(o.nginx);
     let nginx: (BenchPath & { pid: number }) | undefined;
-    if (nginxBin === null) {
-      log(
-        o.nginx === 'off'
-          ? 'nginx peer off (--nginx off)'
-          : 'nginx not found (PATH, /usr/sbin): the native-proxy peer is left out; apt-get install nginx-light adds it',
-      );
-    } else {
+    if (nginxBin !== null) {
       const proxy = await startNginxForwarder(nginxBin, server.endpoint);
       closeNginx = () => proxy.close();
       nginx = { name: 'nginx', url: `${proxy.url}/predict`, pid: proxy.pid };
       await checkPathsAgree(direct, nginx);
     }
-    const pids = { modelServer: server.pid, nginx: nginx?.pid ?? null };
+    const pids = { modelServer: server.pid, nginx: nginx?.pid ?? null, plane: daemon.dataPlanePid };
     log(
       `model server ${server.endpoint} (pid ${server.pid ?? '?'}), router ${daemon.url}; ${cpus().length} cores, load ${loadStart.map((l) => l.toFixed(2)).join(' ')}`,
     );
@@ -465,8 +530,15 @@ async function routerPart(o: BenchOptions) {
       bare: RunRecord;
       router: RunRecord;
       nginx?: RunRecord;
+      routerNginx?: RunRecord;
     }> = [];
-    const paths: BenchPath[] = [direct, bare, router, ...(nginx ? [nginx] : [])];
+    const paths: BenchPath[] = [
+      direct,
+      bare,
+      router,
+      ...(routerNginx ? [routerNginx] : []),
+      ...(nginx ? [nginx] : []),
+    ];
     for (let round = 1; round <= o.rounds; round++) {
       const order = paths.map((_, i) => paths[(i + round - 1) % paths.length] as BenchPath);
       const got: Partial<Record<PathName, RunRecord>> = {};
@@ -482,6 +554,7 @@ async function routerPart(o: BenchOptions) {
         bare: got.bare as RunRecord,
         router: got.router as RunRecord,
         ...(got.nginx ? { nginx: got.nginx } : {}),
+        ...(got.routerNginx ? { routerNginx: got.routerNginx } : {}),
       });
     }
     const over = (fn: (r: (typeof rounds)[number]) => number): Spread => spread(rounds.map(fn));
@@ -521,10 +594,16 @@ async function routerPart(o: BenchOptions) {
       clientSendLagP99Ms: over((r) => Math.max(r.direct.sendLagMs.p99, r.router.sendLagMs.p99)),
       // nginx against direct: the hop itself at a native proxy's CPU cost (absent without nginx).
       ...(nginx ? { nginx: nginxOverhead(rounds, perRequestUs) } : {}),
+      // The daemon's nginx data plane against direct (absent without nginx and njs).
+      ...(routerNginx ? { routerNginx: planeOverhead(rounds, perRequestUs) } : {}),
       targetAddedP99Ms: TARGET_ADDED_P99_MS,
-      targetMet: false,
+      /** Whether each data plane's median added p99 is under the target (null: not measured). */
+      targetMet: { node: false, nginx: null as boolean | null },
     };
-    overhead.targetMet = overhead.addedP99Ms.median < TARGET_ADDED_P99_MS;
+    overhead.targetMet = {
+      node: overhead.addedP99Ms.median < TARGET_ADDED_P99_MS,
+      nginx: overhead.routerNginx ? overhead.routerNginx.addedP99Ms.median < TARGET_ADDED_P99_MS : null,
+    };
 
     // 2. Highest sustained rate: each path climbs the ladder until a step fails; steps interleave.
     const criteria: SustainCriteria = {
@@ -533,14 +612,15 @@ async function routerPart(o: BenchOptions) {
       maxErrorFraction: 0.001,
     };
     const steps: Array<RunRecord & { attempt: number; sustained: boolean; reasons: string[] }> = [];
-    const climbing = new Set<PathName>(['direct', 'router']);
+    const ladder: BenchPath[] = [direct, router, ...(routerNginx ? [routerNginx] : [])];
+    const climbing = new Set<PathName>(ladder.map((p) => p.name));
     for (const rate of o.steps) {
       // A failed step is tried again (--step-retries): on this shared machine one burst of other
       // work can spoil a 5 s p99; a path stops climbing when every attempt at a rate failed.
       for (let attempt = 1; attempt <= 1 + o.stepRetries; attempt++) {
         const sustainedAlready = (p: PathName) =>
           steps.some((s) => s.path === p && s.offeredPerSecond === rate && s.sustained);
-        const due = [direct, router].filter((p) => climbing.has(p.name) && !sustainedAlready(p.name));
+        const due = ladder.filter((p) => climbing.has(p.name) && !sustainedAlready(p.name));
         for (const p of due) {
           const r = await runClient(p, rate, 1_000, o.stepDurationS * 1000, o, pids);
           const reasons = sustains(
@@ -572,8 +652,16 @@ async function routerPart(o: BenchOptions) {
     const maxRate = {
       criteria,
       stepDurationS: o.stepDurationS,
-      highestSustainedPerSecond: { direct: highest('direct'), router: highest('router') },
-      topOfLadderReached: { direct: climbing.has('direct'), router: climbing.has('router') },
+      highestSustainedPerSecond: {
+        direct: highest('direct'),
+        router: highest('router'),
+        routerNginx: routerNginx ? highest('routerNginx') : null,
+      },
+      topOfLadderReached: {
+        direct: climbing.has('direct'),
+        router: climbing.has('router'),
+        routerNginx: routerNginx ? climbing.has('routerNginx') : false,
+      },
       steps,
     };
 
@@ -592,21 +680,38 @@ async function main(): Promise<void> {
   const startedAt = new Date();
   const loadStart = loadavg();
   const router = o.parts.includes('router') ? await routerPart(o) : undefined;
-  const releasePart = o.parts.includes('release')
-    ? await runReleaseBench(
-        {
-          orchestrationRuns: o.releaseRuns,
-          rollbackRuns: o.rollbackRuns,
-          sources: o.rollbackSources,
-          faults: o.faults,
-          analysisIntervalMs: o.analysisIntervalMs,
-          scrapeIntervalMs: o.scrapeIntervalMs,
-          loadRate: o.releaseLoadRate,
-          trace: o.trace,
-        },
-        log,
-      )
-    : undefined;
+  const releaseParts: ReleaseBenchResult[] = [];
+  if (o.parts.includes('release')) {
+    for (const dataPlane of o.releaseDataPlanes) {
+      if (
+        dataPlane === 'nginx' &&
+        (o.nginx === 'off' || findNginx(o.nginx) === null || findNjsModule() === null)
+      ) {
+        log(
+          'release part on the nginx data plane left out: nginx or its njs module (libnginx-mod-http-js) is off or not installed',
+        );
+        continue;
+      }
+      releaseParts.push(
+        await runReleaseBench(
+          {
+            orchestrationRuns: o.releaseRuns,
+            rollbackRuns: o.rollbackRuns,
+            sources: o.rollbackSources,
+            faults: o.faults,
+            analysisIntervalMs: o.analysisIntervalMs,
+            scrapeIntervalMs: o.scrapeIntervalMs,
+            loadRate: o.releaseLoadRate,
+            trace: o.trace,
+            dataPlane,
+          },
+          log,
+        ),
+      );
+    }
+  }
+  const releasePart = releaseParts.find((r) => r.dataPlane === 'node');
+  const releaseNginx = releaseParts.find((r) => r.dataPlane === 'nginx');
   const { commit, dirty } = gitCommit();
   const results = {
     benchmark: 'bench:delivery (issue #5 item 9: router overhead, release orchestration, breach to rollback)',
@@ -624,10 +729,11 @@ async function main(): Promise<void> {
     options: { ...o, out: relative(ROOT, o.out) },
     ...(router ? { overhead: router.overhead, rounds: router.rounds, maxRate: router.maxRate } : {}),
     ...(releasePart ? { release: releasePart } : {}),
+    ...(releaseNginx ? { releaseNginx } : {}),
   };
   writeFileSync(o.out, JSON.stringify(results, null, 2) + '\n');
   process.stdout.write(
-    [router?.markdown, releasePart ? releaseMarkdown(releasePart) : undefined]
+    [router?.markdown, ...releaseParts.map((r) => releaseMarkdown(r))]
       .filter((x) => x !== undefined)
       .join('\n') + `\nResults: ${relative(process.cwd(), o.out)}\n`,
   );
@@ -650,7 +756,8 @@ function markdown(
     routerCpuUsPerRequest: Spread;
     bareCpuUsPerRequest: Spread;
     nginx?: ReturnType<typeof nginxOverhead>;
-    targetMet: boolean;
+    routerNginx?: ReturnType<typeof planeOverhead>;
+    targetMet: { node: boolean; nginx: boolean | null };
   },
   mr: {
     highestSustainedPerSecond: Record<LadderPath, number | null>;
@@ -666,7 +773,12 @@ function markdown(
     '|---|---|---|---|---|',
     `| direct to the model server | ${fs(ov.direct.p50Ms, 3)} | ${fs(ov.direct.p99Ms, 3)} | ${fs(ov.direct.p999Ms, 3)} | ${f(ov.direct.achievedPerSecond.median, 0)} |`,
     `| through a bare node:http forwarder (peer) | ${fs(ov.bare.p50Ms, 3)} | ${fs(ov.bare.p99Ms, 3)} | ${fs(ov.bare.p999Ms, 3)} | ${f(ov.bare.achievedPerSecond.median, 0)} |`,
-    `| through the router | ${fs(ov.router.p50Ms, 3)} | ${fs(ov.router.p99Ms, 3)} | ${fs(ov.router.p999Ms, 3)} | ${f(ov.router.achievedPerSecond.median, 0)} |`,
+    `| through the router, node data plane | ${fs(ov.router.p50Ms, 3)} | ${fs(ov.router.p99Ms, 3)} | ${fs(ov.router.p999Ms, 3)} | ${f(ov.router.achievedPerSecond.median, 0)} |`,
+    ...(ov.routerNginx
+      ? [
+          `| through the router, nginx data plane | ${fs(ov.routerNginx.p50Ms, 3)} | ${fs(ov.routerNginx.p99Ms, 3)} | ${fs(ov.routerNginx.p999Ms, 3)} | ${f(ov.routerNginx.achievedPerSecond.median, 0)} |`,
+        ]
+      : []),
     ...(ov.nginx
       ? [
           `| through nginx (native proxy, peer) | ${fs(ov.nginx.p50Ms, 3)} | ${fs(ov.nginx.p99Ms, 3)} | ${fs(ov.nginx.p999Ms, 3)} | ${f(ov.nginx.achievedPerSecond.median, 0)} |`,
@@ -674,16 +786,23 @@ function markdown(
         ]
       : []),
     `| added by the bare forwarder | ${fs(ov.bareAddedP50Ms, 3)} | ${fs(ov.bareAddedP99Ms, 3)} | | |`,
-    `| **added by the router** | **${fs(ov.addedP50Ms, 3)}** | **${fs(ov.addedP99Ms, 3)}** | | |`,
+    `| **added by the router, node data plane** | **${fs(ov.addedP50Ms, 3)}** | **${fs(ov.addedP99Ms, 3)}** | | |`,
+    ...(ov.routerNginx
+      ? [
+          `| **added by the router, nginx data plane** | **${fs(ov.routerNginx.addedP50Ms, 3)}** | **${fs(ov.routerNginx.addedP99Ms, 3)}** | | |`,
+        ]
+      : []),
     `| router over the bare forwarder | ${fs(ov.routerOverBareP50Ms, 3)} | ${fs(ov.routerOverBareP99Ms, 3)} | | |`,
     `| the router's own time (its \`${ROUTER_TIME_HEADER}\` header) | ${fs(ov.routerOwnP50Ms, 3)} | ${fs(ov.routerOwnP99Ms, 3)} | ${fs(ov.routerOwnP999Ms, 3)} | |`,
     '',
-    `CPU per request: router ${fs(ov.routerCpuUsPerRequest, 0)} µs, bare forwarder ${fs(ov.bareCpuUsPerRequest, 0)} µs${ov.nginx ? `, nginx ${fs(ov.nginx.cpuUsPerRequest, 0)} µs` : ''}. Target (added p99 < ${TARGET_ADDED_P99_MS} ms at 1,000/s): ${ov.targetMet ? 'met' : 'NOT met'}${o.rate === 1000 ? '' : ` (measured at ${o.rate}/s)`}.`,
+    `CPU per request: router (node data plane) ${fs(ov.routerCpuUsPerRequest, 0)} µs${ov.routerNginx ? `; nginx data plane ${fs(ov.routerNginx.nginxCpuUsPerRequest, 0)} µs in nginx + ${fs(ov.routerNginx.daemonCpuUsPerRequest, 0)} µs in the daemon reading its log` : ''}; bare forwarder ${fs(ov.bareCpuUsPerRequest, 0)} µs${ov.nginx ? `, nginx peer ${fs(ov.nginx.cpuUsPerRequest, 0)} µs` : ''}.`,
+    '',
+    `Target (added p99 < ${TARGET_ADDED_P99_MS} ms at 1,000/s)${o.rate === 1000 ? '' : ` (measured at ${o.rate}/s)`}: node data plane ${ov.targetMet.node ? 'met' : 'NOT met'}; nginx data plane ${ov.targetMet.nginx === null ? 'not measured (needs nginx and libnginx-mod-http-js)' : ov.targetMet.nginx ? 'met' : 'NOT met'}.`,
     '',
     `Highest sustained rate (≥ 95 % of offered, p99 ≤ ${o.p99BoundMs} ms, ≤ 0.1 % failed; ${o.stepDurationS} s per step):`,
     '',
-    '| offered /s | direct: achieved /s, p50 / p99 ms | router: achieved /s, p50 / p99 ms | added p50 / p99 ms |',
-    '|---|---|---|---|',
+    '| offered /s | direct: achieved /s, p50 / p99 ms | router, node: achieved /s, p50 / p99 ms | added p50 / p99 ms | router, nginx: achieved /s, p50 / p99 ms | added p50 / p99 ms |',
+    '|---|---|---|---|---|---|',
   ];
   const cell = (s: (RunRecord & { sustained: boolean }) | undefined): string =>
     s === undefined
@@ -696,10 +815,11 @@ function markdown(
       return tried.find((s) => s.sustained) ?? tried[tried.length - 1];
     };
     const d = at('direct');
-    const r = at('router');
-    const added =
+    const added = (r: (RunRecord & { sustained: boolean }) | undefined): string =>
       d && r ? `${f(r.latencyMs.p50 - d.latencyMs.p50, 2)} / ${f(r.latencyMs.p99 - d.latencyMs.p99, 2)}` : '';
-    lines.push(`| ${rate} | ${cell(d)} | ${cell(r)} | ${added} |`);
+    const r = at('router');
+    const n = at('routerNginx');
+    lines.push(`| ${rate} | ${cell(d)} | ${cell(r)} | ${added(r)} | ${cell(n)} | ${added(n)} |`);
   }
   const top = (p: LadderPath): string => {
     const h = mr.highestSustainedPerSecond[p];
@@ -707,7 +827,10 @@ function markdown(
       ? 'none of the steps'
       : `${h}/s${mr.topOfLadderReached[p] ? ' (top of the ladder: higher not tried)' : ''}`;
   };
-  lines.push('', `Highest sustained: direct ${top('direct')}, router ${top('router')}.`);
+  lines.push(
+    '',
+    `Highest sustained: direct ${top('direct')}, router (node data plane) ${top('router')}${ov.routerNginx ? `, router (nginx data plane) ${top('routerNginx')}` : ''}.`,
+  );
   return lines.join('\n') + '\n';
 }
 
