@@ -5,7 +5,8 @@
 import { existsSync, mkdtempSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findNginx, startNginxForwarder, type NginxForwarder } from '../../bench/delivery/nginx-forwarder';
+import { startNginxForwarder, type NginxForwarder } from '../../bench/delivery/nginx-forwarder';
+import { findNginx } from '../../src/serving/nginx/binary';
 import { startEchoUpstream, type EchoUpstream } from '../fixtures/serving/echo-upstream';
 
 let upstream: EchoUpstream;
