@@ -1,6 +1,10 @@
 /** The nginx data plane's pure parts: the rendered configuration and the prediction log line reader. */
 import { nginxNameProblem, NginxNameError, renderNginxConfig, type NginxConfigInput } from '../../src/serving/nginx/config';
 import { parseLogLine } from '../../src/serving/nginx/access-log';
+import { findNjsModule } from '../../src/serving/nginx/binary';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const base: NginxConfigInput = {
   prefix: '/tmp/p',
@@ -93,5 +97,23 @@ describe('parseLogLine', () => {
     expect(parseLogLine(line({ ...ok, s: '2000' }))).toEqual({ ok: false, problem: 'log line status "2000" is not an HTTP status' });
     expect(parseLogLine(line({ ...ok, v: '' }))).toEqual({ ok: false, problem: expect.stringContaining('names no model or version') });
     expect(parseLogLine(line({ ...ok, ut: '-', rt: '' }))).toEqual({ ok: false, problem: 'log line has no time: ut "-", rt ""' });
+  });
+});
+
+describe('findNjsModule', () => {
+  it('finds ngx_http_js_module.so in the first module directory that has it, or null; a given path must exist', () => {
+    const root = mkdtempSync(join(tmpdir(), 'mlcd-njs-'));
+    try {
+      const [a, b] = [join(root, 'a'), join(root, 'b')];
+      mkdirSync(a);
+      mkdirSync(b);
+      expect(findNjsModule('auto', [a, b])).toBeNull();
+      writeFileSync(join(b, 'ngx_http_js_module.so'), '');
+      expect(findNjsModule('auto', [a, b])).toBe(join(b, 'ngx_http_js_module.so'));
+      expect(findNjsModule(join(b, 'ngx_http_js_module.so'))).toBe(join(b, 'ngx_http_js_module.so'));
+      expect(() => findNjsModule(join(a, 'ngx_http_js_module.so'))).toThrow(join(a, 'ngx_http_js_module.so'));
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });

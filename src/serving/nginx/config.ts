@@ -190,7 +190,8 @@ ${locations.join('\n')}
     location / {
       proxy_pass http://mlcd_control;
       proxy_buffering off;
-      proxy_read_timeout 300s;
+      # A deploy answers once its model server is healthy: as long as its startup timeout.
+      proxy_read_timeout 3600s;
     }
   }
 }
