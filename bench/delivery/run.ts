@@ -416,46 +416,34 @@ function pathSpread(runs: RunRecord[]) {
   };
 }
 
-/** The nginx peer's figures over the rounds (each of which ran it). */
-function nginxOverhead(
-  rounds: Array<{ direct: RunRecord; nginx?: RunRecord }>,
-  perRequestUs: (r: RunRecord, cpuMs: number | null) => number,
+/**
+ * The figures of a path not every machine runs (the nginx peer, the nginx data plane) over the
+ * rounds, each of which ran it: its percentiles, what it added to direct within each round, and
+ * its CPU per request as each of `cpu` measures it.
+ */
+function optionalPathOverhead<C extends string>(
+  rounds: Array<{ direct: RunRecord; nginx?: RunRecord; routerNginx?: RunRecord }>,
+  path: 'nginx' | 'routerNginx',
+  cpu: Record<C, (r: RunRecord) => number>,
 ) {
   const runs = rounds.map((r) => {
-    if (r.nginx === undefined) throw new Error('bench:delivery: a round ran without the nginx peer');
-    return { direct: r.direct, nginx: r.nginx };
+    const run = r[path];
+    if (run === undefined) throw new Error(`bench:delivery: a round ran without the ${path} path`);
+    return { direct: r.direct, run };
   });
   const over = (fn: (r: (typeof runs)[number]) => number): Spread => spread(runs.map(fn));
+  const cpuSpreads = Object.fromEntries(
+    Object.entries<(r: RunRecord) => number>(cpu).map(([name, fn]) => [name, over((r) => fn(r.run))]),
+  ) as Record<C, Spread>;
   return {
-    ...pathSpread(runs.map((r) => r.nginx)),
-    addedP50Ms: over((r) => r.nginx.latencyMs.p50 - r.direct.latencyMs.p50),
-    addedP99Ms: over((r) => r.nginx.latencyMs.p99 - r.direct.latencyMs.p99),
-    cpuUsPerRequest: over((r) => perRequestUs(r.nginx, r.nginx.nginxCpuMs)),
+    ...pathSpread(runs.map((r) => r.run)),
+    addedP50Ms: over((r) => r.run.latencyMs.p50 - r.direct.latencyMs.p50),
+    addedP99Ms: over((r) => r.run.latencyMs.p99 - r.direct.latencyMs.p99),
+    ...cpuSpreads,
   };
 }
 
-/**
- * The nginx data plane's figures over the rounds: added latency against direct, and its CPU per
- * request, nginx's (master and workers) and this process's (the daemon reading the prediction log).
- */
-function planeOverhead(
-  rounds: Array<{ direct: RunRecord; routerNginx?: RunRecord }>,
-  perRequestUs: (r: RunRecord, cpuMs: number | null) => number,
-) {
-  const runs = rounds.map((r) => {
-    if (r.routerNginx === undefined)
-      throw new Error('bench:delivery: a round ran without the nginx data plane');
-    return { direct: r.direct, plane: r.routerNginx };
-  });
-  const over = (fn: (r: (typeof runs)[number]) => number): Spread => spread(runs.map(fn));
-  return {
-    ...pathSpread(runs.map((r) => r.plane)),
-    addedP50Ms: over((r) => r.plane.latencyMs.p50 - r.direct.latencyMs.p50),
-    addedP99Ms: over((r) => r.plane.latencyMs.p99 - r.direct.latencyMs.p99),
-    nginxCpuUsPerRequest: over((r) => perRequestUs(r.plane, r.plane.planeCpuMs)),
-    daemonCpuUsPerRequest: over((r) => perRequestUs(r.plane, r.plane.routerCpuMs)),
-  };
-}
+type PathOverhead = ReturnType<typeof pathSpread> & { addedP50Ms: Spread; addedP99Ms: Spread };
 
 /** Part 1: the router's added latency and highest sustained rate, against the model server directly. */
 async function routerPart(o: BenchOptions) {
@@ -593,9 +581,23 @@ async function routerPart(o: BenchOptions) {
       },
       clientSendLagP99Ms: over((r) => Math.max(r.direct.sendLagMs.p99, r.router.sendLagMs.p99)),
       // nginx against direct: the hop itself at a native proxy's CPU cost (absent without nginx).
-      ...(nginx ? { nginx: nginxOverhead(rounds, perRequestUs) } : {}),
+      ...(nginx
+        ? {
+            nginx: optionalPathOverhead(rounds, 'nginx', {
+              cpuUsPerRequest: (r) => perRequestUs(r, r.nginxCpuMs),
+            }),
+          }
+        : {}),
       // The daemon's nginx data plane against direct (absent without nginx and njs).
-      ...(routerNginx ? { routerNginx: planeOverhead(rounds, perRequestUs) } : {}),
+      // Its CPU: nginx's (master and workers) and this process's (the daemon reading the prediction log).
+      ...(routerNginx
+        ? {
+            routerNginx: optionalPathOverhead(rounds, 'routerNginx', {
+              nginxCpuUsPerRequest: (r) => perRequestUs(r, r.planeCpuMs),
+              daemonCpuUsPerRequest: (r) => perRequestUs(r, r.routerCpuMs),
+            }),
+          }
+        : {}),
       targetAddedP99Ms: TARGET_ADDED_P99_MS,
       /** Whether each data plane's median added p99 is under the target (null: not measured). */
       targetMet: { node: false, nginx: null as boolean | null },
@@ -755,8 +757,8 @@ function markdown(
     routerOwnP999Ms: Spread;
     routerCpuUsPerRequest: Spread;
     bareCpuUsPerRequest: Spread;
-    nginx?: ReturnType<typeof nginxOverhead>;
-    routerNginx?: ReturnType<typeof planeOverhead>;
+    nginx?: PathOverhead & { cpuUsPerRequest: Spread };
+    routerNginx?: PathOverhead & { nginxCpuUsPerRequest: Spread; daemonCpuUsPerRequest: Spread };
     targetMet: { node: boolean; nginx: boolean | null };
   },
   mr: {
