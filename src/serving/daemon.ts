@@ -194,7 +194,7 @@ async function startNginxPlane(
       controlPlane: controlUrl,
       logPort: receiver.port,
       upstreamTimeoutMs: opts.upstreamTimeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS,
-      routes: runtime.currentRoutes(),
+      routes: runtime.dataPlaneRoutes(),
       pidFile: join(opts.stateDir, 'nginx-data-plane.pid'),
       log,
     });

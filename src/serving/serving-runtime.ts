@@ -217,7 +217,7 @@ export class ServingRuntime {
     const run = this.weightChanges.then(async () => {
       this.checkWeights(model, weights);
       try {
-        await this.dataPlane?.apply(this.routes({ model, weights: weights as Weights }));
+        await this.dataPlane?.apply(this.dataPlaneRoutes({ model, weights: weights as Weights }));
       } catch (e) {
         if (e instanceof NginxNameError) throw new HttpError(400, e.message);
         throw new HttpError(502, `weights of ${model} not changed: the data plane could not apply them: ${(e as Error).message}`);
@@ -250,7 +250,7 @@ export class ServingRuntime {
    * replacing one model's. A weighted version without a known endpoint gets a closed port, so
    * its requests fail (502) as they do in this process.
    */
-  private routes(change?: { model: string; weights: Weights }): NginxRoute[] {
+  dataPlaneRoutes(change?: { model: string; weights: Weights }): NginxRoute[] {
     const names = new Set([...this.models.keys(), ...(change ? [change.model] : [])]);
     return [...names].sort().map((model) => {
       const entry = this.models.get(model);
@@ -267,21 +267,16 @@ export class ServingRuntime {
   /** Re-applies the split to the external data plane (a weighted version's server moved); logs a failure. */
   private resyncDataPlane(why: string): void {
     if (!this.dataPlane) return;
-    const run = this.weightChanges.then(() => this.dataPlane?.apply(this.routes()));
+    const run = this.weightChanges.then(() => this.dataPlane?.apply(this.dataPlaneRoutes()));
     this.weightChanges = run.then(
       () => undefined,
       (e: Error) => this.o.log(`data plane not updated after ${why}: ${e.message}`),
     );
   }
 
-  /** Attaches the external data plane, started with {@link currentRoutes}; from then on weight changes go through it. */
+  /** Attaches the external data plane, started with {@link dataPlaneRoutes}; from then on weight changes go through it. */
   attachDataPlane(dataPlane: ExternalDataPlane): void {
     this.dataPlane = dataPlane;
-  }
-
-  /** The current split of every model, for the external data plane's first configuration. */
-  currentRoutes(): NginxRoute[] {
-    return this.routes();
   }
 
   /**
@@ -309,7 +304,7 @@ export class ServingRuntime {
         json = undefined;
       }
       const scores = scoresOf(json, inputRows.length);
-      if (typeof scores === 'string') this.warnScores(p.model, p.version, `${versionOf(p.model, p.version)} answered without usable scores (${scores}); its answers are relayed but not counted in prediction bins and get no feedback`);
+      if (typeof scores === 'string') this.warnScores(p.model, p.version, scores);
       else answer = { ...answer, scores };
     }
     this.record(entry, p.version, answer, now - p.ms, now, { requestId: p.requestId, rows: inputRows?.length ?? 0, ...(inputRows ? { inputRows } : {}) });
@@ -439,7 +434,7 @@ export class ServingRuntime {
       const scores = scoresOf(json, rows);
       if (typeof scores === 'string') {
         // Still relayed as before: the client may read it. It only cannot be binned or labelled.
-        this.warnScores(model, version, `${versionOf(model, version)} answered without usable scores (${scores}); its answers are relayed but not counted in prediction bins and get no feedback`);
+        this.warnScores(model, version, scores);
         return { status: 200, body: text, version };
       }
       return { status: 200, body: text, version, scores };
@@ -451,11 +446,12 @@ export class ServingRuntime {
     }
   }
 
-  private warnScores(model: string, version: string, message: string): void {
+  /** Logs, once per version, that its answers carry no usable scores (`why`). */
+  private warnScores(model: string, version: string, why: string): void {
     const key = statsKey(model, version);
     if (this.warnedScores.has(key)) return;
     this.warnedScores.add(key);
-    this.o.log(message);
+    this.o.log(`${versionOf(model, version)} answered without usable scores (${why}); its answers are relayed but not counted in prediction bins and get no feedback`);
   }
 
   private start(v: VersionEntry): Promise<ModelServerProcess> {
