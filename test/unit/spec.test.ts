@@ -117,7 +117,7 @@ describe('compileReleaseSpec: the example spec', () => {
     expect(spec.scoring.timeoutMs).toBe(10 * 60_000);
     expect(spec.serving).toEqual({
       command: ['{python}', 'model.py', 'serve', '--model', '{model}', '--port', '{port}'],
-      env: {},
+      env: { OMP_NUM_THREADS: '1' },
       cwd: SPEC_DIR,
       startupTimeoutMs: 60_000,
     });
