@@ -30,6 +30,7 @@ import type { OpenLoopResult } from './open-loop';
 import { runReleaseBench, type ReleaseBenchResult } from './release-bench';
 import { releaseMarkdown } from './release-report';
 import { startBareForwarder } from './bare-forwarder';
+import { readCpuTimes, stealPercent } from './cpu-steal';
 import { startNginxForwarder } from './nginx-forwarder';
 import { findNginx, findNjsModule } from '../../src/serving/nginx/binary';
 import { workerPids } from '../../src/serving/nginx/data-plane';
@@ -202,6 +203,8 @@ interface RunRecord extends OpenLoopResult {
   planeCpuMs: number | null;
   /** 1-minute load average after the run: other work on the machine shows here. */
   loadAvg1: number;
+  /** Percent of the machine's CPU time the hypervisor took for other guests during the run (null: no /proc/stat). */
+  stealPercent: number | null;
 }
 
 const nan = (v: number | null): number => (v === null ? NaN : v);
@@ -233,6 +236,7 @@ async function runClient(
   const ms0 = processCpuMs(pids.modelServer);
   const ng0 = processCpuMs(pids.nginx);
   const pl0 = groupCpuMs(pids.plane);
+  const steal0 = readCpuTimes();
   const child = spawn(process.execPath, [join(__dirname, 'load-client.js'), JSON.stringify(config)], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -253,6 +257,7 @@ async function runClient(
   const ms1 = processCpuMs(pids.modelServer);
   const ng1 = processCpuMs(pids.nginx);
   const pl1 = groupCpuMs(pids.plane);
+  const steal = stealPercent(steal0, readCpuTimes());
   if (code !== 0)
     throw new Error(
       `load client (${path.name}, ${rate}/s) ended with ${signal ?? `exit code ${code}`}: ${stderr.trim().slice(-500)}`,
@@ -292,6 +297,7 @@ async function runClient(
     nginxCpuMs: ng0 === null || ng1 === null ? null : ng1 - ng0,
     planeCpuMs: pl0 === null || pl1 === null ? null : pl1 - pl0,
     loadAvg1: loadavg()[0] ?? NaN,
+    stealPercent: steal,
   };
 }
 
@@ -404,7 +410,7 @@ const fs = (s: Spread, digits = 2): string =>
   `${f(s.median, digits)} (${f(s.min, digits)} – ${f(s.max, digits)})`;
 const log = (line: string): void => void process.stderr.write(`[bench:delivery] ${line}\n`);
 const brief = (r: RunRecord): string =>
-  `${r.path.padEnd(6)} ${r.offeredPerSecond}/s: achieved ${r.achievedPerSecond.toFixed(0)}/s, p50 ${f(r.latencyMs.p50, 3)} ms, p99 ${f(r.latencyMs.p99, 3)} ms, errors ${r.errors}, dropped ${r.dropped}, load ${r.loadAvg1.toFixed(2)}${r.firstError ? ` (${r.firstError})` : ''}`;
+  `${r.path.padEnd(6)} ${r.offeredPerSecond}/s: achieved ${r.achievedPerSecond.toFixed(0)}/s, p50 ${f(r.latencyMs.p50, 3)} ms, p99 ${f(r.latencyMs.p99, 3)} ms, errors ${r.errors}, dropped ${r.dropped}, load ${r.loadAvg1.toFixed(2)}${r.stealPercent === null ? '' : `, steal ${r.stealPercent.toFixed(1)} %`}${r.firstError ? ` (${r.firstError})` : ''}`;
 
 /** One path's latency percentiles and achieved rate, each as its spread over the rounds. */
 function pathSpread(runs: RunRecord[]) {
@@ -580,6 +586,14 @@ async function routerPart(o: BenchOptions) {
         router: over((r) => perRequestUs(r.router, r.router.modelServerCpuMs)),
       },
       clientSendLagP99Ms: over((r) => Math.max(r.direct.sendLagMs.p99, r.router.sendLagMs.p99)),
+      // Over every run of every path: how much of the CPU the hypervisor held back (NaN without /proc/stat).
+      stealPercent: spread(
+        rounds.flatMap((r) =>
+          [r.direct, r.bare, r.router, r.nginx, r.routerNginx].flatMap((x) =>
+            x === undefined ? [] : [nan(x.stealPercent)],
+          ),
+        ),
+      ),
       // nginx against direct: the hop itself at a native proxy's CPU cost (absent without nginx).
       ...(nginx
         ? {
@@ -757,6 +771,7 @@ function markdown(
     routerOwnP999Ms: Spread;
     routerCpuUsPerRequest: Spread;
     bareCpuUsPerRequest: Spread;
+    stealPercent: Spread;
     nginx?: PathOverhead & { cpuUsPerRequest: Spread };
     routerNginx?: PathOverhead & { nginxCpuUsPerRequest: Spread; daemonCpuUsPerRequest: Spread };
     targetMet: { node: boolean; nginx: boolean | null };
@@ -798,6 +813,8 @@ function markdown(
     `| the router's own time (its \`${ROUTER_TIME_HEADER}\` header) | ${fs(ov.routerOwnP50Ms, 3)} | ${fs(ov.routerOwnP99Ms, 3)} | ${fs(ov.routerOwnP999Ms, 3)} | |`,
     '',
     `CPU per request: router (node data plane) ${fs(ov.routerCpuUsPerRequest, 0)} µs${ov.routerNginx ? `; nginx data plane ${fs(ov.routerNginx.nginxCpuUsPerRequest, 0)} µs in nginx + ${fs(ov.routerNginx.daemonCpuUsPerRequest, 0)} µs in the daemon reading its log` : ''}; bare forwarder ${fs(ov.bareCpuUsPerRequest, 0)} µs${ov.nginx ? `, nginx peer ${fs(ov.nginx.cpuUsPerRequest, 0)} µs` : ''}.`,
+    '',
+    `Steal time (CPU the hypervisor gave other guests) per run: ${Number.isFinite(ov.stealPercent.median) ? `${fs(ov.stealPercent, 1)} %` : 'not readable (no /proc/stat)'}. With more than a few percent an added p99 measures the host more than the router; under that the host can still be busy in ways a guest does not see.`,
     '',
     `Target (added p99 < ${TARGET_ADDED_P99_MS} ms at 1,000/s)${o.rate === 1000 ? '' : ` (measured at ${o.rate}/s)`}: node data plane ${ov.targetMet.node ? 'met' : 'NOT met'}; nginx data plane ${ov.targetMet.nginx === null ? 'not measured (needs nginx and libnginx-mod-http-js)' : ov.targetMet.nginx ? 'met' : 'NOT met'}.`,
     '',
